@@ -1,0 +1,169 @@
+"""Settings shared by every environment.
+
+Values come from the environment, then from ``env/.env.dev`` at the repository root
+when that file exists. Empty ``DATABASE_URL`` / ``REDIS_URL`` mean "use the embedded
+default" (SQLite, in-memory channel layer).
+"""
+
+from pathlib import Path
+
+import environ
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]  # core/
+REPO_DIR = PROJECT_DIR.parent
+
+env = environ.Env()
+_env_file = REPO_DIR / "env" / ".env.dev"
+if _env_file.exists():
+    environ.Env.read_env(_env_file, overwrite=False)
+
+SECRET_KEY = env("SECRET_KEY", default="dev-insecure-key-change-me")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "django_htmx",
+    "accounts",
+    "products",
+    "dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "products.actor.ActorMiddleware",
+]
+
+ROOT_URLCONF = "core.urls"
+ASGI_APPLICATION = "core.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PROJECT_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def database_config(url):
+    """SQLite file under core/ unless a (non-empty) DATABASE_URL is given."""
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": PROJECT_DIR / "db.sqlite3",
+            # Take the write lock at BEGIN: a product's committed state is read and
+            # then written in one transaction, so concurrent edits queue and chain
+            # (PostgreSQL gets the same from SELECT ... FOR UPDATE).
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
+    config = environ.Env.db_url_config(url)
+    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    return config
+
+
+DATABASE_URL = env("DATABASE_URL", default="")
+DATABASES = {"default": database_config(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def channel_layer_config(url):
+    """In-memory layer (one process) unless a (non-empty) REDIS_URL is given."""
+    if not url:
+        return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            # redis-py 8 closes idle blocking pops after its own default timeout,
+            # which is shorter than channels-redis's 5 s BZPOPMIN: keep it open.
+            "hosts": [{"address": url, "socket_timeout": None}],
+            "capacity": 1000,
+        },
+    }
+
+
+REDIS_URL = env("REDIS_URL", default="")
+CHANNEL_LAYERS = {"default": channel_layer_config(REDIS_URL)}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "product-list"
+LOGOUT_REDIRECT_URL = "product-list"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [PROJECT_DIR / "static"]
+STATIC_ROOT = PROJECT_DIR / "staticfiles"
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(PROJECT_DIR / "media")))
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# WhiteNoise serves static files under daphne, from the app folders when DEBUG
+# is on or WHITENOISE_USE_FINDERS is set, else from STATIC_ROOT (collectstatic).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Uploads: daphne has no body limit and DATA_UPLOAD_MAX_MEMORY_SIZE ignores file
+# parts, so the form checks the size itself; these bound the non-file parts.
+PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+PRODUCT_IMAGE_MAX_PIXELS = 25_000_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
+CATALOG_PAGE_SIZE = 12
+FEED_SNAPSHOT_SIZE = 50
+FEED_PAGE_SIZE = 50
+
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "products": {"level": "INFO"},
+        "dashboard": {"level": "INFO"},
+    },
+}

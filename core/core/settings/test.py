@@ -1,0 +1,30 @@
+"""Test settings: fast hashing, a file SQLite test database so a live server works."""
+
+from .base import *  # noqa: F401,F403
+from .base import DATABASES, PROJECT_DIR, env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=PROJECT_DIR / ".test-media")
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None  # served from the app folders; no collectstatic in tests
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# A live daphne (browser and multi-process tests) must open the same test database
+# as the test process: a file for SQLite (not in-memory), and one explicit name for
+# PostgreSQL (Channels' live-server helper would otherwise prefix "test_" twice).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": str(PROJECT_DIR / "test-db.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
+
+# A daphne started by a test (browser and multi-process tests) must use the test
+# database that pytest created; the test passes its name down in this variable.
+_live_database = env("LIVE_SERVER_DATABASE", default="")
+if _live_database:
+    DATABASES["default"]["NAME"] = _live_database
