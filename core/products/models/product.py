@@ -1,0 +1,127 @@
+from decimal import Decimal
+from itertools import count
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+
+from ..slugs import RESERVED_SLUGS, numbered, slug_from_name, validate_slug_base
+from .category import Category
+
+MAX_QUANTITY = 1_000_000_000
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=220,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text="Web address of the product; made from the name when left empty.",
+    )
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    quantity = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_QUANTITY)]
+    )
+    supplier = models.CharField(max_length=200, blank=True)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="products",
+    )
+    description = models.TextField(blank=True)
+    image = models.ImageField(upload_to="products/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Bookkeeping fields that change on every save and mean nothing in a diff.
+    untracked_fields = ("id", "created_at", "updated_at")
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["name"]),
+            models.Index(fields=["price"]),
+            models.Index(fields=["quantity"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="product_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0),
+                name="product_quantity_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(slug="") & ~models.Q(slug__in=RESERVED_SLUGS),
+                name="product_slug_usable",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.sku})"
+
+    def get_absolute_url(self):
+        return reverse("product-detail", kwargs={"slug": self.slug})
+
+    @property
+    def stock_status(self):
+        if self.quantity == 0:
+            return "out"
+        if self.quantity <= settings.LOW_STOCK_THRESHOLD:
+            return "low"
+        return "in"
+
+    def clean(self):
+        super().clean()
+        # SKUs are compared as upper case everywhere (the admin included), so
+        # that "mug-1" cannot sneak in beside "MUG-1".
+        if self.sku:
+            self.sku = self.sku.strip().upper()
+        if self.slug:
+            validate_slug_base(self.slug, field="slug")
+        elif self.name:  # a missing name is already reported as required
+            validate_slug_base(slug_from_name(self.name))
+
+    # Every write goes through a transaction so that the change row recorded by
+    # the signals commits, or rolls back, together with the product itself.
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            if self.slug:
+                super().save(*args, **kwargs)
+            else:
+                self._save_with_new_slug(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            return super().delete(*args, **kwargs)
+
+    def _save_with_new_slug(self, *args, **kwargs):
+        base = slug_from_name(self.name)
+        validate_slug_base(base)
+        taken = set(
+            Product.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+        )
+        for number in count(1):
+            candidate = numbered(base, number)
+            if candidate in taken:
+                continue
+            self.slug = candidate
+            try:
+                # A savepoint, so a concurrent insert of the same slug only costs
+                # a retry with the next number.
+                with transaction.atomic():
+                    super().save(*args, **kwargs)
+                return
+            except IntegrityError:
+                self.slug = ""
+                if not Product.objects.filter(slug=candidate).exists():
+                    raise
+                taken.add(candidate)

@@ -1,0 +1,34 @@
+"""Slug rules for products: made from the name, never empty, never a reserved word."""
+
+from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+
+# Path segments under /products/ that a product slug must not shadow.
+RESERVED_SLUGS = frozenset({"create"})
+MAX_BASE_LENGTH = 200
+
+
+def slug_from_name(name):
+    """ASCII slug when the name has latin letters or digits, else a unicode one."""
+    name = name or ""
+    slug = slugify(name) or slugify(name, allow_unicode=True)
+    return slug[:MAX_BASE_LENGTH].strip("-")
+
+
+def slug_problem(slug):
+    """Why ``slug`` cannot be used as a product's address, or ``None``."""
+    if not slug:
+        return "The name needs at least one letter or digit to make a web address."
+    if slug in RESERVED_SLUGS:
+        return f"“{slug}” is reserved for the site's own pages; choose another."
+    return None
+
+
+def validate_slug_base(slug, field="name"):
+    problem = slug_problem(slug)
+    if problem:
+        raise ValidationError({field: problem})
+
+
+def numbered(base, number):
+    return base if number == 1 else f"{base}-{number}"

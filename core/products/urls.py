@@ -1,0 +1,37 @@
+from django.urls import path, register_converter
+
+from accounts.decorators import staff_only
+
+from .views.product_create import product_create
+from .views.product_delete import product_delete
+from .views.product_detail import product_detail
+from .views.product_list import product_list
+from .views.product_update import product_update
+
+
+class UnicodeSlugConverter:
+    """Like ``<slug:...>`` but also letters outside ASCII (slugs of unicode names)."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(UnicodeSlugConverter, "uslug")
+
+# Fixed paths come before <slug>/ so that "create" is never read as a slug.
+urlpatterns = [
+    path("", product_list, name="product-list"),
+    *staff_only(
+        [
+            path("create/", product_create, name="product-create"),
+            path("<uslug:slug>/edit/", product_update, name="product-update"),
+            path("<uslug:slug>/delete/", product_delete, name="product-delete"),
+        ]
+    ),
+    path("<uslug:slug>/", product_detail, name="product-detail"),
+]

@@ -1,0 +1,15 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from ..forms import ProductForm
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def product_create(request):
+    form = ProductForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        product = form.save()
+        messages.success(request, f"Created “{product.name}”.")
+        return redirect(product)
+    return render(request, "products/product_form.html", {"form": form})

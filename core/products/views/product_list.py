@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
+
+from ..forms import CatalogFilterForm
+from ..models import Product
+
+
+@require_safe
+def product_list(request):
+    filters = CatalogFilterForm(request.GET)
+    products = filters.filter(Product.objects.select_related("category"))
+    page = Paginator(products, settings.CATALOG_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"filters": filters, "page": page, "query": filters.query_string()}
+    # htmx swaps only the results; a history restore needs the whole page.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "products/_results.html" if partial else "products/product_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
