@@ -1,0 +1,85 @@
+"""Record every product write as a ``ProductChange`` and announce it on commit.
+
+Runs for every path that saves through the model (our views, the admin, the shell,
+management commands). ``QuerySet.update()`` and bulk operations fire no signals and
+are not used on products.
+"""
+
+import logging
+from functools import partial
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.dispatch import Signal, receiver
+
+from .actor import current_actor
+from .changes import diff
+from .models import Product, ProductChange
+from .snapshots import committed_snapshot, field_labels, snapshot
+
+logger = logging.getLogger(__name__)
+
+# Sent after the transaction that wrote ``change`` (a ProductChange) committed.
+product_changed = Signal()
+
+_BEFORE = "_committed_snapshot"
+
+
+@receiver(pre_save, sender=Product)
+def remember_committed_state(sender, instance, raw=False, **kwargs):
+    if not raw:
+        setattr(instance, _BEFORE, committed_snapshot(instance))
+
+
+@receiver(pre_delete, sender=Product)
+def remember_state_before_delete(sender, instance, **kwargs):
+    setattr(instance, _BEFORE, committed_snapshot(instance) or snapshot(instance))
+
+
+@receiver(post_save, sender=Product)
+def record_save(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    before = {} if created else getattr(instance, _BEFORE, {})
+    action = ProductChange.Action.CREATED if created else ProductChange.Action.UPDATED
+    record_change(instance, action, before, snapshot(instance))
+
+
+@receiver(post_delete, sender=Product)
+def record_delete(sender, instance, **kwargs):
+    before = getattr(instance, _BEFORE, None) or snapshot(instance)
+    record_change(instance, ProductChange.Action.DELETED, before, {})
+
+
+def record_change(product, action, before, after):
+    changes = diff(before, after, labels=field_labels(Product))
+    if action == ProductChange.Action.UPDATED and not changes:
+        return None  # a save that changes nothing is not an event
+    actor = current_actor()
+    user = actor.authenticated_user
+    change = ProductChange.objects.create(
+        action=action,
+        product=None if action == ProductChange.Action.DELETED else product,
+        product_slug=product.slug,
+        product_name=product.name,
+        actor_id=user.pk if user else None,
+        actor_name=user.get_username() if user else "",
+        source=actor.source,
+        changes=[change.as_dict() for change in changes],
+    )
+    # robust: a broken channel layer is logged and never fails a saved write.
+    transaction.on_commit(partial(announce, change), robust=True)
+    return change
+
+
+def announce(change):
+    for receiver_fn, error in product_changed.send_robust(
+        sender=ProductChange, change=change
+    ):
+        if isinstance(error, Exception):
+            logger.error(
+                "Could not announce product change %s via %r",
+                change.pk,
+                receiver_fn,
+                exc_info=error,
+            )
