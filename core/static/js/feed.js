@@ -1,0 +1,69 @@
+// Live feed page: connection indicator, row cap, relative times, "Load older" cursor.
+(function () {
+  "use strict";
+  var feed = document.getElementById("live-feed");
+  var status = document.getElementById("connection-status");
+  if (!feed || !status) return;
+  var maxRows = parseInt(feed.dataset.maxRows || "200", 10);
+  var opened = false;
+  // Close codes after which the ws extension reconnects by itself.
+  var RETRIED = [1006, 1011, 1012, 1013];
+
+  function show(state, text) {
+    status.dataset.state = state;
+    status.querySelector(".status-text").textContent = text;
+  }
+
+  feed.addEventListener("htmx:wsConnecting", function () {
+    show(opened ? "reconnecting" : "connecting", opened ? "Reconnecting…" : "Connecting…");
+  });
+  feed.addEventListener("htmx:wsOpen", function () {
+    opened = true;
+    show("connected", "Connected");
+  });
+  feed.addEventListener("htmx:wsClose", function (event) {
+    var code = event.detail.event.code;
+    if (code === 4403) {
+      show("ended", "Session ended: log in again to follow changes");
+    } else if (RETRIED.indexOf(code) >= 0) {
+      show("reconnecting", "Reconnecting…");
+    } else {
+      show("ended", "Disconnected: reload the page to reconnect");
+    }
+  });
+  feed.addEventListener("htmx:wsAfterMessage", function () {
+    trimRows();
+    refreshTimes();
+  });
+
+  // Keep the live part bounded; older rows stay reachable through "Load older".
+  function trimRows() {
+    var rows = document.querySelectorAll("#feed-rows > .change");
+    if (rows.length <= maxRows) return;
+    for (var i = maxRows; i < rows.length; i++) rows[i].remove();
+    var more = document.querySelector("#feed-more a");
+    if (more) {
+      var url = more.getAttribute("href").replace(/before=\d+/, "before=" + rows[maxRows - 1].dataset.id);
+      more.setAttribute("href", url);
+      more.setAttribute("hx-get", url);
+      htmx.process(more);
+    }
+  }
+
+  function relative(date) {
+    var seconds = Math.round((Date.now() - date.getTime()) / 1000);
+    if (seconds < 45) return "just now";
+    var minutes = Math.round(seconds / 60);
+    if (minutes < 60) return minutes + (minutes === 1 ? " minute ago" : " minutes ago");
+    var hours = Math.round(minutes / 60);
+    if (hours < 24) return hours + (hours === 1 ? " hour ago" : " hours ago");
+    return date.toLocaleString();
+  }
+
+  function refreshTimes() {
+    document.querySelectorAll("time[data-relative]").forEach(function (el) {
+      el.textContent = relative(new Date(el.getAttribute("datetime")));
+    });
+  }
+  setInterval(refreshTimes, 30000);
+})();
