@@ -60,9 +60,10 @@ class ProductForm(forms.ModelForm):
             return image  # unchanged, cleared, or none
         limit = settings.PRODUCT_IMAGE_MAX_BYTES
         if image.size > limit:
+            # Exact figures: rounded ones could read "5.0 MB; the limit is 5.0 MB".
             raise forms.ValidationError(
-                f"The image is {filesizeformat(image.size)}; "
-                f"the limit is {filesizeformat(limit)}."
+                f"The image is {image.size:,} bytes; "
+                f"the limit is {filesizeformat(limit)} ({limit:,} bytes)."
             )
         # Django's ImageField has already opened and verified the file with Pillow.
         picture = getattr(image, "image", None)

@@ -90,6 +90,13 @@ class Product(models.Model):
         elif self.name:  # a missing name is already reported as required
             validate_slug_base(slug_from_name(self.name))
 
+    def validate_constraints(self, exclude=None):
+        if not self.slug:
+            # Left empty (the admin allows it), the slug is made from the name on
+            # save; clean() has checked the name. Not a constraint violation.
+            exclude = {*(exclude or ()), "slug"}
+        super().validate_constraints(exclude=exclude)
+
     # Every write goes through a transaction so that the change row recorded by
     # the signals commits, or rolls back, together with the product itself.
     def save(self, *args, **kwargs):
@@ -106,8 +113,12 @@ class Product(models.Model):
     def _save_with_new_slug(self, *args, **kwargs):
         base = slug_from_name(self.name)
         validate_slug_base(base)
+        # The product's own current address is not taken (a cleared slug in the
+        # admin gives back the same slug, not "name-2").
         taken = set(
-            Product.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+            Product.objects.filter(slug__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("slug", flat=True)
         )
         for number in count(1):
             candidate = numbered(base, number)
