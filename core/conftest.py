@@ -1,0 +1,108 @@
+"""Fixtures shared by every app's tests: users, logged-in clients, isolated media,
+and real images made with Pillow in memory."""
+
+import io
+import os
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image
+
+from accounts.tests.factories import StaffFactory, SuperuserFactory, UserFactory
+
+IMAGE_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploads go to a per-test folder, never into the repository."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+# Users -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_user(db):
+    return StaffFactory(username="staff")
+
+
+@pytest.fixture
+def regular_user(db):
+    return UserFactory(username="shopper")
+
+
+@pytest.fixture
+def inactive_staff_user(db):
+    return StaffFactory(username="former-staff", is_active=False)
+
+
+@pytest.fixture
+def superuser(db):
+    return SuperuserFactory(username="admin")
+
+
+def logged_in_client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    return logged_in_client(staff_user)
+
+
+@pytest.fixture
+def regular_client(regular_user):
+    return logged_in_client(regular_user)
+
+
+@pytest.fixture
+def inactive_staff_client(inactive_staff_user):
+    """Logged in, but the auth backend treats the session as anonymous."""
+    return logged_in_client(inactive_staff_user)
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    return logged_in_client(superuser)
+
+
+# Images ----------------------------------------------------------------------
+
+
+def make_image_bytes(fmt="PNG", size=(8, 6), color=(200, 40, 40), noise=False):
+    """Real image bytes in ``fmt`` (PNG, JPEG, WEBP, GIF). ``noise`` fills the
+    picture with random pixels, which PNG cannot compress: the file is then
+    about width x height x 3 bytes."""
+    if noise:
+        width, height = size
+        picture = Image.frombytes("RGB", size, os.urandom(width * height * 3))
+    else:
+        picture = Image.new("RGB", size, color)
+    buffer = io.BytesIO()
+    options = {"compress_level": 0} if fmt == "PNG" and noise else {}
+    picture.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def image_bytes():
+    """``image_bytes(fmt="PNG", size=(8, 6), color=..., noise=False) -> bytes``."""
+    return make_image_bytes
+
+
+@pytest.fixture
+def image_upload():
+    """``image_upload(fmt="PNG", name=None, **image_options)``: an uploaded file
+    holding a real image, named after its format unless ``name`` is given."""
+
+    def build(fmt="PNG", name=None, **options):
+        content = make_image_bytes(fmt, **options)
+        name = name or f"picture.{IMAGE_EXTENSIONS[fmt]}"
+        return SimpleUploadedFile(name, content, content_type=f"image/{fmt.lower()}")
+
+    return build

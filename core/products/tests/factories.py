@@ -1,0 +1,56 @@
+from decimal import Decimal
+
+import factory
+from django.utils.text import slugify
+
+from products.models import Category, Product
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.LazyAttribute(lambda category: slugify(category.name))
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """The slug is left empty: the model makes it from the name, as in the app."""
+
+    class Meta:
+        model = Product
+
+    name = factory.Sequence(lambda n: f"Product {n}")
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    price = Decimal("9.99")
+    quantity = 10
+    supplier = "Acme Supplies"
+    category = factory.SubFactory(CategoryFactory)
+    description = ""
+
+
+def product_form_data(product=None, **overrides):
+    """What the create (or, given ``product``, the edit) form posts, as a browser
+    would send it: every field, empty ones as ""."""
+    if product is None:
+        data = {
+            "name": "Blue Mug",
+            "sku": "MUG-1",
+            "category": "",
+            "price": "12.50",
+            "quantity": "7",
+            "supplier": "Acme Supplies",
+            "description": "A mug, in blue.",
+        }
+    else:
+        data = {
+            "name": product.name,
+            "slug": product.slug,
+            "sku": product.sku,
+            "category": product.category_id or "",
+            "price": str(product.price),
+            "quantity": str(product.quantity),
+            "supplier": product.supplier,
+            "description": product.description,
+        }
+    return {**data, **overrides}

@@ -1,0 +1,170 @@
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+from PIL import Image
+
+from products.management.commands import seed_demo
+from products.models import Category, Product, ProductChange
+
+pytestmark = pytest.mark.django_db
+
+LOGINS = [
+    ("staff", "staff-demo-pass", True, False),
+    ("admin", "admin-demo-pass", True, True),
+    ("shopper", "shopper-demo-pass", False, False),
+]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def seed(*args):
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def media_files(root):
+    root = Path(root)
+    return {
+        (str(path.relative_to(root)), path.stat().st_size, path.stat().st_mtime_ns)
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
+def state():
+    User = get_user_model()
+    return {
+        "categories": Category.objects.count(),
+        "products": sorted(
+            Product.objects.values_list(
+                "sku", "slug", "image", "price", "quantity", "updated_at"
+            )
+        ),
+        "changes": ProductChange.objects.count(),
+        "users": sorted(
+            User.objects.values_list("username", "password", "is_staff", "last_login")
+        ),
+    }
+
+
+def test_seeds_categories_and_products_with_pictures(media_root):
+    seed()
+
+    assert Category.objects.count() >= 4
+    assert Product.objects.count() >= 40
+    products = list(Product.objects.select_related("category"))
+    assert all(product.category for product in products)
+    assert all(
+        product.slug and product.sku and product.supplier for product in products
+    )
+    quantities = [product.quantity for product in products]
+    assert 0 in quantities
+    assert any(0 < quantity <= 5 for quantity in quantities)
+
+    for product in products:
+        path = Path(product.image.path)
+        assert product.image.name.startswith("products/")
+        assert path.is_relative_to(media_root / "products")
+        with Image.open(path) as picture:
+            picture.verify()
+        with Image.open(path) as picture:
+            assert picture.size == (600, 450)
+
+
+def test_every_product_creation_is_recorded_with_the_command_as_source():
+    seed()
+
+    changes = ProductChange.objects.all()
+    assert changes.count() == Product.objects.count()
+    assert {change.action for change in changes} == {ProductChange.Action.CREATED}
+    assert {change.source for change in changes} == {"command seed_demo"}
+    assert {change.actor_id for change in changes} == {None}
+    assert set(changes.values_list("product__sku", flat=True)) == set(
+        Product.objects.values_list("sku", flat=True)
+    )
+
+
+def test_creates_the_demo_logins_and_prints_them():
+    output = seed()
+
+    User = get_user_model()
+    for username, password, is_staff, is_superuser in LOGINS:
+        user = User.objects.get(username=username)
+        assert (user.is_active, user.is_staff, user.is_superuser) == (
+            True,
+            is_staff,
+            is_superuser,
+        )
+        assert authenticate(username=username, password=password) == user
+        assert username in output
+        assert password in output
+    assert "http://127.0.0.1:8000/" in output
+    assert "KIT-1001" in output  # the product listing
+
+
+def test_quiet_hides_the_product_listing_but_not_the_logins():
+    output = seed("--quiet")
+
+    assert Product.objects.count() >= 40
+    assert "KIT-1001" not in output
+    for username, password, _, _ in LOGINS:
+        assert username in output
+        assert password in output
+
+
+def test_running_twice_changes_nothing(media_root):
+    seed()
+    before, files_before = state(), media_files(media_root)
+    assert len(files_before) == Product.objects.count()
+
+    output = seed()
+
+    assert state() == before
+    assert media_files(media_root) == files_before
+    assert "0 created" in output
+
+
+def test_existing_users_keep_their_password():
+    User = get_user_model()
+    User.objects.create_user(
+        username="staff", password="changed-by-hand", is_staff=True
+    )
+
+    seed()
+
+    assert authenticate(username="staff", password="changed-by-hand") is not None
+    assert authenticate(username="staff", password="staff-demo-pass") is None
+
+
+def test_only_missing_products_are_created(media_root):
+    seed()
+    Product.objects.get(sku="KIT-1001").delete()
+    changes = ProductChange.objects.count()
+
+    seed()
+
+    assert Product.objects.filter(sku="KIT-1001").exists()
+    assert ProductChange.objects.count() == changes + 1
+    assert Product.objects.count() == len(seed_demo.PRODUCTS)
+
+
+def test_a_failed_run_leaves_no_rows_and_no_pictures(media_root, monkeypatch):
+    def fail(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(seed_demo.Command, "seed_users", fail)
+
+    with pytest.raises(RuntimeError):
+        seed()
+
+    assert Product.objects.count() == 0
+    assert ProductChange.objects.count() == 0
+    assert media_files(media_root) == set()
