@@ -1,5 +1,7 @@
 """Test settings: fast hashing, a file SQLite test database so a live server works."""
 
+import os
+
 from .base import *  # noqa: F401,F403
 from .base import DATABASES, PROJECT_DIR, env
 
@@ -18,8 +20,11 @@ STORAGES = {
 # A live daphne (browser and multi-process tests) must open the same test database
 # as the test process: a file for SQLite (not in-memory), and one explicit name for
 # PostgreSQL (Channels' live-server helper would otherwise prefix "test_" twice).
+# The SQLite file is per run, so two test runs on one checkout do not collide.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["TEST"] = {"NAME": str(PROJECT_DIR / "test-db.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(PROJECT_DIR / f"test-db-{os.getpid()}.sqlite3")
+    }
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
 

@@ -1,0 +1,69 @@
+"""Configuration: environment switches and production safety."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.settings.base import channel_layer_config, database_config
+
+CORE_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_an_empty_database_url_means_the_sqlite_default():
+    assert database_config("")["ENGINE"] == "django.db.backends.sqlite3"
+
+
+def test_a_postgres_url_selects_psycopg():
+    config = database_config("postgres://shop:secret@db:5432/shop")
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["HOST"], config["NAME"], config["USER"]) == ("db", "shop", "shop")
+
+
+def test_an_empty_redis_url_means_the_in_memory_layer():
+    assert channel_layer_config("")["BACKEND"].endswith("InMemoryChannelLayer")
+
+
+def test_redis_hosts_never_time_out_idle_consumers():
+    config = channel_layer_config("redis://cache:6379/0")
+    assert config["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert config["CONFIG"]["hosts"] == [
+        {"address": "redis://cache:6379/0", "socket_timeout": None}
+    ]
+
+
+def manage(*args, **env):
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "core.settings.prod",
+        "ALLOWED_HOSTS": "shop.example.com",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=CORE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("secret", ["", "dev-insecure-key-change-me", "short"])
+def test_production_refuses_a_default_or_weak_secret_key(secret):
+    result = manage("check", SECRET_KEY=secret)
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
+def test_production_passes_the_deployment_checks():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="x" * 30 + "-Kq8!vZ2#pL0@wR7$tY4^uI1&oP9*aS",
+    )
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,98 @@
+"""Real daphne processes for end-to-end tests, started as subprocesses.
+
+A subprocess rather than a fork: a daphne forked after async tests ran hangs on
+socket connects (asgiref's executor does not survive the fork). The child opens
+the test database pytest created, whose name it gets through the environment.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+CORE_DIR = Path(__file__).resolve().parents[2]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"daphne did not listen on {port} within {timeout}s")
+
+
+class Daphne:
+    """``with Daphne() as server: server.url``: one daphne on a free loopback port."""
+
+    def __init__(self, log_dir):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(log_dir) / f"daphne-{self.port}.log"
+        self.process = None
+
+    def environment(self):
+        return {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "core.settings.test",
+            "LIVE_SERVER_DATABASE": str(connection.settings_dict["NAME"]),
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
+            "REDIS_URL": os.environ.get("REDIS_URL", ""),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def start(self):
+        log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "core.asgi:application",
+            ],
+            cwd=CORE_DIR,
+            env=self.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        wait_for_port(self.port, self.process)
+        return self
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self):
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -1,0 +1,125 @@
+"""The live feed page and its "Load older" pages."""
+
+import pytest
+from django.test import override_settings
+
+from accounts.tests.factories import UserFactory
+from products.models import ProductChange
+from products.tests.factories import CategoryFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/dashboard/products/"
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={URL}"
+
+
+def test_non_staff_get_403(regular_client):
+    response = regular_client.get(URL)
+    assert response.status_code == 403
+    assert b"Not allowed" in response.content
+
+
+def test_staff_see_rows_counters_and_the_socket(staff_client, settings):
+    settings.LOW_STOCK_THRESHOLD = 5
+    ProductFactory(name="Blue Mug", price="2.50", quantity=4, category=None)
+    ProductFactory(name="Red Mug", price="1.00", quantity=10)
+    response = staff_client.get(URL)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'ws-connect="/ws/products/"' in html
+    assert 'id="counter-products">2<' in html
+    assert 'id="counter-units">14<' in html
+    assert 'id="counter-value">$20.00<' in html
+    assert 'id="counter-low">1<' in html
+    assert html.index("Red Mug") < html.index("Blue Mug")  # newest first
+
+
+def test_field_lines_show_money_names_and_em_dash(staff_client):
+    product = ProductFactory(
+        name="Blue Mug",
+        price="9.99",
+        supplier="Acme",
+        category=CategoryFactory(name="Kitchen"),
+    )
+    product.price = "12.50"
+    product.supplier = ""
+    product.category = CategoryFactory(name="Garden")
+    product.image.name = "products/blue-mug.png"
+    product.save()
+    html = staff_client.get(URL).content.decode()
+    assert '<del class="old">$9.99</del>' in html
+    assert '<ins class="new">$12.50</ins>' in html
+    assert '<del class="old">Acme</del>' in html
+    assert '<ins class="new">—</ins>' in html
+    assert '<ins class="new">Garden</ins>' in html
+    assert '<ins class="new">blue-mug.png</ins>' in html
+
+
+def test_a_deleted_product_is_not_linked(staff_client):
+    product = ProductFactory(name="Gone Mug")
+    product.delete()
+    html = staff_client.get(URL).content.decode()
+    assert '<span class="change-product">Gone Mug</span>' in html
+    assert 'href="/products/gone-mug/"' not in html
+
+
+def test_rows_show_who_made_the_change(staff_client, staff_user):
+    ProductFactory()
+    ProductChange.objects.update(actor=staff_user, actor_name="staff")
+    html = staff_client.get(URL).content.decode()
+    assert '<span class="change-who">staff</span>' in html
+
+
+def test_empty_feed_says_so(staff_client):
+    assert b"No changes yet" in staff_client.get(URL).content
+
+
+@override_settings(FEED_PAGE_SIZE=3)
+def test_load_older_pages_through_the_whole_history(staff_client):
+    products = [ProductFactory(name=f"P{n}") for n in range(7)]
+    ids = [c.pk for c in ProductChange.objects.order_by("-pk")]
+    assert len(ids) == len(products)
+
+    first = staff_client.get(URL).content.decode()
+    assert f'?before={ids[2]}"' in first
+
+    older = staff_client.get(f"{URL}?before={ids[2]}", HTTP_HX_REQUEST="true")
+    html = older.content.decode()
+    assert "<html" not in html
+    assert '<div id="feed-rows" hx-swap-oob="beforeend">' in html
+    assert [f'id="change-{i}"' in html for i in ids[3:6]] == [True] * 3
+    assert f'?before={ids[5]}"' in html
+
+    last = staff_client.get(f"{URL}?before={ids[5]}", HTTP_HX_REQUEST="true")
+    assert f'id="change-{ids[6]}"' in last.content.decode()
+    assert b"That is the whole history" in last.content
+
+
+def test_older_rows_work_as_a_full_page_without_javascript(staff_client):
+    ProductFactory(name="First")
+    ProductFactory(name="Second")
+    newest = ProductChange.objects.latest("pk")
+    html = staff_client.get(f"{URL}?before={newest.pk}").content.decode()
+    assert "<html" in html and "First" in html and "Second" not in html
+    assert "ws-connect" not in html  # a history page does not go live
+
+
+def test_a_bad_cursor_falls_back_to_the_latest_rows(staff_client):
+    ProductFactory(name="First")
+    response = staff_client.get(f"{URL}?before=abc")
+    assert response.status_code == 200 and b"First" in response.content
+
+
+def test_the_log_is_read_only_in_the_admin(client):
+    ProductFactory()
+    change = ProductChange.objects.get()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get("/admin/products/productchange/").status_code == 200
+    page = client.get(f"/admin/products/productchange/{change.pk}/change/")
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+    assert client.get("/admin/products/productchange/add/").status_code == 403
