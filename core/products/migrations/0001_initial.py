@@ -18,77 +18,188 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('slug', models.SlugField(allow_unicode=True, max_length=120, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "slug",
+                    models.SlugField(allow_unicode=True, max_length=120, unique=True),
+                ),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['name'],
+                "verbose_name_plural": "categories",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(allow_unicode=True, blank=True, help_text='Web address of the product; made from the name when left empty.', max_length=220, unique=True)),
-                ('sku', models.CharField(max_length=64, unique=True, verbose_name='SKU')),
-                ('price', models.DecimalField(decimal_places=2, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('quantity', models.PositiveIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(1000000000)])),
-                ('supplier', models.CharField(blank=True, max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('image', models.ImageField(blank=True, upload_to='products/')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='products', to='products.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "slug",
+                    models.SlugField(
+                        allow_unicode=True,
+                        blank=True,
+                        help_text="Web address of the product; made from the name when left empty.",
+                        max_length=220,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "sku",
+                    models.CharField(max_length=64, unique=True, verbose_name="SKU"),
+                ),
+                (
+                    "price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=10,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0"))
+                        ],
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.PositiveIntegerField(
+                        default=0,
+                        validators=[
+                            django.core.validators.MaxValueValidator(1000000000)
+                        ],
+                    ),
+                ),
+                ("supplier", models.CharField(blank=True, max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("image", models.ImageField(blank=True, upload_to="products/")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="products",
+                        to="products.category",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ProductChange',
+            name="ProductChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted')], max_length=10)),
-                ('product_slug', models.CharField(max_length=220)),
-                ('product_name', models.CharField(max_length=200)),
-                ('actor_name', models.CharField(blank=True, max_length=150)),
-                ('source', models.CharField(max_length=60)),
-                ('changes', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='changes', to='products.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("updated", "Updated"),
+                            ("deleted", "Deleted"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("product_slug", models.CharField(max_length=220)),
+                ("product_name", models.CharField(max_length=200)),
+                ("actor_name", models.CharField(blank=True, max_length=150)),
+                ("source", models.CharField(max_length=60)),
+                ("changes", models.JSONField(default=list)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="changes",
+                        to="products.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['name'], name='products_pr_name_9ff0a3_idx'),
+            model_name="product",
+            index=models.Index(fields=["name"], name="products_pr_name_9ff0a3_idx"),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['price'], name='products_pr_price_9b1a5f_idx'),
+            model_name="product",
+            index=models.Index(fields=["price"], name="products_pr_price_9b1a5f_idx"),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['quantity'], name='products_pr_quantit_d0d05f_idx'),
+            model_name="product",
+            index=models.Index(
+                fields=["quantity"], name="products_pr_quantit_d0d05f_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(('price__gte', 0)), name='product_price_not_negative'),
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("price__gte", 0)), name="product_price_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 0)), name='product_quantity_not_negative'),
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gte", 0)),
+                name="product_quantity_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('slug', ''), _negated=True), models.Q(('slug__in', frozenset(['create'])), _negated=True)), name='product_slug_usable'),
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("slug", ""), _negated=True),
+                    models.Q(("slug__in", frozenset(["create"])), _negated=True),
+                ),
+                name="product_slug_usable",
+            ),
         ),
     ]
