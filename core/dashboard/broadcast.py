@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from products.signals import product_changed
 
 from .fragments import render_event
-from .groups import FEED_GROUP, user_group
+from .groups import FEED_GROUP
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +22,8 @@ def event_message(change):
     return {"type": "feed.event", "id": change.pk, "html": render_event(change)}
 
 
-def revoke_message():
-    return {"type": "feed.revoke"}
+def revoke_message(user_id):
+    return {"type": "feed.revoke", "user_id": user_id}
 
 
 def send_to_group(group, message):
@@ -42,5 +42,6 @@ def broadcast_change(sender, change, **kwargs):
 
 
 def revoke_user(user_id):
-    """Close every open feed socket of this user."""
-    send_to_group(user_group(user_id), revoke_message())
+    """Close every open feed socket of this user, in every process: revocation
+    travels the same path as events."""
+    send_to_group(FEED_GROUP, revoke_message(user_id))

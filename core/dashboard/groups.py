@@ -1,7 +1,3 @@
-"""Channel-layer group names (letters, digits, hyphens, dots only)."""
+"""The channel-layer group every process's feed hub joins."""
 
 FEED_GROUP = "product-feed"
-
-
-def user_group(user_id):
-    return f"product-feed-user-{user_id}"

@@ -92,7 +92,7 @@ DATABASES = {"default": database_config(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
-def channel_layer_config(url):
+def channel_layer_config(url, prefix="asgi"):
     """In-memory layer (one process) unless a (non-empty) REDIS_URL is given."""
     if not url:
         return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
@@ -103,12 +103,16 @@ def channel_layer_config(url):
             # which is shorter than channels-redis's 5 s BZPOPMIN: keep it open.
             "hosts": [{"address": url, "socket_timeout": None}],
             "capacity": 1000,
+            # Keys in Redis start with this: sites (or test runs) sharing one
+            # Redis keep their feeds apart with different prefixes.
+            "prefix": prefix,
         },
     }
 
 
 REDIS_URL = env("REDIS_URL", default="")
-CHANNEL_LAYERS = {"default": channel_layer_config(REDIS_URL)}
+CHANNEL_PREFIX = env("CHANNEL_PREFIX", default="asgi")
+CHANNEL_LAYERS = {"default": channel_layer_config(REDIS_URL, CHANNEL_PREFIX)}
 
 AUTH_PASSWORD_VALIDATORS = [
     {

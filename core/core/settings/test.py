@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, PROJECT_DIR, env
+from .base import DATABASES, PROJECT_DIR, REDIS_URL, channel_layer_config, env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"
@@ -33,3 +33,8 @@ else:
 _live_database = env("LIVE_SERVER_DATABASE", default="")
 if _live_database:
     DATABASES["default"]["NAME"] = _live_database
+
+# Test runs sharing one Redis (and the daphne processes a run starts, which get
+# the prefix through the environment) must not hear each other's feeds.
+CHANNEL_PREFIX = env("CHANNEL_PREFIX", default=f"shop-test-{os.getpid()}")
+CHANNEL_LAYERS = {"default": channel_layer_config(REDIS_URL, CHANNEL_PREFIX)}

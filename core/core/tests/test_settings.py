@@ -27,8 +27,9 @@ def test_an_empty_redis_url_means_the_in_memory_layer():
 
 
 def test_redis_hosts_never_time_out_idle_consumers():
-    config = channel_layer_config("redis://cache:6379/0")
+    config = channel_layer_config("redis://cache:6379/0", prefix="shop")
     assert config["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert config["CONFIG"]["prefix"] == "shop"
     assert config["CONFIG"]["hosts"] == [
         {"address": "redis://cache:6379/0", "socket_timeout": None}
     ]

@@ -54,6 +54,7 @@ class Daphne:
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
             "REDIS_URL": os.environ.get("REDIS_URL", ""),
+            "CHANNEL_PREFIX": settings.CHANNEL_PREFIX,
             "PYTHONUNBUFFERED": "1",
         }
 

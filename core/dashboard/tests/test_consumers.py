@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 
 from dashboard import broadcast
-from dashboard.consumers import CLOSE_NOT_ALLOWED
+from dashboard.hub import CLOSE_NOT_ALLOWED
 from products.models import Product, ProductChange
 from products.tests.factories import ProductFactory
 

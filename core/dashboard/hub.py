@@ -1,0 +1,155 @@
+"""One feed hub per process: one subscription to the transport, many sockets.
+
+Stock Channels delivery costs one channel, one dispatch and one thread hop per
+socket per event. The hub instead receives each event once (as a member of the
+feed group on the channel layer: Redis across processes, or the in-memory layer
+within one) and puts the same prebuilt frame into every local socket's outbox.
+It never renders and never queries for a live event.
+
+Consumers keep every duty about their own socket (Origin and staff check, the
+current state, revocation) and join the hub only after the check.
+"""
+
+import asyncio
+import logging
+import weakref
+
+from channels.layers import get_channel_layer
+
+from .groups import FEED_GROUP
+from .outbox import Outbox
+
+logger = logging.getLogger(__name__)
+
+OUTBOX_SIZE = 256
+# "Not allowed": outside the codes the htmx ws extension retries, so the page can
+# say the session ended instead of reconnecting forever.
+CLOSE_NOT_ALLOWED = 4403
+# Codes the extension does reconnect after; the socket then resumes from the
+# current state, complete.
+CLOSE_TRY_AGAIN = 1013  # its outbox overflowed
+CLOSE_RESTART = 1012  # the hub lost its transport and may have missed events
+# Group memberships expire on the channel layer (a day on Redis): renew well before.
+RENEW_MEMBERSHIP_SECONDS = 3600
+
+
+class FeedHub:
+    def __init__(self, layer):
+        self.layer = layer
+        self.outboxes = {}  # socket key -> Outbox
+        self.closers = {}  # socket key -> coroutine function closing it with a code
+        self.channel = None
+        self.tasks = ()
+        self.lock = asyncio.Lock()
+
+    # Sockets ---------------------------------------------------------------
+
+    async def join(self, key, send, close, user_id):
+        """Register a checked socket. Frames queue until ``Outbox.start``; the
+        subscription is live before this returns, so a state read afterwards
+        misses nothing."""
+        async with self.lock:
+            if self.channel is None:
+                await self.subscribe()
+            outbox = Outbox(send, user_id, OUTBOX_SIZE)
+            self.outboxes[key] = outbox
+            self.closers[key] = close
+        return outbox
+
+    async def leave(self, key):
+        self.forget(key)
+        async with self.lock:
+            if not self.outboxes and self.channel is not None:
+                await self.unsubscribe()
+
+    def forget(self, key):
+        outbox = self.outboxes.pop(key, None)
+        self.closers.pop(key, None)
+        if outbox is not None:
+            outbox.stop()
+
+    def close(self, key, code):
+        close = self.closers.get(key)
+        self.forget(key)
+        if close is not None:
+            asyncio.ensure_future(close(code))
+
+    # Transport ---------------------------------------------------------------
+
+    async def subscribe(self):
+        # The default prefix: channels-redis pops every "specific" channel of a
+        # process through one shared loop per prefix, and the consumers use it.
+        self.channel = await self.layer.new_channel()
+        await self.layer.group_add(FEED_GROUP, self.channel)
+        self.tasks = (
+            asyncio.create_task(self.listen()),
+            asyncio.create_task(self.renew_membership()),
+        )
+
+    async def unsubscribe(self):
+        channel, self.channel = self.channel, None
+        for task in self.tasks:
+            task.cancel()
+        self.tasks = ()
+        try:
+            await self.layer.group_discard(FEED_GROUP, channel)
+        except Exception:
+            logger.warning("Could not leave the feed group", exc_info=True)
+
+    async def listen(self):
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Events may have been lost: every socket resumes from the state.
+                logger.exception("Feed transport failed; resyncing every socket")
+                self.close_all(CLOSE_RESTART)
+                await asyncio.sleep(1)
+                continue
+            self.dispatch(message)
+
+    async def renew_membership(self):
+        while True:
+            await asyncio.sleep(RENEW_MEMBERSHIP_SECONDS)
+            try:
+                await self.layer.group_add(FEED_GROUP, self.channel)
+            except Exception:
+                logger.warning("Could not renew the feed group", exc_info=True)
+
+    # Delivery ------------------------------------------------------------------
+
+    def dispatch(self, message):
+        if message["type"] == "feed.event":
+            self.publish(message["id"], message["html"])
+        elif message["type"] == "feed.revoke":
+            self.revoke(message["user_id"])
+
+    def publish(self, event_id, html):
+        # One ASGI message shared by every socket: built once per event.
+        frame = {"type": "websocket.send", "text": html}
+        for key, outbox in list(self.outboxes.items()):
+            if not outbox.offer(event_id, frame):
+                self.close(key, CLOSE_TRY_AGAIN)
+
+    def revoke(self, user_id):
+        for key, outbox in list(self.outboxes.items()):
+            if outbox.user_id == user_id:
+                self.close(key, CLOSE_NOT_ALLOWED)
+
+    def close_all(self, code):
+        for key in list(self.outboxes):
+            self.close(key, code)
+
+
+# One hub per event loop: daphne runs one loop per process; tests run one per test.
+_hubs = weakref.WeakKeyDictionary()
+
+
+def get_hub():
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = FeedHub(get_channel_layer())
+    return hub

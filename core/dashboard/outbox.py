@@ -1,0 +1,69 @@
+"""A socket's bounded queue of frames, drained by its own task.
+
+One slow socket fills only its own outbox; the hub never waits for it.
+"""
+
+import asyncio
+from collections import deque
+
+# Event ids a socket remembers, to drop doubles (snapshot rows, late arrivals).
+REMEMBERED_IDS = 1000
+
+
+class SentIds:
+    """A bounded set of the event ids a socket has already sent."""
+
+    def __init__(self, limit=REMEMBERED_IDS):
+        self.order = deque()
+        self.ids = set()
+        self.limit = limit
+
+    def add(self, event_id):
+        """Remember ``event_id``; False when it was already there."""
+        if event_id in self.ids:
+            return False
+        self.ids.add(event_id)
+        self.order.append(event_id)
+        if len(self.order) > self.limit:
+            self.ids.discard(self.order.popleft())
+        return True
+
+
+class Outbox:
+    """Frames waiting for one socket. ``send`` is the socket's ASGI send."""
+
+    def __init__(self, send, user_id, size):
+        self.send = send
+        self.user_id = user_id
+        self.queue = asyncio.Queue(maxsize=size)
+        self.sent = SentIds()
+        self.task = None
+        self.stopped = False
+
+    def offer(self, event_id, message):
+        """Queue a frame; False when the outbox is full (the socket is behind)."""
+        try:
+            self.queue.put_nowait((event_id, message))
+        except asyncio.QueueFull:
+            return False
+        return True
+
+    def start(self, already_sent):
+        """Begin sending, skipping the events the snapshot already showed."""
+        if self.stopped:  # closed by the hub meanwhile (revoked, overflowed)
+            return
+        for event_id in sorted(already_sent):
+            self.sent.add(event_id)
+        self.task = asyncio.create_task(self.drain())
+
+    async def drain(self):
+        while True:
+            event_id, message = await self.queue.get()
+            if self.sent.add(event_id):
+                await self.send(message)
+
+    def stop(self):
+        self.stopped = True
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None

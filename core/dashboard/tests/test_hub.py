@@ -1,0 +1,161 @@
+"""The per-process feed hub, with a fake transport and fake sockets. No database."""
+
+import asyncio
+
+import pytest
+
+from dashboard.groups import FEED_GROUP
+from dashboard.hub import (
+    CLOSE_NOT_ALLOWED,
+    CLOSE_RESTART,
+    CLOSE_TRY_AGAIN,
+    OUTBOX_SIZE,
+    FeedHub,
+)
+
+
+class FakeLayer:
+    """A channel layer with one inbox per channel, and a switch to break it."""
+
+    def __init__(self):
+        self.groups = {}
+        self.inbox = asyncio.Queue()
+        self.broken = False
+
+    async def new_channel(self, prefix="specific."):
+        return f"{prefix}hub!1"
+
+    async def group_add(self, group, channel):
+        self.groups.setdefault(group, set()).add(channel)
+
+    async def group_discard(self, group, channel):
+        self.groups.get(group, set()).discard(channel)
+
+    async def receive(self, channel):
+        message = await self.inbox.get()
+        if message == "break":
+            raise ConnectionError("transport lost")
+        return message
+
+
+class FakeSocket:
+    def __init__(self, stuck=False):
+        self.frames = []
+        self.closed_with = None
+        self.stuck = stuck
+
+    async def send(self, message):
+        if self.stuck:
+            await asyncio.Event().wait()  # a peer that never reads
+        self.frames.append(message["text"])
+
+    async def close(self, code):
+        self.closed_with = code
+
+
+def event(event_id):
+    return {"type": "feed.event", "id": event_id, "html": f"<div id='e{event_id}'>"}
+
+
+async def settle():
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def layer():
+    return FakeLayer()
+
+
+@pytest.fixture
+async def hub(layer):
+    hub = FeedHub(layer)
+    yield hub
+    if hub.channel is not None:  # a test that left sockets behind
+        await hub.unsubscribe()
+
+
+async def connect(hub, socket, user_id=1, already_sent=()):
+    outbox = await hub.join(socket, socket.send, socket.close, user_id)
+    outbox.start(already_sent)
+    return outbox
+
+
+async def test_the_hub_subscribes_once_and_leaves_with_the_last_socket(hub, layer):
+    first, second = FakeSocket(), FakeSocket()
+    await connect(hub, first)
+    await connect(hub, second)
+    assert len(layer.groups[FEED_GROUP]) == 1
+    await hub.leave(first)
+    assert len(layer.groups[FEED_GROUP]) == 1
+    await hub.leave(second)
+    assert layer.groups[FEED_GROUP] == set()
+
+
+async def test_every_socket_gets_each_event_once(hub, layer):
+    sockets = [FakeSocket() for _ in range(3)]
+    for socket in sockets:
+        await connect(hub, socket)
+    for message in (event(1), event(2), event(1)):
+        await layer.inbox.put(message)
+    await settle()
+    assert all(s.frames == ["<div id='e1'>", "<div id='e2'>"] for s in sockets)
+    for socket in sockets:
+        await hub.leave(socket)
+
+
+async def test_events_shown_in_the_snapshot_are_not_sent_again(hub, layer):
+    socket = FakeSocket()
+    await connect(hub, socket, already_sent={1, 2})
+    for message in (event(2), event(3)):
+        await layer.inbox.put(message)
+    await settle()
+    assert socket.frames == ["<div id='e3'>"]
+    await hub.leave(socket)
+
+
+async def test_events_wait_in_the_outbox_until_the_snapshot_is_sent(hub, layer):
+    socket = FakeSocket()
+    outbox = await hub.join(socket, socket.send, socket.close, 1)
+    await layer.inbox.put(event(7))
+    await settle()
+    assert socket.frames == []
+    outbox.start(already_sent=set())
+    await settle()
+    assert socket.frames == ["<div id='e7'>"]
+    await hub.leave(socket)
+
+
+async def test_a_stuck_socket_is_closed_with_1013_and_holds_nobody_back(hub, layer):
+    stuck, healthy = FakeSocket(stuck=True), FakeSocket()
+    await connect(hub, stuck)
+    await connect(hub, healthy)
+    for event_id in range(OUTBOX_SIZE + 5):
+        await layer.inbox.put(event(event_id))
+        await settle()
+    assert stuck.closed_with == CLOSE_TRY_AGAIN
+    assert len(healthy.frames) == OUTBOX_SIZE + 5
+    assert healthy.closed_with is None
+    await hub.leave(healthy)
+
+
+async def test_revocation_closes_only_that_users_sockets(hub, layer):
+    mine, theirs = FakeSocket(), FakeSocket()
+    await connect(hub, mine, user_id=1)
+    await connect(hub, theirs, user_id=2)
+    await layer.inbox.put({"type": "feed.revoke", "user_id": 2})
+    await layer.inbox.put(event(1))
+    await settle()
+    assert (theirs.closed_with, theirs.frames) == (CLOSE_NOT_ALLOWED, [])
+    assert (mine.closed_with, mine.frames) == (None, ["<div id='e1'>"])
+    await hub.leave(mine)
+
+
+async def test_a_lost_transport_makes_every_socket_resume(hub, layer):
+    sockets = [FakeSocket(), FakeSocket()]
+    for socket in sockets:
+        await connect(hub, socket)
+    await layer.inbox.put("break")
+    await settle()
+    assert [s.closed_with for s in sockets] == [CLOSE_RESTART, CLOSE_RESTART]
+    assert hub.outboxes == {}
