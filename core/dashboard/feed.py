@@ -1,10 +1,12 @@
 """What the staff feed shows: recent change rows and the stock counters."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models import Count, DecimalField, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from products.models import Product, ProductChange
 
@@ -32,3 +34,18 @@ def counters():
         low_stock=Count("pk", filter=Q(quantity__lte=threshold)),
     )
     return {**totals, "low_stock_threshold": threshold}
+
+
+def latest_change_id():
+    return ProductChange.objects.aggregate(latest=Max("pk"))["latest"] or 0
+
+
+def changes_after(event_id, settled_for):
+    """Committed changes after ``event_id`` that are at least ``settled_for``
+    seconds old: those a live push should have delivered by now."""
+    settled = timezone.now() - timedelta(seconds=settled_for)
+    return list(
+        ProductChange.objects.filter(pk__gt=event_id, created_at__lte=settled).order_by(
+            "pk"
+        )[:200]
+    )

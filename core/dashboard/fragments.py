@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from .feed import counters, recent_changes
+from .feed import changes_after, counters, recent_changes
 
 
 def plain(html):
@@ -41,3 +41,11 @@ def render_snapshot():
         {"changes": changes, "more": more, "counters": counters(), "oob": True},
     )
     return Snapshot(html=plain(html), ids=frozenset(change.pk for change in changes))
+
+
+def render_missed(after_id, seen, settled_for):
+    """(id, html) of committed events after ``after_id`` missing from ``seen``,
+    and the highest id looked at."""
+    changes = changes_after(after_id, settled_for)
+    missed = [(c.pk, render_event(c)) for c in changes if c.pk not in seen]
+    return missed, max((c.pk for c in changes), default=after_id)

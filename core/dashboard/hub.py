@@ -16,8 +16,9 @@ import weakref
 
 from channels.layers import get_channel_layer
 
+from .catchup import DatabaseCatchUp
 from .groups import FEED_GROUP
-from .outbox import Outbox
+from .outbox import Outbox, SentIds
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,10 @@ RENEW_MEMBERSHIP_SECONDS = 3600
 
 
 class FeedHub:
-    def __init__(self, layer):
+    def __init__(self, layer, catch_up=None):
         self.layer = layer
+        self.catch_up = catch_up
+        self.seen = SentIds(limit=5000)
         self.outboxes = {}  # socket key -> Outbox
         self.closers = {}  # socket key -> coroutine function closing it with a code
         self.channel = None
@@ -77,14 +80,17 @@ class FeedHub:
     # Transport ---------------------------------------------------------------
 
     async def subscribe(self):
+        # Read before joining: an event committed in between is either pushed to
+        # us or found by the catch-up, never neither.
+        latest = await self.catch_up.latest_id() if self.catch_up else None
         # The default prefix: channels-redis pops every "specific" channel of a
         # process through one shared loop per prefix, and the consumers use it.
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(FEED_GROUP, self.channel)
-        self.tasks = (
-            asyncio.create_task(self.listen()),
-            asyncio.create_task(self.renew_membership()),
-        )
+        tasks = [self.listen(), self.renew_membership()]
+        if self.catch_up is not None:
+            tasks.append(self.heal(latest))
+        self.tasks = tuple(asyncio.create_task(task) for task in tasks)
 
     async def unsubscribe(self):
         channel, self.channel = self.channel, None
@@ -118,6 +124,22 @@ class FeedHub:
             except Exception:
                 logger.warning("Could not renew the feed group", exc_info=True)
 
+    async def heal(self, after_id):
+        while True:
+            await asyncio.sleep(self.catch_up.interval)
+            try:
+                missed, after_id = await self.catch_up.missed(
+                    after_id, frozenset(self.seen.ids)
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("Could not look for missed feed events")
+                continue
+            for event_id, html in missed:
+                logger.info("Feed event %s reached this process late", event_id)
+                self.publish(event_id, html)
+
     # Delivery ------------------------------------------------------------------
 
     def dispatch(self, message):
@@ -127,6 +149,8 @@ class FeedHub:
             self.revoke(message["user_id"])
 
     def publish(self, event_id, html):
+        if not self.seen.add(event_id):
+            return  # pushed and caught up, or pushed twice
         # One ASGI message shared by every socket: built once per event.
         frame = {"type": "websocket.send", "text": html}
         for key, outbox in list(self.outboxes.items()):
@@ -151,5 +175,5 @@ def get_hub():
     loop = asyncio.get_running_loop()
     hub = _hubs.get(loop)
     if hub is None:
-        hub = _hubs[loop] = FeedHub(get_channel_layer())
+        hub = _hubs[loop] = FeedHub(get_channel_layer(), DatabaseCatchUp())
     return hub

@@ -157,6 +157,10 @@ LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 CATALOG_PAGE_SIZE = 12
 FEED_SNAPSHOT_SIZE = 50
 FEED_PAGE_SIZE = 50
+# How often each process looks in the database for events no push brought it,
+# and how old (seconds) an event must be before it counts as missed.
+FEED_CATCHUP_SECONDS = 2.0
+FEED_CATCHUP_SETTLE_SECONDS = 1.0
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

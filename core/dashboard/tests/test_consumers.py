@@ -228,3 +228,44 @@ async def test_a_socket_idle_longer_than_the_redis_pop_timeout_still_receives(
     await asyncio.sleep(6)
     await make_product(name="After a quiet spell")
     assert "After a quiet spell" in await communicator.receive_from(timeout=3)
+
+
+@pytest.fixture
+def quick_catch_up(settings):
+    settings.FEED_CATCHUP_SECONDS = 0.2
+    settings.FEED_CATCHUP_SETTLE_SECONDS = 0.2
+
+
+@pytest.fixture
+def pushes_lost():
+    """Changes are recorded but never pushed, like a shell's next to a server
+    on the in-memory layer, or a process stopped between commit and push."""
+    from products.signals import product_changed
+
+    product_changed.disconnect(dispatch_uid="dashboard.broadcast_change")
+    yield
+    product_changed.connect(
+        broadcast.broadcast_change, dispatch_uid="dashboard.broadcast_change"
+    )
+
+
+async def test_a_change_no_push_brought_still_reaches_open_sockets(
+    quick_catch_up, open_feed, staff_user, make_product, pushes_lost
+):
+    communicator, _ = await open_feed(staff_user)
+    await communicator.receive_from(timeout=3)
+    await make_product(name="Made in a shell")
+    html = await communicator.receive_from(timeout=3)
+    assert "Made in a shell" in html
+    assert oob_targets(html) == {"feed-rows": "afterbegin", "feed-counters": "true"}
+    assert await communicator.receive_nothing(timeout=0.6)
+
+
+async def test_catching_up_never_doubles_a_pushed_event(
+    quick_catch_up, open_feed, staff_user, make_product
+):
+    communicator, _ = await open_feed(staff_user)
+    await communicator.receive_from(timeout=3)
+    await make_product(name="Pushed")
+    assert "Pushed" in await communicator.receive_from(timeout=3)
+    assert await communicator.receive_nothing(timeout=0.8)

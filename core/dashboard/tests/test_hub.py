@@ -159,3 +159,37 @@ async def test_a_lost_transport_makes_every_socket_resume(hub, layer):
     await settle()
     assert [s.closed_with for s in sockets] == [CLOSE_RESTART, CLOSE_RESTART]
     assert hub.outboxes == {}
+
+
+class FakeCatchUp:
+    """Events the database holds: ``missed`` returns those the hub has not seen."""
+
+    interval = 0.01
+
+    def __init__(self, latest_id=0):
+        self.latest = latest_id
+        self.events = {}
+
+    async def latest_id(self):
+        return self.latest
+
+    async def missed(self, after_id, seen):
+        ids = sorted(i for i in self.events if i > after_id)
+        missed = [(i, self.events[i]) for i in ids if i not in seen]
+        return missed, max(ids, default=after_id)
+
+
+async def test_events_no_push_brought_are_caught_up_once(layer):
+    catch_up = FakeCatchUp(latest_id=10)
+    hub = FeedHub(layer, catch_up)
+    socket = FakeSocket()
+    await connect(hub, socket)
+    catch_up.events = {9: "<old>", 11: "<pushed>", 12: "<missed>"}
+    await layer.inbox.put({"type": "feed.event", "id": 11, "html": "<pushed>"})
+    await asyncio.sleep(0.05)
+    await layer.inbox.put({"type": "feed.event", "id": 12, "html": "<missed>"})
+    await asyncio.sleep(0.05)
+    # 9 predates the hub (the socket's snapshot covers it); 12 arrives once.
+    assert socket.frames == ["<pushed>", "<missed>"]
+    await hub.leave(socket)
+    assert hub.tasks == ()
