@@ -80,11 +80,13 @@ class Daphne:
         wait_for_port(self.port, self.process)
         return self
 
-    def stop(self):
+    def stop(self, grace=10):
+        """SIGTERM, then SIGKILL after ``grace`` seconds. daphne does not exit
+        while a sync request's thread waits on its stopped event loop."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
