@@ -23,8 +23,9 @@ class ProductFeedConsumer(AsyncWebsocketConsumer):
         # Join before reading the state: whatever commits after the read reaches
         # the outbox, and what both paths carry is sent once.
         self.hub = get_hub()
+        send = self.scope.get("server_send", self.base_send)
         outbox = await self.hub.join(
-            self, send=self.base_send, close=self.close_with, user_id=user.pk
+            self, send=send, close=self.close_with, user_id=user.pk
         )
         snapshot = await database_sync_to_async(render_snapshot)()
         await self.send(text_data=snapshot.html)

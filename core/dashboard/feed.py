@@ -47,5 +47,5 @@ def changes_after(event_id, settled_for):
     return list(
         ProductChange.objects.filter(pk__gt=event_id, created_at__lte=settled).order_by(
             "pk"
-        )[:200]
+        )[:100]
     )

@@ -30,22 +30,30 @@ class SentIds:
 
 
 class Outbox:
-    """Frames waiting for one socket. ``send`` is the socket's ASGI send."""
+    """Frames waiting for one socket. ``send`` is the socket's ASGI send.
+
+    A deque and one waiter future rather than an ``asyncio.Queue``: this runs
+    once per socket per event, and the queue's bookkeeping showed in profiles.
+    """
 
     def __init__(self, send, user_id, size):
         self.send = send
         self.user_id = user_id
-        self.queue = asyncio.Queue(maxsize=size)
+        self.size = size
+        self.frames = deque()
         self.sent = SentIds()
+        self.waiter = None
         self.task = None
         self.stopped = False
 
     def offer(self, event_id, message):
         """Queue a frame; False when the outbox is full (the socket is behind)."""
-        try:
-            self.queue.put_nowait((event_id, message))
-        except asyncio.QueueFull:
+        if len(self.frames) >= self.size:
             return False
+        self.frames.append((event_id, message))
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
         return True
 
     def start(self, already_sent):
@@ -57,10 +65,16 @@ class Outbox:
         self.task = asyncio.create_task(self.drain())
 
     async def drain(self):
+        loop = asyncio.get_running_loop()
+        frames = self.frames
         while True:
-            event_id, message = await self.queue.get()
-            if self.sent.add(event_id):
-                await self.send(message)
+            while frames:
+                event_id, message = frames.popleft()
+                if self.sent.add(event_id):
+                    await self.send(message)
+            self.waiter = loop.create_future()
+            await self.waiter
+            self.waiter = None
 
     def stop(self):
         self.stopped = True

@@ -159,8 +159,10 @@ FEED_SNAPSHOT_SIZE = 50
 FEED_PAGE_SIZE = 50
 # How often each process looks in the database for events no push brought it,
 # and how old (seconds) an event must be before it counts as missed.
+# A process that is merely behind receives its pushes late; give it this long
+# before rendering an event a second time from the database.
 FEED_CATCHUP_SECONDS = 2.0
-FEED_CATCHUP_SETTLE_SECONDS = 1.0
+FEED_CATCHUP_SETTLE_SECONDS = 5.0
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
