@@ -15,6 +15,16 @@ IMAGE_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
 
 
 @pytest.fixture(autouse=True)
+def announcements_delivered():
+    """Changes are announced off the committing thread: deliver a test's own
+    before the next test starts, so no event reaches another test's sockets."""
+    yield
+    from dashboard.broadcast import announcer
+
+    announcer().flush()
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Uploads go to a per-test folder, never into the repository."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,19 +1,20 @@
 """On a committed product change: render the fragments once, send the HTML.
 
 The message holds only strings and ints, so every channel layer can serialise it
-(channels-redis uses msgpack). Consumers forward it as is.
+(channels-redis uses msgpack). Hubs forward it as is.
 """
 
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.dispatch import receiver
 
 from products.signals import product_changed
 
+from .announcer import get_announcer
 from .fragments import render_event
 from .groups import FEED_GROUP
+from .hub import local_hubs
 
 logger = logging.getLogger(__name__)
 
@@ -26,22 +27,31 @@ def revoke_message(user_id):
     return {"type": "feed.revoke", "user_id": user_id}
 
 
-def send_to_group(group, message):
-    """Best effort: the database is the record, a lost push is healed on reconnect."""
+def deliver(message, loop):
+    """Best effort: the database is the record, and hubs catch up from it."""
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        # One process: its asyncio queues may only be touched from their own
+        # loop, so the hubs of this process are fed directly, in their loops.
+        for hub_loop, hub in local_hubs():
+            hub_loop.call_soon_threadsafe(hub.dispatch, message)
+        return
     try:
-        async_to_sync(get_channel_layer().group_send)(group, message)
+        loop.run_until_complete(layer.group_send(FEED_GROUP, message))
     except Exception:
-        logger.exception("Could not send %s to %s", message["type"], group)
-        return False
-    return True
+        logger.exception("Could not send %s to %s", message["type"], FEED_GROUP)
+
+
+def announcer():
+    return get_announcer(deliver)
 
 
 @receiver(product_changed, dispatch_uid="dashboard.broadcast_change")
 def broadcast_change(sender, change, **kwargs):
-    send_to_group(FEED_GROUP, event_message(change))
+    announcer().submit(lambda: event_message(change), f"change {change.pk}")
 
 
 def revoke_user(user_id):
     """Close every open feed socket of this user, in every process: revocation
     travels the same path as events."""
-    send_to_group(FEED_GROUP, revoke_message(user_id))
+    announcer().submit(lambda: revoke_message(user_id), f"revocation of {user_id}")

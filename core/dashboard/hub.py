@@ -177,3 +177,13 @@ def get_hub():
     if hub is None:
         hub = _hubs[loop] = FeedHub(get_channel_layer(), DatabaseCatchUp())
     return hub
+
+
+def local_hubs():
+    """(loop, hub) of this process's hubs that have sockets, for the in-memory
+    layer, which has no transport between threads."""
+    return [
+        (loop, hub)
+        for loop, hub in list(_hubs.items())
+        if hub.channel is not None and not loop.is_closed()
+    ]

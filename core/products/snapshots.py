@@ -47,8 +47,13 @@ def committed_snapshot(instance):
         return {}
     model = type(instance)
     related = [f.name for f in tracked_fields(model) if f.is_relation]
-    rows = model._default_manager.select_related(*related).filter(pk=instance.pk)
+    # A primary-key lookup: no ORDER BY (first() would add the model's ordering).
+    rows = (
+        model._default_manager.select_related(*related)
+        .filter(pk=instance.pk)
+        .order_by()
+    )
     if connection.features.has_select_for_update_of:
         rows = rows.select_for_update(of=("self",))
-    committed = rows.first()
+    committed = next(iter(rows), None)
     return snapshot(committed) if committed is not None else {}

@@ -4,6 +4,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import override_settings
 
+from dashboard.broadcast import announcer
 from products.models import ProductChange
 from products.tests.factories import ProductFactory
 
@@ -50,7 +51,9 @@ async def test_saves_succeed_are_logged_and_a_reconnect_shows_what_was_missed(
             "description": "",
         }
         with override_settings(CHANNEL_LAYERS={"default": layer}):
-            return staff_client.post(f"/products/{product.slug}/edit/", data)
+            response = staff_client.post(f"/products/{product.slug}/edit/", data)
+            announcer().flush()  # the push is attempted off the request thread
+            return response
 
     response = await sync_to_async(edit_through_the_form)()
 
