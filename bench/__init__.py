@@ -1,0 +1,1 @@
+"""``make bench``: live-feed delivery, write path and catalog figures on loopback."""

@@ -1,0 +1,286 @@
+"""The fan-out phases' socket client, run as its own process.
+
+    fanout_client.py --url ws://127.0.0.1:PORT/ws/products/ --count N --out FILE
+        [--origin http://127.0.0.1:PORT] [--cookies FILE] ...
+
+Opens N sockets (in batches), waits for each one's first frame (the current
+state), prints ``ready {...}``, then records every later frame: the event id in it
+and ``time.monotonic_ns()`` on arrival (system-wide on Linux, so the bench process
+can subtract its own send times). Commands on stdin: ``stats`` (answers
+``stats {...}``) and ``stop`` (closes everything, writes FILE, answers
+``done {}``). End of stdin or ``--max-seconds`` stop it too.
+
+The client shares the machine's cores with the server it measures, so a frame
+costs it as little as possible: once a socket has its current state, each
+complete text frame is recorded as the connection parses it (one regex search
+on bytes, two appends to int arrays), with no task switch per frame.
+"""
+
+import argparse
+import asyncio
+import gc
+import json
+import re
+import resource
+import sys
+import time
+from array import array
+from collections import Counter
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
+
+# The first frame of every socket: the current state replaces the feed's rows.
+SNAPSHOT_MARKER = 'id="feed-rows" hx-swap-oob="innerHTML"'
+EVENT_ID = re.compile(rb'id="change-(\d+)"')
+
+
+def emit(word, data):
+    sys.stdout.write(f"{word} {json.dumps(data)}\n")
+    sys.stdout.flush()
+
+
+def failure_reason(error):
+    if isinstance(error, ConnectionClosed):
+        code = error.rcvd.code if error.rcvd else None
+        return f"closed {code}"
+    if isinstance(error, (TimeoutError, asyncio.TimeoutError)):
+        return "timeout"
+    return type(error).__name__
+
+
+class NotTheState(Exception):
+    """The first frame was not the current-state snapshot."""
+
+
+class RecordingConnection(ClientConnection):
+    """Hands complete text frames to ``recorder`` instead of queueing them for
+    ``recv()``. Anything else (fragmented messages, control frames) takes the
+    usual path, and a close still ends ``recv()``."""
+
+    recorder = None
+
+    def process_event(self, event):
+        if (
+            self.recorder is not None
+            and isinstance(event, Frame)
+            and event.opcode is Opcode.TEXT
+            and event.fin
+        ):
+            self.recorder(event.data)
+        else:
+            super().process_event(event)
+
+
+class Fleet:
+    def __init__(self, url, origin, timeout):
+        self.url = url
+        self.origin = origin
+        self.timeout = timeout
+        self.sockets = []
+        self.listeners = []
+        self.ids = []  # per socket: event ids, in arrival order
+        self.times = []  # per socket: arrival times (monotonic ns)
+        self.closes = []  # per socket: [code, time] when the server closed it
+        self.failures = Counter()
+        self.frames = 0
+        self.other_frames = 0
+        self.last_rx = 0
+        self.event_frame_bytes = None
+        self.stopping = False
+
+    async def open_one(self, cookie):
+        websocket = await connect(
+            self.url,
+            origin=self.origin,
+            additional_headers={"Cookie": cookie} if cookie else None,
+            # Like a browser talking to daphne (which accepts no compression), and
+            # the same for the bare server: frames cost the same on both.
+            compression=None,
+            proxy=None,
+            # No client pings: a busy client must not time its own sockets out.
+            ping_interval=None,
+            open_timeout=self.timeout,
+            close_timeout=2,
+            max_size=2**23,
+            create_connection=RecordingConnection,
+        )
+        try:
+            first = await asyncio.wait_for(websocket.recv(), self.timeout)
+            if SNAPSHOT_MARKER not in first:
+                raise NotTheState()
+        except BaseException:
+            await websocket.close()
+            raise
+        return websocket
+
+    async def open_all(self, cookies, batch, deadline):
+        for start in range(0, len(cookies), batch):
+            chunk = cookies[start : start + batch]
+            if time.monotonic() > deadline:
+                self.failures["connect deadline"] += len(chunk)
+                continue
+            results = await asyncio.gather(
+                *(self.open_one(cookie) for cookie in chunk), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, BaseException):
+                    self.failures[failure_reason(result)] += 1
+                else:
+                    self.add(result)
+
+    def add(self, websocket):
+        index = len(self.sockets)
+        self.sockets.append(websocket)
+        self.ids.append(array("q"))
+        self.times.append(array("q"))
+        self.closes.append(None)
+        websocket.recorder = self.recorder(index)
+        self.listeners.append(asyncio.create_task(self.listen(index, websocket)))
+
+    def recorder(self, index):
+        ids, times = self.ids[index], self.times[index]
+        search, clock = EVENT_ID.search, time.monotonic_ns
+
+        def record(data):
+            now = clock()
+            match = search(data)
+            if match is None:
+                self.other_frames += 1
+                return
+            ids.append(int(match.group(1)))
+            times.append(now)
+            self.frames += 1
+            self.last_rx = now
+            if self.event_frame_bytes is None:
+                self.event_frame_bytes = len(data)
+
+        return record
+
+    async def listen(self, index, websocket):
+        """Frames that did not go to the recorder; notices the server's close."""
+        try:
+            while True:
+                websocket.recorder(await websocket.recv(decode=False))
+        except ConnectionClosed:
+            if not self.stopping:
+                self.closes[index] = [websocket.close_code, time.monotonic_ns()]
+
+    def stats(self):
+        return {
+            "frames": self.frames,
+            "last_rx": self.last_rx,
+            "open": sum(1 for close in self.closes if close is None),
+            "other": self.other_frames,
+        }
+
+    async def close_all(self):
+        self.stopping = True
+        if self.sockets:
+            closing = asyncio.gather(
+                *(websocket.close() for websocket in self.sockets),
+                return_exceptions=True,
+            )
+            try:
+                await asyncio.wait_for(closing, 20)
+            except TimeoutError:
+                pass
+        for listener in self.listeners:
+            listener.cancel()
+        await asyncio.gather(*self.listeners, return_exceptions=True)
+
+    def results(self, requested, connect_seconds):
+        first_rx = {}
+        for ids, times in zip(self.ids, self.times):
+            for event_id, received in zip(ids, times):
+                if received < first_rx.get(event_id, received + 1):
+                    first_rx[event_id] = received
+        return {
+            "requested": requested,
+            "connected": len(self.sockets),
+            "failures": dict(self.failures),
+            "connect_seconds": connect_seconds,
+            "sockets": [
+                {
+                    "ids": ids.tolist(),
+                    "times": times.tolist(),
+                    "frames": len(ids),
+                    "duplicates": len(ids) - len(set(ids)),
+                    "closed": close,
+                }
+                for ids, times, close in zip(self.ids, self.times, self.closes)
+            ],
+            "first_rx": first_rx,
+            "other_frames": self.other_frames,
+            "event_frame_bytes": self.event_frame_bytes,
+            "cpu_seconds": time.process_time(),
+        }
+
+
+async def commands(fleet):
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), sys.stdin
+    )
+    while True:
+        line = (await reader.readline()).decode().strip()
+        if line == "stats":
+            emit("stats", fleet.stats())
+        elif line == "stop" or not line:
+            return
+
+
+async def main(args):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if args.cookies:
+        with open(args.cookies) as lines:
+            cookies = [line.strip() for line in lines if line.strip()][: args.count]
+    else:
+        cookies = [None] * args.count
+    fleet = Fleet(args.url, args.origin, args.timeout)
+    started = time.monotonic()
+    await fleet.open_all(cookies, args.batch, started + args.connect_seconds)
+    connect_seconds = round(time.monotonic() - started, 3)
+    # Everything allocated so far lives to the end: keep it out of the collector's
+    # way, so that collections during the phases stay cheap.
+    gc.freeze()
+    emit(
+        "ready",
+        {
+            "connected": len(fleet.sockets),
+            "failures": dict(fleet.failures),
+            "seconds": connect_seconds,
+        },
+    )
+    try:
+        await asyncio.wait_for(commands(fleet), args.max_seconds)
+    except TimeoutError:
+        pass
+    await fleet.close_all()
+    with open(args.out, "w") as out:
+        json.dump(fleet.results(args.count, connect_seconds), out)
+    emit("done", {})
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--origin")
+    parser.add_argument("--cookies", help="file with one Cookie header per line")
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--timeout", type=float, default=20, help="per socket")
+    parser.add_argument("--connect-seconds", type=float, default=90)
+    parser.add_argument("--max-seconds", type=float, default=240)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main(parse_args()))
+    except KeyboardInterrupt:
+        sys.exit(130)
