@@ -38,7 +38,7 @@ class FeedHub:
     def __init__(self, layer, catch_up=None):
         self.layer = layer
         self.catch_up = catch_up
-        self.seen = SentIds(limit=5000)
+        self.seen = SentIds()
         self.outboxes = {}  # socket key -> Outbox
         self.closers = {}  # socket key -> coroutine function closing it with a code
         self.channel = None

@@ -6,12 +6,12 @@ One slow socket fills only its own outbox; the hub never waits for it.
 import asyncio
 from collections import deque
 
-# Event ids a socket remembers, to drop doubles (snapshot rows, late arrivals).
-REMEMBERED_IDS = 1000
+# Event ids a hub remembers, to drop doubles (pushed and caught up, or redelivered).
+REMEMBERED_IDS = 5000
 
 
 class SentIds:
-    """A bounded set of the event ids a socket has already sent."""
+    """A bounded set of the event ids already seen."""
 
     def __init__(self, limit=REMEMBERED_IDS):
         self.order = deque()
@@ -41,7 +41,7 @@ class Outbox:
         self.user_id = user_id
         self.size = size
         self.frames = deque()
-        self.sent = SentIds()
+        self.shown = frozenset()
         self.waiter = None
         self.task = None
         self.stopped = False
@@ -60,17 +60,17 @@ class Outbox:
         """Begin sending, skipping the events the snapshot already showed."""
         if self.stopped:  # closed by the hub meanwhile (revoked, overflowed)
             return
-        for event_id in sorted(already_sent):
-            self.sent.add(event_id)
+        # The hub never publishes an event twice; only the snapshot can overlap.
+        self.shown = frozenset(already_sent)
         self.task = asyncio.create_task(self.drain())
 
     async def drain(self):
         loop = asyncio.get_running_loop()
-        frames = self.frames
+        frames, shown = self.frames, self.shown
         while True:
             while frames:
                 event_id, message = frames.popleft()
-                if self.sent.add(event_id):
+                if event_id not in shown:
                     await self.send(message)
             self.waiter = loop.create_future()
             await self.waiter
