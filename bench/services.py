@@ -6,13 +6,16 @@ import os
 import queue
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
+
+# The tests' loopback helpers (core/ is on the path: see run.py).
+from dashboard.tests.live_server import free_port  # noqa: F401 (re-exported)
+from dashboard.tests.live_server import wait_for_port as listening
 
 import redis
 
@@ -41,23 +44,11 @@ def require_loopback(url, what):
         raise BenchError(f"{what} must point at 127.0.0.1, not {host!r}: {url}")
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def wait_for_port(port, process, name, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"{name} exited with {process.returncode} at start")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise BenchError(f"{name} did not listen on port {port} within {timeout} s")
+    try:
+        listening(port, process, name=name, timeout=timeout)
+    except (RuntimeError, TimeoutError) as error:
+        raise BenchError(str(error)) from error
 
 
 def pids_named(command):

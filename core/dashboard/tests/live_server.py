@@ -24,17 +24,18 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def wait_for_port(port, process, timeout=20):
+def wait_for_port(port, process, name="daphne", timeout=20):
+    """Until ``process`` listens on ``port``; RuntimeError if it exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}")
+            raise RuntimeError(f"{name} exited with {process.returncode} at start")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
             time.sleep(0.05)
-    raise TimeoutError(f"daphne did not listen on {port} within {timeout}s")
+    raise TimeoutError(f"{name} did not listen on port {port} within {timeout} s")
 
 
 class Daphne:
