@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 # The tests' loopback helpers (core/ is on the path: see run.py).
 from dashboard.tests.live_server import free_port  # noqa: F401 (re-exported)
+from dashboard.tests.live_server import stop_process
 from dashboard.tests.live_server import wait_for_port as listening
 
 import redis
@@ -160,13 +161,7 @@ class Child:
         return self.process.poll() is None
 
     def stop(self, grace=10):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, grace)
 
     def log_tail(self, lines=40):
         try:

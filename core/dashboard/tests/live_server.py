@@ -38,6 +38,17 @@ def wait_for_port(port, process, name="daphne", timeout=20):
     raise TimeoutError(f"{name} did not listen on port {port} within {timeout} s")
 
 
+def stop_process(process, grace=10):
+    """SIGTERM, then SIGKILL after ``grace`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class Daphne:
     """``with Daphne() as server: server.url``: one daphne on a free loopback port."""
 
@@ -84,13 +95,8 @@ class Daphne:
     def stop(self, grace=10):
         """SIGTERM, then SIGKILL after ``grace`` seconds. daphne does not exit
         while a sync request's thread waits on its stopped event loop."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process:
+            stop_process(self.process, grace)
 
     def log(self):
         return self.log_path.read_text() if self.log_path.exists() else ""
