@@ -1,16 +1,27 @@
 """The staff feed socket: check, resume, then let the process's hub stream."""
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts.roles import is_staff
 
-from .fragments import render_snapshot
-from .hub import CLOSE_NOT_ALLOWED, get_hub
+from .hub import get_hub
+from .protocol import CLOSE_NOT_ALLOWED
 
 
 class ProductFeedConsumer(AsyncWebsocketConsumer):
     hub = None
+
+    async def dispatch(self, message):
+        """Channels runs ``close_old_connections`` in the database thread before
+        every handler. Nothing here touches the ORM on the event loop, and the
+        database work (through ``database_sync_to_async``) closes old connections
+        itself; the extra hop per message only queued every socket of a reconnect
+        storm behind one another."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         # Accept first, then close with our own code: a refusal before accept()
@@ -27,7 +38,7 @@ class ProductFeedConsumer(AsyncWebsocketConsumer):
         outbox = await self.hub.join(
             self, send=send, close=self.close_with, user_id=user.pk
         )
-        snapshot = await database_sync_to_async(render_snapshot)()
+        snapshot = await self.hub.current_state()
         await self.send(text_data=snapshot.html)
         outbox.start(already_sent=snapshot.ids)
 
