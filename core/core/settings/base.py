@@ -168,6 +168,9 @@ FEED_CATCHUP_SETTLE_SECONDS = env.float("FEED_CATCHUP_SETTLE_SECONDS", default=5
 # frames wait for it: a stalled browser costs the server at most about that much.
 FEED_MAX_UNSENT_BYTES = env.int("FEED_MAX_UNSENT_BYTES", default=1024 * 1024)
 FEED_OUTBOX_FRAMES = env.int("FEED_OUTBOX_FRAMES", default=256)
+# The announcer keeps its database connection while it has work, and gives it
+# back after this long without any.
+FEED_ANNOUNCER_IDLE_SECONDS = 10.0
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
