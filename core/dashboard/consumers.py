@@ -10,6 +10,10 @@ from .protocol import CLOSE_NOT_ALLOWED
 
 
 class ProductFeedConsumer(AsyncWebsocketConsumer):
+    # The process's hub is the only subscriber on the channel layer: a socket
+    # needs no channel of its own (an alias naming no layer gives none), which
+    # saves a layer receive per socket.
+    channel_layer_alias = None
     hub = None
 
     async def dispatch(self, message):
@@ -40,7 +44,7 @@ class ProductFeedConsumer(AsyncWebsocketConsumer):
         )
         snapshot = await self.hub.current_state()
         await self.send(text_data=snapshot.html)
-        outbox.start(already_sent=snapshot.ids)
+        outbox.start(snapshot.ids, snapshot.counters_as_of)
 
     async def close_with(self, code):
         await self.close(code=code)

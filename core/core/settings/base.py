@@ -171,6 +171,9 @@ FEED_OUTBOX_FRAMES = env.int("FEED_OUTBOX_FRAMES", default=256)
 # The announcer keeps its database connection while it has work, and gives it
 # back after this long without any.
 FEED_ANNOUNCER_IDLE_SECONDS = 10.0
+# The stock counters are recomputed (one query over the catalog) and pushed at
+# most this often, and once after the last change.
+FEED_COUNTERS_SECONDS = 1.0
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -2,6 +2,8 @@
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connections
@@ -25,6 +27,16 @@ async def close_db_connections_after_async_test():
     blocks dropping the test database."""
     yield
     await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Each test runs in its own event loop, while channels-redis keeps asyncio
+    locks that belong to the loop that first used them (released later by
+    background tasks of that loop): give every test a layer of its own. Daphne
+    runs one loop per process, so this is a test-only concern."""
+    yield
+    channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
 
 
 @pytest.fixture
