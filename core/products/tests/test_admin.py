@@ -84,7 +84,7 @@ def test_admin_refuses_a_sku_in_use_whatever_its_case(superuser_client, catalog)
     response = superuser_client.post(ADD, admin_form(slug="green-mug", sku="mug-1"))
 
     assert response.status_code == 200
-    assert "Product with this SKU already exists." in response.content.decode()
+    assert "Another product already uses this SKU." in response.content.decode()
     assert Product.objects.count() == 3
 
 
