@@ -11,7 +11,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from core.origins import SiteOriginValidator  # noqa: E402
 
 from dashboard.middleware import ServerSendMiddleware  # noqa: E402
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
@@ -26,7 +26,7 @@ gc.set_threshold(100_000, 50, 1_000)
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": SiteOriginValidator(
             ServerSendMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
