@@ -41,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RejectNulQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -165,6 +166,8 @@ FEED_CATCHUP_SECONDS = 2.0
 FEED_CATCHUP_SETTLE_SECONDS = 5.0
 
 SESSION_COOKIE_HTTPONLY = True
+# The database engine, refusing malformed keys (NUL bytes) as no session.
+SESSION_ENGINE = "core.sessions"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
