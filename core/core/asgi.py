@@ -1,11 +1,15 @@
-"""ASGI entry point: HTTP through Django, ``ws/products/`` through Channels."""
+"""ASGI entry point: HTTP through Django, ``ws/products/`` through Channels.
+
+Without ``DJANGO_SETTINGS_MODULE`` this runs ``core.settings.local``: DEBUG off.
+``make run`` selects ``core.settings.dev`` (DEBUG on) explicitly.
+"""
 
 import gc
 import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings.local")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 

@@ -5,6 +5,7 @@ when that file exists. Empty ``DATABASE_URL`` / ``REDIS_URL`` mean "use the embe
 default" (SQLite, in-memory channel layer).
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -17,8 +18,29 @@ _env_file = REPO_DIR / "env" / ".env.dev"
 if _env_file.exists():
     environ.Env.read_env(_env_file, overwrite=False)
 
-SECRET_KEY = env("SECRET_KEY", default="dev-insecure-key-change-me")
-DEBUG = env.bool("DEBUG", default=False)
+
+def local_secret_key(path):
+    """The key kept in ``path``; made (readable by its owner only) when missing."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    from django.core.management.utils import get_random_secret_key
+
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as key_file:
+        key_file.write(get_random_secret_key())
+    return path.read_text().strip()
+
+
+# Empty here: core.settings.local makes one for local runs, prod demands a real one.
+SECRET_KEY = env("SECRET_KEY", default="")
+# Off everywhere but core.settings.dev (make run): the debug page shows settings,
+# code and request data to whoever triggers an error.
+DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -169,6 +191,9 @@ SESSION_COOKIE_HTTPONLY = True
 # The database engine, refusing malformed keys (NUL bytes) as no session.
 SESSION_ENGINE = "core.sessions"
 X_FRAME_OPTIONS = "DENY"
+# The debug page masks secrets by setting name only; this also masks
+# "user:password@" inside any URL (DATABASE_URL, REDIS_URL, layer hosts).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.CredentialMaskingFilter"
 
 LOGGING = {
     "version": 1,
