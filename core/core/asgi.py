@@ -15,8 +15,10 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from core.origins import SiteOriginValidator  # noqa: E402
 
+from core import daphne_guard  # noqa: E402
+from core.body_limit import BodyLimitMiddleware  # noqa: E402
+from core.origins import SiteOriginValidator  # noqa: E402
 from dashboard.middleware import ServerSendMiddleware  # noqa: E402
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 
@@ -27,9 +29,12 @@ from dashboard.routing import websocket_urlpatterns  # noqa: E402
 # these. Memory use is barely affected; what is garbage is still collected.
 gc.set_threshold(100_000, 50, 1_000)
 
+# Under daphne, refuse oversized bodies before daphne buffers them.
+daphne_guard.install()
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": SiteOriginValidator(
             ServerSendMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),

@@ -197,6 +197,10 @@ X_FRAME_OPTIONS = "DENY"
 # "user:password@" inside any URL (DATABASE_URL, REDIS_URL, layer hosts).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.CredentialMaskingFilter"
 
+# Largest request body accepted (bytes); larger ones get 413 before they are
+# read. Room for a 5 MB image upload plus the rest of the form.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=6 * 1024 * 1024)
+
 # Content-Security-Policy (django-csp): our own scripts, styles and sockets only,
 # nothing inline. htmx is served from our static files and told not to inject
 # its indicator <style> (layout.html's htmx-config; the CSS is in app.css).
