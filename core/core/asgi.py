@@ -16,7 +16,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from core import daphne_guard  # noqa: E402
+from core import daphne_guard, graceful_shutdown  # noqa: E402
 from core.body_limit import BodyLimitMiddleware  # noqa: E402
 from core.origins import SiteOriginValidator  # noqa: E402
 from dashboard.middleware import ServerSendMiddleware  # noqa: E402
@@ -29,8 +29,10 @@ from dashboard.routing import websocket_urlpatterns  # noqa: E402
 # these. Memory use is barely affected; what is garbage is still collected.
 gc.set_threshold(100_000, 50, 1_000)
 
-# Under daphne, refuse oversized bodies before daphne buffers them.
+# Under daphne: refuse oversized bodies before daphne buffers them, and on
+# SIGTERM finish the requests in flight, then exit.
 daphne_guard.install()
+graceful_shutdown.install()
 
 application = ProtocolTypeRouter(
     {

@@ -201,6 +201,12 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.CredentialMaskingFilter"
 # read. Room for a 5 MB image upload plus the rest of the form.
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=6 * 1024 * 1024)
 
+# On SIGTERM daphne stops listening and lets requests in flight finish for up
+# to this long (seconds), then closes the rest; a process still alive that
+# much later (a stuck thread) ends anyway: exit within 10 s all told.
+SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", default=7.0)
+SHUTDOWN_FORCE_EXIT_SECONDS = 2.0
+
 # Content-Security-Policy (django-csp): our own scripts, styles and sockets only,
 # nothing inline. htmx is served from our static files and told not to inject
 # its indicator <style> (layout.html's htmx-config; the CSS is in app.css).
