@@ -42,12 +42,17 @@ def request_scheme(scope):
 def own_origins(scope):
     """The origins of this site for this request, as ``(scheme, host, port)``.
 
-    From the ``Host`` header when it names an allowed host; without one (not a
-    browser: browsers always send it) every allowed host on the scheme's
-    default port.
+    From the ``Host`` header (or ``X-Forwarded-Host`` with
+    ``USE_X_FORWARDED_HOST``) when it names an allowed host; without one (not a
+    browser: browsers always send it) every allowed host on the scheme's default
+    port.
     """
     scheme = request_scheme(scope)
     host_header = header(scope, b"host")
+    if settings.USE_X_FORWARDED_HOST:  # as Django's request.get_host()
+        forwarded = header(scope, b"x-forwarded-host")
+        if forwarded:
+            host_header = forwarded.split(",")[0].strip()
     if host_header is None:
         hosts = [
             (host, DEFAULT_PORTS[scheme])

@@ -82,3 +82,11 @@ def test_a_host_outside_allowed_hosts_has_no_origin_of_its_own(settings):
     assert own_origins(scope("wss", host="shop.example:8443")) == {
         ("https", "shop.example", 8443)
     }
+
+
+def test_with_use_x_forwarded_host_the_forwarded_host_counts(settings):
+    settings.ALLOWED_HOSTS = ["shop.example"]
+    forwarded = scope(host="10.0.0.5:8000", x_forwarded_host="shop.example")
+    assert own_origins(forwarded) == set()  # the backend's own address: not allowed
+    settings.USE_X_FORWARDED_HOST = True
+    assert own_origins(forwarded) == {("http", "shop.example", 80)}
