@@ -1,18 +1,24 @@
-"""ASGI entry point: HTTP through Django, ``ws/products/`` through Channels."""
+"""ASGI entry point: HTTP through Django, ``ws/products/`` through Channels.
+
+Without ``DJANGO_SETTINGS_MODULE`` this runs ``core.settings.local``: DEBUG off.
+``make run`` selects ``core.settings.dev`` (DEBUG on) explicitly.
+"""
 
 import gc
 import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings.local")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from core import daphne_guard, graceful_shutdown  # noqa: E402
+from core.body_limit import BodyLimitMiddleware  # noqa: E402
+from core.origins import SiteOriginValidator  # noqa: E402
 from dashboard.middleware import ServerSendMiddleware  # noqa: E402
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 
@@ -23,10 +29,15 @@ from dashboard.routing import websocket_urlpatterns  # noqa: E402
 # these. Memory use is barely affected; what is garbage is still collected.
 gc.set_threshold(100_000, 50, 1_000)
 
+# Under daphne: refuse oversized bodies before daphne buffers them, and on
+# SIGTERM finish the requests in flight, then exit.
+daphne_guard.install()
+graceful_shutdown.install()
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "http": BodyLimitMiddleware(django_asgi_app),
+        "websocket": SiteOriginValidator(
             ServerSendMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
