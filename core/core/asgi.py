@@ -17,6 +17,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from core import daphne_guard, graceful_shutdown  # noqa: E402
+from core.autobahn_logging import skip_log_styling  # noqa: E402
 from core.body_limit import BodyLimitMiddleware  # noqa: E402
 from core.origins import SiteOriginValidator  # noqa: E402
 from dashboard.middleware import ServerSendMiddleware  # noqa: E402
@@ -28,6 +29,8 @@ from dashboard.routing import websocket_urlpatterns  # noqa: E402
 # pauses were the feed's latency tail: p99 165 ms with the defaults, 38 ms with
 # these. Memory use is barely affected; what is garbage is still collected.
 gc.set_threshold(100_000, 50, 1_000)
+# autobahn colours its per-frame debug-log arguments, logged or not: see the module.
+skip_log_styling()
 
 # Under daphne: refuse oversized bodies before daphne buffers them, and on
 # SIGTERM finish the requests in flight, then exit.

@@ -89,7 +89,7 @@ async def test_a_huge_recorded_value_leaves_the_feed_working(tmp_path, staff_coo
         assert "Long Story" in state and "Full values" in state
 
         product = await sync_to_async(ProductFactory)(name="Next Thing")
-        product.description = "y" * 1_100_000
+        product.description = "y" * 5_000  # as long as the model allows now
         await sync_to_async(product.save)()
         frames = await frames_until(socket, lambda frame: "Next Thing" in frame, 10)
         assert all(frame_size(frame) <= MAX_FRAME_BYTES for frame in frames)
