@@ -220,21 +220,3 @@ def test_admin_bulk_delete_removes_every_image_after_commit(
     assert response.status_code == 302
     assert not Product.objects.exists()
     assert media_files(media_root) == set()
-
-
-@pytest.mark.parametrize(
-    "url, query",
-    [
-        (CHANGELIST, {"q": "mug\x00"}),
-        (CHANGELIST, {"category__id__exact": "1\x00"}),
-        (reverse("admin:products_productchange_changelist"), {"q": "mug\x00"}),
-        (reverse("admin:products_productchange_changelist"), {"action": "x\x00"}),
-        (reverse("admin:products_productchange_changelist"), {"source": "x\x00"}),
-    ],
-)
-def test_admin_lists_survive_nul_characters_in_the_query(
-    superuser_client, catalog, url, query
-):
-    response = superuser_client.get(url, query, follow=True)
-
-    assert response.status_code == 200

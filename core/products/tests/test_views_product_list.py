@@ -292,13 +292,3 @@ def test_response_varies_on_the_htmx_header(client, catalog, headers):
     response = client.get(LIST_URL, headers=headers)
 
     assert "HX-Request" in response.headers["Vary"]
-
-
-@pytest.mark.parametrize("param", ["q", "category", "sort", "page"])
-def test_nul_character_in_the_query_is_ignored(client, param):
-    ProductFactory(name="Blue Mug")
-
-    response = client.get(LIST_URL, {param: "mug\x00"})
-
-    assert response.status_code == 200
-    assert shown(response) == ["Blue Mug"]
