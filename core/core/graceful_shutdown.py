@@ -7,7 +7,9 @@ loop for the async view) then waited forever on the stopped loop: Python's exit
 joins those threads, so daphne never exited until SIGKILL. ``install()``
 (called from ``core.asgi``) changes daphne's shutdown step only:
 
-1. stop listening, so new connections go to the other processes;
+1. stop listening, so new connections go to the other processes, and send
+   ``server_stopping`` (the feed closes its sockets with "restarting, resync",
+   so pages reconnect at once, to another process, and resume complete);
 2. wait until no HTTP request is in flight, at most
    ``SHUTDOWN_GRACE_SECONDS``; the event loop keeps running meanwhile;
 3. then do what daphne did: cancel what is left (the WebSocket consumers: their
@@ -22,8 +24,14 @@ import threading
 import time
 
 from django.conf import settings
+from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
+
+# Sent in the server's event loop when it starts shutting down; what its
+# receivers schedule gets this long to run before the applications are cancelled.
+server_stopping = Signal()
+STOPPING_SETTLE_SECONDS = 0.2
 
 
 def requests_in_flight(server):
@@ -87,12 +95,19 @@ def install():
 
     def kill_all_applications(self):
         logger.info("Shutting down: finishing %d request(s)", requests_in_flight(self))
+        server_stopping.send_robust(sender=Server)
 
         def then_cancel_the_rest(_):
             force_exit_later()
             return cancel_all(self)
 
-        return drain(self).addCallback(then_cancel_the_rest)
+        from twisted.internet import reactor, task
+
+        # What the receivers started (closing sockets) runs in the event loop:
+        # give it a moment before anything is cancelled.
+        return task.deferLater(
+            reactor, STOPPING_SETTLE_SECONDS, drain, self
+        ).addCallback(then_cancel_the_rest)
 
     Server.listen_success = listen_success
     Server.kill_all_applications = kill_all_applications

@@ -14,9 +14,10 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from accounts.tests.factories import StaffFactory
-from dashboard.protocol import MAX_FRAME_BYTES, frame_size
+from dashboard.protocol import CLOSE_RESTART, MAX_FRAME_BYTES, frame_size
 from products.models import ProductChange
 from products.tests.factories import ProductFactory
 
@@ -175,3 +176,21 @@ async def test_a_peer_that_stops_reading_is_shed_and_others_get_everything(
         assert len(received) < len("".join(frames).encode())
         stalled.close()
         await healthy.close()
+
+
+async def test_stopping_the_server_closes_feed_sockets_to_resync(
+    tmp_path, staff_cookie
+):
+    """Close codes other than 1000 and 3000-4999 cannot be sent under daphne:
+    the restart code must arrive as sent, so the page reconnects at once."""
+    server = Daphne(tmp_path).start()
+    try:
+        socket = await open_socket(server, staff_cookie)
+        await asyncio.wait_for(socket.recv(), 5)  # the state
+        server.process.terminate()
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), 5)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == CLOSE_RESTART
+    finally:
+        server.stop()
