@@ -3,21 +3,25 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from accounts.roles import is_staff
+from accounts.roles import can_watch_feed
 
 from .fragments import render_snapshot
 from .hub import CLOSE_NOT_ALLOWED, get_hub
+from .validity import Credentials
 
 
 class ProductFeedConsumer(AsyncWebsocketConsumer):
     hub = None
+    # No channel of its own: the hub receives for every socket. (With one, every
+    # socket's receive() raises while Redis is down and the socket dies with 1011.)
+    channel_layer_alias = None
 
     async def connect(self):
         # Accept first, then close with our own code: a refusal before accept()
         # reaches the browser as 1006, which the ws extension retries forever.
         await self.accept()
         user = self.scope.get("user")
-        if not is_staff(user):
+        if not await database_sync_to_async(can_watch_feed)(user):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         # Join before reading the state: whatever commits after the read reaches
@@ -27,6 +31,8 @@ class ProductFeedConsumer(AsyncWebsocketConsumer):
         outbox = await self.hub.join(
             self, send=send, close=self.close_with, user_id=user.pk
         )
+        # The hub closes the socket once this session or user no longer passes.
+        self.hub.watch(self, Credentials(user.pk, self.scope["session"].session_key))
         snapshot = await database_sync_to_async(render_snapshot)()
         await self.send(text_data=snapshot.html)
         outbox.start(already_sent=snapshot.ids)

@@ -15,10 +15,12 @@ import logging
 import weakref
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from .catchup import DatabaseCatchUp
 from .groups import FEED_GROUP
 from .outbox import Outbox, SentIds
+from .revalidation import Revalidator
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,9 @@ RENEW_MEMBERSHIP_SECONDS = 3600
 
 
 class FeedHub:
+    revalidator = None  # while subscribed: re-checks each socket's session and user
+    transport_lost = False  # the layer failed since the group was last joined
+
     def __init__(self, layer, catch_up=None):
         self.layer = layer
         self.catch_up = catch_up
@@ -87,7 +92,8 @@ class FeedHub:
         # process through one shared loop per prefix, and the consumers use it.
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(FEED_GROUP, self.channel)
-        tasks = [self.listen(), self.renew_membership()]
+        self.revalidator = Revalidator(self, CLOSE_NOT_ALLOWED)
+        tasks = [self.listen(), self.renew_membership(), self.revalidator.run()]
         if self.catch_up is not None:
             tasks.append(self.heal(latest))
         self.tasks = tuple(asyncio.create_task(task) for task in tasks)
@@ -97,6 +103,8 @@ class FeedHub:
         for task in self.tasks:
             task.cancel()
         self.tasks = ()
+        self.revalidator.stop()
+        self.revalidator = None
         try:
             await self.layer.group_discard(FEED_GROUP, channel)
         except Exception:
@@ -109,20 +117,38 @@ class FeedHub:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # Events may have been lost: every socket resumes from the state.
-                logger.exception("Feed transport failed; resyncing every socket")
-                self.close_all(CLOSE_RESTART)
+                # channels-redis raises here while Redis is down, and receives
+                # again once it is back, but then (empty) without our group
+                # membership: ``renew_membership`` restores that, and resyncs.
+                self.lose_transport("Feed transport failed")
                 await asyncio.sleep(1)
                 continue
             self.dispatch(message)
 
     async def renew_membership(self):
+        """Join the group again every few seconds. Cheap (two Redis commands), and
+        the only way back into it after Redis restarts empty: nothing else tells
+        us the membership is gone, and group messages would silently miss us."""
         while True:
-            await asyncio.sleep(RENEW_MEMBERSHIP_SECONDS)
+            await asyncio.sleep(settings.FEED_REJOIN_SECONDS)
             try:
                 await self.layer.group_add(FEED_GROUP, self.channel)
+            except asyncio.CancelledError:
+                raise
             except Exception:
-                logger.warning("Could not renew the feed group", exc_info=True)
+                self.lose_transport("Could not renew the feed group")
+                continue
+            if self.transport_lost:
+                # Pushes and revocation hints may have been lost meanwhile: every
+                # socket resumes from the current state, complete.
+                logger.warning("Feed transport is back; resyncing every socket")
+                self.transport_lost = False
+                self.close_all(CLOSE_RESTART)
+
+    def lose_transport(self, what):
+        if not self.transport_lost:  # log the outage once, not every second
+            logger.exception("%s; sockets resync once it is back", what)
+        self.transport_lost = True
 
     async def heal(self, after_id):
         while True:
@@ -146,7 +172,7 @@ class FeedHub:
         if message["type"] == "feed.event":
             self.publish(message["id"], message["html"])
         elif message["type"] == "feed.revoke":
-            self.revoke(message["user_id"])
+            self.revoke(message["user_ids"], message["session_keys"])
 
     def publish(self, event_id, html):
         if not self.seen.add(event_id):
@@ -157,10 +183,17 @@ class FeedHub:
             if not outbox.offer(event_id, frame):
                 self.close(key, CLOSE_TRY_AGAIN)
 
-    def revoke(self, user_id):
-        for key, outbox in list(self.outboxes.items()):
-            if outbox.user_id == user_id:
-                self.close(key, CLOSE_NOT_ALLOWED)
+    def watch(self, key, credentials):
+        """Remember a joined socket's user and session, to close it (4403) once
+        they no longer let it watch the feed."""
+        if self.revalidator is not None:
+            self.revalidator.watch(key, credentials)
+
+    def revoke(self, user_ids, session_keys):
+        """A hint: these users or sessions changed. The database decides whether
+        their sockets stay."""
+        if self.revalidator is not None:
+            self.revalidator.hint(user_ids, session_keys)
 
     def close_all(self, code):
         for key in list(self.outboxes):

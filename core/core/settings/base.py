@@ -163,6 +163,14 @@ FEED_PAGE_SIZE = 50
 # before rendering an event a second time from the database.
 FEED_CATCHUP_SECONDS = 2.0
 FEED_CATCHUP_SETTLE_SECONDS = 5.0
+# How often each process re-checks its open feed sockets' sessions and users in
+# the database (one batch for all of them). A change announced through the
+# channel layer is checked at once; this bounds what no announcement reaches (a
+# shell beside an in-memory layer, an expired session, a lost message).
+FEED_REVALIDATE_SECONDS = 5.0
+# How often each process re-joins the feed group. Cheap, and what puts it back
+# in the group after Redis restarts empty.
+FEED_REJOIN_SECONDS = 2.0
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 
+from dashboard import broadcast, validity
 from dashboard.groups import FEED_GROUP
 from dashboard.hub import (
     CLOSE_NOT_ALLOWED,
@@ -12,6 +13,7 @@ from dashboard.hub import (
     OUTBOX_SIZE,
     FeedHub,
 )
+from dashboard.validity import Credentials
 
 
 class FakeLayer:
@@ -139,24 +141,43 @@ async def test_a_stuck_socket_is_closed_with_1013_and_holds_nobody_back(hub, lay
     await hub.leave(healthy)
 
 
-async def test_revocation_closes_only_that_users_sockets(hub, layer):
-    mine, theirs = FakeSocket(), FakeSocket()
-    await connect(hub, mine, user_id=1)
-    await connect(hub, theirs, user_id=2)
-    await layer.inbox.put({"type": "feed.revoke", "user_id": 2})
+async def test_revocation_closes_only_the_sockets_the_database_refuses(
+    hub, layer, monkeypatch
+):
+    # The database (faked): user 2's session "b" ended; "c", also theirs, did not.
+    monkeypatch.setattr(
+        validity,
+        "still_valid",
+        lambda given: {c for c in given if c.session_key != "b"},
+    )
+    mine, theirs, their_other_tab = FakeSocket(), FakeSocket(), FakeSocket()
+    for socket, user_id, session_key in [
+        (mine, 1, "a"),
+        (theirs, 2, "b"),
+        (their_other_tab, 2, "c"),
+    ]:
+        await connect(hub, socket, user_id=user_id)
+        hub.watch(socket, Credentials(user_id, session_key))
+    await layer.inbox.put(broadcast.revoke_message([2], []))
+    await asyncio.sleep(0.1)  # the check runs in a thread
     await layer.inbox.put(event(1))
     await settle()
+    assert their_other_tab.closed_with is None
+    await hub.leave(their_other_tab)
     assert (theirs.closed_with, theirs.frames) == (CLOSE_NOT_ALLOWED, [])
     assert (mine.closed_with, mine.frames) == (None, ["<div id='e1'>"])
     await hub.leave(mine)
 
 
-async def test_a_lost_transport_makes_every_socket_resume(hub, layer):
+async def test_a_lost_transport_makes_every_socket_resume(hub, layer, settings):
+    settings.FEED_REJOIN_SECONDS = 0.01
     sockets = [FakeSocket(), FakeSocket()]
     for socket in sockets:
         await connect(hub, socket)
     await layer.inbox.put("break")
-    await settle()
+    layer.groups.clear()  # Redis came back empty
+    await asyncio.sleep(0.1)
+    assert layer.groups[FEED_GROUP] == {hub.channel}
     assert [s.closed_with for s in sockets] == [CLOSE_RESTART, CLOSE_RESTART]
     assert hub.outboxes == {}
 
