@@ -31,7 +31,7 @@ CLOSE_NOT_ALLOWED = 4403
 # Codes the extension does reconnect after; the socket then resumes from the
 # current state, complete.
 CLOSE_TRY_AGAIN = 1013  # its outbox overflowed
-CLOSE_RESTART = 1012  # the hub lost its transport and may have missed events
+CLOSE_RESTART = 4012  # the hub lost its transport and may have missed events
 # Group memberships expire on the channel layer (a day on Redis): renew well before.
 RENEW_MEMBERSHIP_SECONDS = 3600
 

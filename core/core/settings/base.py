@@ -8,6 +8,7 @@ default" (SQLite, in-memory channel layer).
 from pathlib import Path
 
 import environ
+import redis.exceptions
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]  # core/
 REPO_DIR = PROJECT_DIR.parent
@@ -101,7 +102,17 @@ def channel_layer_config(url, prefix="asgi"):
         "CONFIG": {
             # redis-py 8 closes idle blocking pops after its own default timeout,
             # which is shorter than channels-redis's 5 s BZPOPMIN: keep it open.
-            "hosts": [{"address": url, "socket_timeout": None}],
+            # After Redis restarts, each pooled connection fails its next command
+            # once ("Connection closed by server"): retry that once on a new
+            # connection, or the first push of every process after a restart is
+            # lost (the database catch-up would bring it seconds late).
+            "hosts": [
+                {
+                    "address": url,
+                    "socket_timeout": None,
+                    "retry_on_error": [redis.exceptions.ConnectionError],
+                }
+            ],
             "capacity": 1000,
             # Keys in Redis start with this: sites (or test runs) sharing one
             # Redis keep their feeds apart with different prefixes.
