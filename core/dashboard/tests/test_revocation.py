@@ -13,9 +13,11 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.sessions.models import Session
+from django.test import Client
 from django.utils import timezone
 
-from accounts.tests.factories import StaffFactory
+from accounts.tests.factories import PASSWORD, StaffFactory
+from dashboard import revocation
 from dashboard.hub import CLOSE_NOT_ALLOWED
 from products.tests.factories import ProductFactory
 
@@ -122,3 +124,29 @@ async def test_an_expired_session_closes_its_socket(server, staff):
     code, took = await close_code_within(socket, EXPIRED_WITHIN, since=expired)
     print(f"expiry: closed with {code} after {took:.2f} s")
     assert code == CLOSE_NOT_ALLOWED
+
+
+# The hints behind it: one per commit, none for a plain login -----------------
+
+
+@pytest.fixture
+def hints(monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        revocation,
+        "request_recheck",
+        lambda users, sessions: sent.append((set(users), set(sessions))),
+    )
+    return sent
+
+
+def test_deleting_many_sessions_at_once_sends_one_hint(staff, hints):
+    keys = {log_in(staff) for _ in range(3)}
+    hints.clear()  # logging in deletes the anonymous session it replaces
+    Session.objects.filter(session_key__in=keys).delete()
+    assert hints == [(set(), keys)]
+
+
+def test_logging_in_asks_no_one_to_recheck_the_user(staff, hints):
+    Client().login(username=staff.username, password=PASSWORD)
+    assert all(users == set() for users, _ in hints)
