@@ -16,6 +16,7 @@ a burst (``clearsessions``, a bulk delete) costs a few queries, not one each.
 
 import asyncio
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -23,6 +24,11 @@ from django.conf import settings
 from . import validity
 
 logger = logging.getLogger(__name__)
+
+# A socket is checked by its consumer when it opens, then watched here. A hint
+# arriving in between (the consumer waits for the hub to join) would miss it;
+# hints are kept this long so that ``watch`` can still see them.
+HINTS_KEPT_SECONDS = 10.0
 
 
 class Revalidator:
@@ -32,21 +38,44 @@ class Revalidator:
         self.credentials = {}  # socket key -> validity.Credentials
         self.pending = set()  # socket keys a hint asked about
         self.rechecking = None  # the task checking ``pending``
+        self.recent = {}  # ("user", id) or ("session", key) -> when hinted
 
     def watch(self, key, credentials):
         self.credentials[key] = credentials
+        if self.recent and self.recently_hinted(credentials):
+            self.recheck({key})
 
     def hint(self, user_ids=(), session_keys=()):
         """Re-check now the sockets of these users and sessions."""
         user_ids, session_keys = set(user_ids), set(session_keys)
-        self.pending.update(
+        self.remember(user_ids, session_keys)
+        self.recheck(
             key
             for key, credentials in self.credentials.items()
             if credentials.user_id in user_ids
             or credentials.session_key in session_keys
         )
+
+    def recheck(self, keys):
+        self.pending.update(keys)
         if self.pending and self.rechecking is None:
             self.rechecking = asyncio.create_task(self.recheck_pending())
+
+    def remember(self, user_ids, session_keys):
+        now = time.monotonic()
+        self.recent = {
+            name: when
+            for name, when in self.recent.items()
+            if now - when < HINTS_KEPT_SECONDS
+        }
+        self.recent.update(dict.fromkeys((("user", u) for u in user_ids), now))
+        self.recent.update(dict.fromkeys((("session", k) for k in session_keys), now))
+
+    def recently_hinted(self, credentials):
+        return ("user", credentials.user_id) in self.recent or (
+            "session",
+            credentials.session_key,
+        ) in self.recent
 
     async def recheck_pending(self):
         try:
@@ -98,3 +127,4 @@ class Revalidator:
             self.rechecking = None
         self.credentials.clear()
         self.pending.clear()
+        self.recent.clear()

@@ -4,16 +4,13 @@ import asyncio
 
 import pytest
 
-from dashboard import broadcast, validity
 from dashboard.groups import FEED_GROUP
 from dashboard.hub import (
-    CLOSE_NOT_ALLOWED,
     CLOSE_RESTART,
     CLOSE_TRY_AGAIN,
     OUTBOX_SIZE,
     FeedHub,
 )
-from dashboard.validity import Credentials
 
 
 class FakeLayer:
@@ -139,34 +136,6 @@ async def test_a_stuck_socket_is_closed_with_1013_and_holds_nobody_back(hub, lay
     assert len(healthy.frames) == OUTBOX_SIZE + 5
     assert healthy.closed_with is None
     await hub.leave(healthy)
-
-
-async def test_revocation_closes_only_the_sockets_the_database_refuses(
-    hub, layer, monkeypatch
-):
-    # The database (faked): user 2's session "b" ended; "c", also theirs, did not.
-    monkeypatch.setattr(
-        validity,
-        "still_valid",
-        lambda given: {c for c in given if c.session_key != "b"},
-    )
-    mine, theirs, their_other_tab = FakeSocket(), FakeSocket(), FakeSocket()
-    for socket, user_id, session_key in [
-        (mine, 1, "a"),
-        (theirs, 2, "b"),
-        (their_other_tab, 2, "c"),
-    ]:
-        await connect(hub, socket, user_id=user_id)
-        hub.watch(socket, Credentials(user_id, session_key))
-    await layer.inbox.put(broadcast.revoke_message([2], []))
-    await asyncio.sleep(0.1)  # the check runs in a thread
-    await layer.inbox.put(event(1))
-    await settle()
-    assert their_other_tab.closed_with is None
-    await hub.leave(their_other_tab)
-    assert (theirs.closed_with, theirs.frames) == (CLOSE_NOT_ALLOWED, [])
-    assert (mine.closed_with, mine.frames) == (None, ["<div id='e1'>"])
-    await hub.leave(mine)
 
 
 async def test_a_lost_transport_makes_every_socket_resume(hub, layer, settings):
