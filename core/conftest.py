@@ -21,7 +21,7 @@ def announcements_delivered():
     yield
     from dashboard.broadcast import announcer
 
-    announcer().flush()
+    announcer().release()
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,8 @@ def is_staff(user):
 
 
 def can_watch_feed(user):
-    """Who may watch the live change feed. Checked when a socket opens and
-    re-checked against the database while it stays open."""
+    """Who may watch the live change feed. Checked when a socket opens (on the
+    event loop: a check that queries, such as ``has_perm``, has to go through
+    ``database_sync_to_async`` there) and re-checked in a worker thread, against
+    the database, while it stays open (``dashboard.validity``)."""
     return is_staff(user)

@@ -1,12 +1,12 @@
 """The staff feed socket: check, resume, then let the process's hub stream."""
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts.roles import can_watch_feed
 
-from .fragments import render_snapshot
-from .hub import CLOSE_NOT_ALLOWED, get_hub
+from .hub import get_hub
+from .protocol import CLOSE_NOT_ALLOWED
 from .validity import Credentials
 
 
@@ -16,12 +16,23 @@ class ProductFeedConsumer(AsyncWebsocketConsumer):
     # socket's receive() raises while Redis is down and the socket dies with 1011.)
     channel_layer_alias = None
 
+    async def dispatch(self, message):
+        """Channels runs ``close_old_connections`` in the database thread before
+        every handler. Nothing here touches the ORM on the event loop, and the
+        database work (through ``database_sync_to_async``) closes old connections
+        itself; the extra hop per message only queued every socket of a reconnect
+        storm behind one another."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self):
         # Accept first, then close with our own code: a refusal before accept()
         # reaches the browser as 1006, which the ws extension retries forever.
         await self.accept()
         user = self.scope.get("user")
-        if not await database_sync_to_async(can_watch_feed)(user):
+        if not can_watch_feed(user):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         # Join before reading the state: whatever commits after the read reaches
@@ -33,7 +44,7 @@ class ProductFeedConsumer(AsyncWebsocketConsumer):
         )
         # The hub closes the socket once this session or user no longer passes.
         self.hub.watch(self, Credentials(user.pk, self.scope["session"].session_key))
-        snapshot = await database_sync_to_async(render_snapshot)()
+        snapshot = await self.hub.current_state()
         await self.send(text_data=snapshot.html)
         outbox.start(already_sent=snapshot.ids)
 

@@ -4,12 +4,21 @@ Only the socket path adds ``hx-swap-oob``; every pushed element is top-level and
 carries an ``id``.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
 from .feed import changes_after, counters, recent_changes
+from .protocol import MAX_FRAME_BYTES, frame_size
+
+logger = logging.getLogger(__name__)
+
+# The rows of the current state fill at most this much of a frame; the counters
+# and the "Load older" link need a few hundred bytes. Rows past the budget stay
+# reachable through "Load older".
+SNAPSHOT_ROWS_BUDGET = MAX_FRAME_BYTES - 32 * 1024
 
 
 def plain(html):
@@ -26,21 +35,42 @@ class Snapshot:
 
 def render_event(change):
     """One live event: the new row on top of the feed, and the counters."""
-    return plain(
-        render_to_string(
-            "dashboard/_event.html", {"change": change, "counters": counters()}
+    context = {"change": change, "counters": counters()}
+    html = plain(render_to_string("dashboard/_event.html", context))
+    if frame_size(html) > MAX_FRAME_BYTES:
+        # Rows shorten long values, so this means markup nobody foresaw: send
+        # the row without its values rather than a frame the server refuses.
+        logger.error("Change %s renders too large for a frame; sent compact", change)
+        html = plain(
+            render_to_string("dashboard/_event.html", {**context, "compact": True})
         )
-    )
+    return html
 
 
 def render_snapshot():
-    """The whole current state: the latest rows and the counters, as one message."""
+    """The whole current state: the latest rows and the counters, as one message
+    that stays under the frame bound (older rows are behind "Load older")."""
     changes, more = recent_changes(settings.FEED_SNAPSHOT_SIZE)
+    shown, rows, size = [], [], 0
+    for change in changes:
+        row = render_to_string("dashboard/_change_row.html", {"change": change})
+        size += frame_size(row)
+        if size > SNAPSHOT_ROWS_BUDGET:
+            more = True
+            break
+        shown.append(change)
+        rows.append(row)
     html = render_to_string(
         "dashboard/_snapshot.html",
-        {"changes": changes, "more": more, "counters": counters(), "oob": True},
+        {
+            "rows": rows,
+            "changes": shown,
+            "more": more,
+            "counters": counters(),
+            "oob": True,
+        },
     )
-    return Snapshot(html=plain(html), ids=frozenset(change.pk for change in changes))
+    return Snapshot(html=plain(html), ids=frozenset(change.pk for change in shown))
 
 
 def render_missed(after_id, seen, settled_for):

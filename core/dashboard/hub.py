@@ -14,36 +14,36 @@ import asyncio
 import logging
 import weakref
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from .catchup import DatabaseCatchUp
+from .fragments import render_snapshot
 from .groups import FEED_GROUP
 from .outbox import Outbox, SentIds
+from .protocol import CLOSE_NOT_ALLOWED, CLOSE_RESTART, CLOSE_TOO_SLOW
 from .revalidation import Revalidator
 
 logger = logging.getLogger(__name__)
-
-OUTBOX_SIZE = 256
-# "Not allowed": outside the codes the htmx ws extension retries, so the page can
-# say the session ended instead of reconnecting forever.
-CLOSE_NOT_ALLOWED = 4403
-# Codes the extension does reconnect after; the socket then resumes from the
-# current state, complete.
-CLOSE_TRY_AGAIN = 1013  # its outbox overflowed
-CLOSE_RESTART = 4012  # the hub lost its transport and may have missed events
-# Group memberships expire on the channel layer (a day on Redis): renew well before.
-RENEW_MEMBERSHIP_SECONDS = 3600
 
 
 class FeedHub:
     revalidator = None  # while subscribed: re-checks each socket's session and user
     transport_lost = False  # the layer failed since the group was last joined
 
-    def __init__(self, layer, catch_up=None):
+    def __init__(self, layer, catch_up=None, render_state=None):
+        """``render_state()`` (blocking, run in a thread) renders the current
+        state as a ``fragments.Snapshot``."""
         self.layer = layer
         self.catch_up = catch_up
+        self.render_state = render_state
         self.seen = SentIds()
+        # The current state is rendered once and shared until the hub publishes
+        # an event or (re)subscribes: both bump the generation.
+        self.generation = 0
+        self.state = None  # (generation, Snapshot)
+        self.state_request = None  # (generation, future) of the render under way
         self.outboxes = {}  # socket key -> Outbox
         self.closers = {}  # socket key -> coroutine function closing it with a code
         self.channel = None
@@ -59,7 +59,15 @@ class FeedHub:
         async with self.lock:
             if self.channel is None:
                 await self.subscribe()
-            outbox = Outbox(send, user_id, OUTBOX_SIZE)
+            # Past either bound the socket is shed (closed as too slow): every
+            # other socket keeps getting every event.
+            outbox = Outbox(
+                send,
+                user_id,
+                settings.FEED_OUTBOX_FRAMES,
+                close=lambda code: self.close(key, code),
+                max_unsent_bytes=settings.FEED_MAX_UNSENT_BYTES,
+            )
             self.outboxes[key] = outbox
             self.closers[key] = close
         return outbox
@@ -82,9 +90,45 @@ class FeedHub:
         if close is not None:
             asyncio.ensure_future(close(code))
 
+    # Current state -------------------------------------------------------------
+
+    async def current_state(self):
+        """The state for a socket that has joined: every event committed before
+        its join is either in it or still on its way to the outbox.
+
+        A reconnect storm (every page reconnecting after a restart) asks for it
+        hundreds of times at once: it is rendered once and shared. A render is
+        shared only while the hub has published nothing since it began: an
+        event published before a socket joined must be in the state it gets;
+        one published after reaches its outbox.
+        """
+        generation = self.generation
+        if self.state is not None and self.state[0] == generation:
+            return self.state[1]
+        if self.state_request is None or self.state_request[0] != generation:
+            future = asyncio.get_running_loop().create_future()
+            self.state_request = (generation, future)
+            asyncio.create_task(self.render_current_state(generation, future))
+        return await asyncio.shield(self.state_request[1])
+
+    async def render_current_state(self, generation, future):
+        try:
+            snapshot = await database_sync_to_async(self.render_state)()
+        except Exception as error:
+            future.set_exception(error)
+            future.exception()  # retrieved here; each waiter gets it raised
+        else:
+            if generation == self.generation:
+                self.state = (generation, snapshot)
+            future.set_result(snapshot)
+        finally:
+            if self.state_request is not None and self.state_request[1] is future:
+                self.state_request = None
+
     # Transport ---------------------------------------------------------------
 
     async def subscribe(self):
+        self.generation += 1  # events before now were not heard: render anew
         # Read before joining: an event committed in between is either pushed to
         # us or found by the catch-up, never neither.
         latest = await self.catch_up.latest_id() if self.catch_up else None
@@ -143,6 +187,7 @@ class FeedHub:
                 # socket resumes from the current state, complete.
                 logger.warning("Feed transport is back; resyncing every socket")
                 self.transport_lost = False
+                self.generation += 1  # the shared state may predate the outage
                 self.close_all(CLOSE_RESTART)
 
     def lose_transport(self, what):
@@ -177,11 +222,12 @@ class FeedHub:
     def publish(self, event_id, html):
         if not self.seen.add(event_id):
             return  # pushed and caught up, or pushed twice
+        self.generation += 1
         # One ASGI message shared by every socket: built once per event.
         frame = {"type": "websocket.send", "text": html}
         for key, outbox in list(self.outboxes.items()):
             if not outbox.offer(event_id, frame):
-                self.close(key, CLOSE_TRY_AGAIN)
+                self.close(key, CLOSE_TOO_SLOW)
 
     def watch(self, key, credentials):
         """Remember a joined socket's user and session, to close it (4403) once
@@ -208,7 +254,9 @@ def get_hub():
     loop = asyncio.get_running_loop()
     hub = _hubs.get(loop)
     if hub is None:
-        hub = _hubs[loop] = FeedHub(get_channel_layer(), DatabaseCatchUp())
+        hub = _hubs[loop] = FeedHub(
+            get_channel_layer(), DatabaseCatchUp(), render_state=render_snapshot
+        )
     return hub
 
 

@@ -1,10 +1,19 @@
 """A socket's bounded queue of frames, drained by its own task.
 
-One slow socket fills only its own outbox; the hub never waits for it.
+One slow socket fills only its own outbox; the hub never waits for it. The bound
+holds in frames waiting here *and* in bytes the server still holds for the
+connection (see ``backlog``): past either, the socket is closed as too slow and
+resumes complete when the page reconnects.
 """
 
 import asyncio
+import logging
 from collections import deque
+
+from .backlog import transport_of, unsent_bytes
+from .protocol import CLOSE_RESTART, CLOSE_TOO_SLOW
+
+logger = logging.getLogger(__name__)
 
 # Event ids a hub remembers, to drop doubles (pushed and caught up, or redelivered).
 REMEMBERED_IDS = 5000
@@ -36,10 +45,14 @@ class Outbox:
     once per socket per event, and the queue's bookkeeping showed in profiles.
     """
 
-    def __init__(self, send, user_id, size):
+    def __init__(self, send, user_id, size, close, max_unsent_bytes):
+        """``close(code)`` closes the socket (and forgets this outbox)."""
         self.send = send
         self.user_id = user_id
         self.size = size
+        self.close = close
+        self.transport = transport_of(send)
+        self.max_unsent_bytes = max_unsent_bytes
         self.frames = deque()
         self.shown = frozenset()
         self.waiter = None
@@ -65,9 +78,26 @@ class Outbox:
         self.task = asyncio.create_task(self.drain())
 
     async def drain(self):
+        try:
+            await self.send_forever()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A frame the server refused (or a broken connection): a socket
+            # that silently stops receiving would look connected and be stale.
+            logger.exception("Feed socket failed to send; closing it to resync")
+            self.close(CLOSE_RESTART)
+
+    async def send_forever(self):
         loop = asyncio.get_running_loop()
         frames, shown = self.frames, self.shown
         while True:
+            # Measured before a batch, not right after one: the server writes to
+            # the kernel between loop iterations, so what it still holds now is
+            # what the peer did not take, not our own burst.
+            if unsent_bytes(self.transport) > self.max_unsent_bytes:
+                self.close(CLOSE_TOO_SLOW)
+                return
             while frames:
                 event_id, message = frames.popleft()
                 if event_id not in shown:

@@ -2,10 +2,11 @@ from django.urls import path
 
 from accounts.decorators import staff_only
 
-from .views import product_feed
+from .views import change_detail, product_feed
 
 urlpatterns = staff_only(
     [
         path("products/", product_feed, name="dashboard-products"),
+        path("products/changes/<int:pk>/", change_detail, name="dashboard-change"),
     ]
 )

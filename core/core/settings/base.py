@@ -172,8 +172,16 @@ FEED_PAGE_SIZE = 50
 # and how old (seconds) an event must be before it counts as missed.
 # A process that is merely behind receives its pushes late; give it this long
 # before rendering an event a second time from the database.
-FEED_CATCHUP_SECONDS = 2.0
-FEED_CATCHUP_SETTLE_SECONDS = 5.0
+FEED_CATCHUP_SECONDS = env.float("FEED_CATCHUP_SECONDS", default=2.0)
+FEED_CATCHUP_SETTLE_SECONDS = env.float("FEED_CATCHUP_SETTLE_SECONDS", default=5.0)
+# A feed socket is closed as too slow (its page reconnects and resyncs) when the
+# server holds this many bytes it could not hand to the peer, or when this many
+# frames wait for it: a stalled browser costs the server at most about that much.
+FEED_MAX_UNSENT_BYTES = env.int("FEED_MAX_UNSENT_BYTES", default=1024 * 1024)
+FEED_OUTBOX_FRAMES = env.int("FEED_OUTBOX_FRAMES", default=256)
+# The announcer keeps its database connection while it has work, and gives it
+# back after this long without any.
+FEED_ANNOUNCER_IDLE_SECONDS = 10.0
 # How often each process re-checks its open feed sockets' sessions and users in
 # the database (one batch for all of them). A change announced through the
 # channel layer is checked at once; this bounds what no announcement reaches (a

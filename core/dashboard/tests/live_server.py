@@ -52,7 +52,9 @@ def stop_process(process, grace=10):
 class Daphne:
     """``with Daphne() as server: server.url``: one daphne on a free loopback port."""
 
-    def __init__(self, log_dir):
+    def __init__(self, log_dir, **environment):
+        """``environment``: extra variables for the server (settings read them)."""
+        self.extra_environment = environment
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_dir) / f"daphne-{self.port}.log"
@@ -68,6 +70,7 @@ class Daphne:
             "REDIS_URL": os.environ.get("REDIS_URL", ""),
             "CHANNEL_PREFIX": settings.CHANNEL_PREFIX,
             "PYTHONUNBUFFERED": "1",
+            **self.extra_environment,
         }
 
     def start(self):

@@ -1,16 +1,15 @@
 """The per-process feed hub, with a fake transport and fake sockets. No database."""
 
 import asyncio
+from functools import partial
 
 import pytest
 
 from dashboard.groups import FEED_GROUP
-from dashboard.hub import (
-    CLOSE_RESTART,
-    CLOSE_TRY_AGAIN,
-    OUTBOX_SIZE,
-    FeedHub,
-)
+from django.conf import settings
+
+from dashboard.hub import FeedHub
+from dashboard.protocol import CLOSE_RESTART, CLOSE_TOO_SLOW
 
 
 class FakeLayer:
@@ -125,15 +124,15 @@ async def test_events_wait_in_the_outbox_until_the_snapshot_is_sent(hub, layer):
     await hub.leave(socket)
 
 
-async def test_a_stuck_socket_is_closed_with_1013_and_holds_nobody_back(hub, layer):
+async def test_a_stuck_socket_is_closed_as_too_slow_and_holds_nobody_back(hub, layer):
     stuck, healthy = FakeSocket(stuck=True), FakeSocket()
     await connect(hub, stuck)
     await connect(hub, healthy)
-    for event_id in range(OUTBOX_SIZE + 5):
+    for event_id in range(settings.FEED_OUTBOX_FRAMES + 5):
         await layer.inbox.put(event(event_id))
         await settle()
-    assert stuck.closed_with == CLOSE_TRY_AGAIN
-    assert len(healthy.frames) == OUTBOX_SIZE + 5
+    assert stuck.closed_with == CLOSE_TOO_SLOW
+    assert len(healthy.frames) == settings.FEED_OUTBOX_FRAMES + 5
     assert healthy.closed_with is None
     await hub.leave(healthy)
 
@@ -183,3 +182,65 @@ async def test_events_no_push_brought_are_caught_up_once(layer):
     assert socket.frames == ["<pushed>", "<missed>"]
     await hub.leave(socket)
     assert hub.tasks == ()
+
+
+class RefusingSocket(FakeSocket):
+    """A connection whose server refuses a frame (daphne: over 1 MiB)."""
+
+    async def send(self, message):
+        if "refused" in message["text"]:
+            raise ValueError("payload too large")
+        await super().send(message)
+
+
+async def test_a_socket_whose_send_fails_is_closed_to_resync(hub, layer):
+    broken, healthy = RefusingSocket(), FakeSocket()
+    await connect(hub, broken)
+    await connect(hub, healthy)
+    await layer.inbox.put({"type": "feed.event", "id": 1, "html": "refused"})
+    await layer.inbox.put(event(2))
+    await settle()
+    assert broken.closed_with == CLOSE_RESTART
+    assert healthy.frames == ["refused", "<div id='e2'>"]
+    await hub.leave(healthy)
+
+
+class TwistedLikeTransport:
+    """What ``backlog`` reads of a Twisted connection: bytes not yet written."""
+
+    def __init__(self):
+        self.dataBuffer = b""
+        self.offset = 0
+        self._tempDataLen = 0
+
+
+class DaphneLikeServer:
+    """daphne gives each connection ``partial(server.handle_reply, protocol)``."""
+
+    async def handle_reply(self, protocol, message):
+        protocol.transport._tempDataLen += len(message["text"])  # never read
+
+
+class Protocol:
+    def __init__(self):
+        self.transport = TwistedLikeTransport()
+
+
+async def test_a_peer_that_stops_reading_is_shed_once_the_server_holds_too_much(
+    hub, layer, settings
+):
+    settings.FEED_MAX_UNSENT_BYTES = 10_000
+    stalled = FakeSocket()
+    send = partial(DaphneLikeServer().handle_reply, Protocol())
+    await hub.join(stalled, send, stalled.close, 1)
+    hub.outboxes[stalled].start(())
+    healthy = FakeSocket()
+    await connect(hub, healthy)
+    for event_id in range(1, 11):
+        html = f"<div id='e{event_id}'>{'x' * 2000}</div>"
+        await layer.inbox.put({"type": "feed.event", "id": event_id, "html": html})
+        await settle()
+    assert stalled.closed_with == CLOSE_TOO_SLOW
+    assert stalled not in hub.outboxes
+    assert len(healthy.frames) == 10
+    await hub.leave(healthy)

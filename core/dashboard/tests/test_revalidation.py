@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from dashboard import validity
-from dashboard.hub import CLOSE_NOT_ALLOWED
+from dashboard.protocol import CLOSE_NOT_ALLOWED
 from dashboard.validity import Credentials
 
 from .test_hub import FakeLayer, FakeSocket, connect

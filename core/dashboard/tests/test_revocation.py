@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import PASSWORD, StaffFactory
 from dashboard import revocation
-from dashboard.hub import CLOSE_NOT_ALLOWED
+from dashboard.protocol import CLOSE_NOT_ALLOWED
 from products.tests.factories import ProductFactory
 
 from .live_server import Daphne

@@ -16,7 +16,7 @@ from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import StaffFactory
 from core.settings.base import channel_layer_config
-from dashboard.hub import CLOSE_NOT_ALLOWED, CLOSE_RESTART
+from dashboard.protocol import CLOSE_NOT_ALLOWED, CLOSE_RESTART
 from products.tests.factories import ProductFactory
 
 from .live_server import Daphne

@@ -8,6 +8,23 @@
   var opened = false;
   // Close codes after which the ws extension reconnects by itself.
   var RETRIED = [1006, 1011, 1012, 1013];
+  // The server's own codes, rendered by the page from the protocol module:
+  // "reconnect and resync" (the extension does not retry those) and "not allowed".
+  var RECONNECT = codes(feed.dataset.reconnectCodes);
+  var NOT_ALLOWED = codes(feed.dataset.notAllowedCodes);
+  var attempts = 0;
+
+  function codes(text) {
+    return (text || "").split(/\s+/).filter(Boolean).map(Number);
+  }
+
+  // Exponential backoff with full jitter, so a restarted server is not hit by
+  // every page at the same instant.
+  function reconnectLater(socketWrapper) {
+    var ceiling = 1000 * Math.pow(2, Math.min(attempts, 5));
+    attempts += 1;
+    setTimeout(socketWrapper.reconnect, 250 + Math.random() * ceiling);
+  }
 
   function show(state, text) {
     status.dataset.state = state;
@@ -19,12 +36,16 @@
   });
   feed.addEventListener("htmx:wsOpen", function () {
     opened = true;
+    attempts = 0;
     show("connected", "Connected");
   });
   feed.addEventListener("htmx:wsClose", function (event) {
     var code = event.detail.event.code;
-    if (code === 4403) {
+    if (NOT_ALLOWED.indexOf(code) >= 0) {
       show("ended", "Session ended: log in again to follow changes");
+    } else if (RECONNECT.indexOf(code) >= 0) {
+      show("reconnecting", "Reconnecting…");
+      reconnectLater(event.detail.socketWrapper);
     } else if (RETRIED.indexOf(code) >= 0) {
       show("reconnecting", "Reconnecting…");
     } else {

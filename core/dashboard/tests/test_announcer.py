@@ -1,0 +1,46 @@
+"""The announcer thread: commit order, and one database connection while busy."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from dashboard.announcer import Announcer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def connection_in_use():
+    """The DB-API connection of the calling thread, after a query on it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return connection.connection
+
+
+def test_it_keeps_its_connection_between_events_and_gives_it_back_when_idle():
+    delivered = []
+    announcer = Announcer(lambda message, loop: delivered.append(message), 0.5)
+    used = []
+    for number in range(5):
+        announcer.submit(lambda: used.append(connection_in_use()), f"event {number}")
+        time.sleep(0.05)  # the queue runs empty between events, as at 20/s
+    assert announcer.flush()
+    assert len(used) == 5 and len({id(c) for c in used}) == 1
+
+    time.sleep(1.0)  # idle past the period
+    closed = threading.Event()
+    announcer.submit(
+        lambda: closed.set() if connection.connection is None else None, "check"
+    )
+    assert announcer.release()
+    assert closed.is_set()
+
+
+def test_messages_are_delivered_in_the_order_submitted():
+    delivered = []
+    announcer = Announcer(lambda message, loop: delivered.append(message), 0.5)
+    for number in range(20):
+        announcer.submit(lambda number=number: number, f"event {number}")
+    assert announcer.release()
+    assert delivered == list(range(20))
