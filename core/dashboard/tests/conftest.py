@@ -1,7 +1,10 @@
 """Feed sockets for tests: the real ASGI application, a real session cookie."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connections
@@ -25,6 +28,19 @@ async def close_db_connections_after_async_test():
     blocks dropping the test database."""
     yield
     await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture(autouse=True)
+async def redis_receives_finished_in_their_loop():
+    """channels-redis ends each receive with a clean-up task holding a lock of
+    the process's layer. Each test runs its own event loop: a clean-up cut off by
+    the loop's end leaves that lock held, bound to a dead loop, and the next
+    test's hub fails to receive. (A server runs one loop; there it finishes.)"""
+    yield
+    await asyncio.sleep(0)  # let cancelled receives unwind
+    layer = get_channel_layer()
+    if hasattr(layer, "wait_received"):
+        await layer.wait_received()
 
 
 @pytest.fixture
