@@ -6,8 +6,10 @@ feed group on the channel layer: Redis across processes, or the in-memory layer
 within one) and puts the same prebuilt frame into every local socket's outbox.
 It never renders and never queries for a live event.
 
-Consumers keep every duty about their own socket (Origin and staff check, the
-current state, revocation) and join the hub only after the check.
+Consumers check their socket (Origin, the feed check) and join the hub only
+after it. The hub then closes each socket whose session ends or whose user stops
+passing the check (``revalidation``), and re-joins the group after the
+transport fails, resyncing its sockets.
 """
 
 import asyncio
@@ -29,9 +31,6 @@ logger = logging.getLogger(__name__)
 
 
 class FeedHub:
-    revalidator = None  # while subscribed: re-checks each socket's session and user
-    transport_lost = False  # the layer failed since the group was last joined
-
     def __init__(self, layer, catch_up=None, render_state=None):
         """``render_state()`` (blocking, run in a thread) renders the current
         state as a ``fragments.Snapshot``."""
@@ -49,6 +48,9 @@ class FeedHub:
         self.channel = None
         self.tasks = ()
         self.lock = asyncio.Lock()
+        # While subscribed: re-checks each socket's session and user.
+        self.revalidator = None
+        self.transport_lost = False  # the layer failed since the group was joined
 
     # Sockets ---------------------------------------------------------------
 
