@@ -186,10 +186,10 @@ FEED_ANNOUNCER_IDLE_SECONDS = 10.0
 # the database (one batch for all of them). A change announced through the
 # channel layer is checked at once; this bounds what no announcement reaches (a
 # shell beside an in-memory layer, an expired session, a lost message).
-FEED_REVALIDATE_SECONDS = 5.0
+FEED_REVALIDATE_SECONDS = env.float("FEED_REVALIDATE_SECONDS", default=5.0)
 # How often each process re-joins the feed group. Cheap, and what puts it back
 # in the group after Redis restarts empty.
-FEED_REJOIN_SECONDS = 2.0
+FEED_REJOIN_SECONDS = env.float("FEED_REJOIN_SECONDS", default=2.0)
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
