@@ -1,6 +1,7 @@
 # Shop Manager — developer tasks (GNU make).
 #
 #   make run     set up .venv, migrate, load demo data, serve on http://127.0.0.1:8000
+#                (DEBUG on: core.settings.dev)
 #   make test    black --check, flake8, pytest (extra pytest args: PYTEST_ARGS="-k slug -x")
 #   make fmt     format the code with black
 #   make bench   run the delivery benchmark (bench/run.py)
@@ -17,7 +18,10 @@ PYTEST_ARGS ?=
 
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
-MANAGE := cd core && $(BIN)/python manage.py
+# make run is the only command that runs with DEBUG on (core.settings.dev); manage.py
+# and core.asgi default to core.settings.local, DEBUG off.
+RUN_SETTINGS := DJANGO_SETTINGS_MODULE=core.settings.dev
+MANAGE := cd core && $(RUN_SETTINGS) $(BIN)/python manage.py
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test fmt bench clean
@@ -45,7 +49,7 @@ run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	cd core && $(BIN)/daphne -b $(HOST) -p $(PORT) core.asgi:application
+	cd core && $(RUN_SETTINGS) $(BIN)/daphne -b $(HOST) -p $(PORT) core.asgi:application
 
 test: $(STAMP)
 	$(BIN)/black --check .

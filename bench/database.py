@@ -48,8 +48,9 @@ def _drop(url, name):
         )
 
 
-def prepare(environ, work_dir, cleanup):
-    """Create the database; return the environment that points Django at it.
+def prepare(environ, work_dir, cleanup, name=BENCH_DATABASE):
+    """Create the database ``name`` (PostgreSQL; dropped first if it exists, and
+    again at the end); return the environment that points Django at it.
 
     The variables are set for every process (bench and daphne) explicitly, so an
     ``env/.env.dev`` cannot send the bench to another database.
@@ -62,11 +63,11 @@ def prepare(environ, work_dir, cleanup):
         raise BenchError(f"DATABASE_URL must be postgres://... (got {url})")
     require_loopback(url, "DATABASE_URL")
     try:
-        _recreate(url, BENCH_DATABASE)
+        _recreate(url, name)
     except psycopg.Error as error:
-        raise BenchError(f"Could not create {BENCH_DATABASE}: {error}") from None
-    cleanup.callback(_drop, url, BENCH_DATABASE)
-    bench_url = urlunsplit(urlsplit(url)._replace(path=f"/{BENCH_DATABASE}"))
+        raise BenchError(f"Could not create {name}: {error}") from None
+    cleanup.callback(_drop, url, name)
+    bench_url = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
     return {"DATABASE_URL": bench_url, "BENCH_SQLITE_PATH": ""}
 
 

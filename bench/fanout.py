@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .fanout_client import SNAPSHOT_MARKER
+from .profiling import Profiler
 from .services import (
     BenchError,
     CpuMeter,
@@ -58,11 +59,23 @@ SATURATED = 0.9
 class SocketClient:
     """One ``fanout_client.py`` process holding ``count`` sockets."""
 
-    def __init__(self, label, url, count, work_dir, origin=None, cookies=None):
+    def __init__(
+        self,
+        label,
+        url,
+        count,
+        work_dir,
+        origin=None,
+        cookies=None,
+        batch=None,
+        timeout=None,
+        stall=0,
+        connect_seconds=None,
+    ):
         self.label = label
         self.out_path = Path(work_dir) / f"client-{label}.json"
         # Connecting costs the server a state render per socket: allow for it.
-        connect_seconds = 30 + 0.09 * count
+        connect_seconds = connect_seconds or 30 + 0.09 * count
         argv = python_helper("fanout_client.py") + [
             "--url",
             url,
@@ -79,6 +92,12 @@ class SocketClient:
             argv += ["--origin", origin]
         if cookies:
             argv += ["--cookies", str(cookies)]
+        if batch:
+            argv += ["--batch", str(batch)]
+        if timeout:
+            argv += ["--timeout", str(timeout)]
+        if stall:
+            argv += ["--stall", str(stall)]
         self.child = LineChild(
             f"socket client ({label})", argv, Path(work_dir) / f"client-{label}.log"
         )
@@ -275,9 +294,9 @@ class RawServer:
         self.child.stop(grace=5)
 
 
-def drain(client, target):
+def drain(client, target, seconds=DRAIN_SECONDS):
     """Wait for frames still on their way; say how the wait ended."""
-    deadline = time.monotonic() + DRAIN_SECONDS
+    deadline = time.monotonic() + seconds
     while True:
         stats = client.stats()
         if stats["frames"] >= target:
@@ -291,7 +310,9 @@ def drain(client, target):
     return "stopped"  # the missing frames stopped coming: lost
 
 
-def run_phase(kind, source, client, processes, seconds, rate):
+def run_phase(
+    kind, source, client, processes, seconds, rate, drain_seconds=DRAIN_SECONDS
+):
     """One phase: events from ``source``, then the drain. CPU is per process, as a
     share of one core over the whole phase (drain included)."""
     before = client.stats()
@@ -301,7 +322,7 @@ def run_phase(kind, source, client, processes, seconds, rate):
         else:
             phase = source.max(seconds, rate)
         target = before["frames"] + len(phase["events"]) * before["open"]
-        phase["drain"] = drain(client, target)
+        phase["drain"] = drain(client, target, drain_seconds)
         phase["end_ns"] = time.monotonic_ns()
     phase["sockets"] = before["open"]
     phase["cpu"] = cpu.shares
@@ -341,7 +362,11 @@ def analyse(phase, results):
     if drain_ending == "stopped" and late:
         # Frames came after all, once the drain was over: the server had paused.
         drain_ending = "backlog"
+    server_seconds = phase["cpu"].get("server", 0) * (end - start) / 1e9
     figures = {
+        "server_us_per_frame": (
+            round(server_seconds * 1e6 / received, 1) if received else None
+        ),
         "sockets": phase["sockets"],
         "events": len(sent),
         "event_rate": round(len(sent) / sending, 1) if sending > 0 else None,
@@ -411,9 +436,10 @@ class FanoutTarget:
         self.client = client  # origin, cookies
 
 
-def measure(target, count, config, work_dir, watch=None):
+def measure(target, count, config, work_dir, watch=None, profile_path=None):
     """Steady then max phase for one target and one socket count. ``watch``
-    names other processes whose CPU use is worth reporting (Redis, PostgreSQL)."""
+    names other processes whose CPU use is worth reporting (Redis, PostgreSQL);
+    with ``profile_path``, py-spy samples the server during the max phase."""
     label = f"{target.name}-{count}"
     processes = {"server": target.server_pid, **(watch or {})}
     if target.source_pid is not None:
@@ -438,6 +464,9 @@ def measure(target, count, config, work_dir, watch=None):
             wait_until_idle(target.server_pid)
             client = _client(target, label + "-max", count, work_dir)
             processes["client"] = client.pid
+        profiler = None
+        if profile_path is not None:
+            profiler = Profiler(target.server_pid, config.seconds, profile_path)
         peak = run_phase(
             "max",
             target.source,
@@ -446,6 +475,7 @@ def measure(target, count, config, work_dir, watch=None):
             config.seconds,
             offered_rate(count) if target.source_pid is not None else None,
         )
+        profile = profiler.finish() if profiler else None
         results = client.finish()
     finally:
         client.kill()
@@ -458,6 +488,7 @@ def measure(target, count, config, work_dir, watch=None):
         "connect": connect,
         "steady": steady_figures,
         "max": max_figures,
+        "profile": profile,
         "client_restarted_for_max": restarted,
         "event_frame_bytes": results.get("event_frame_bytes"),
         "other_frames": results.get("other_frames"),

@@ -10,6 +10,14 @@ can subtract its own send times). Commands on stdin: ``stats`` (answers
 ``stats {...}``) and ``stop`` (closes everything, writes FILE, answers
 ``done {}``). End of stdin or ``--max-seconds`` stop it too.
 
+``--batch N`` opens N sockets at a time (``--batch`` = ``--count``: all at once,
+like browsers reconnecting after a server restart); the time from the start to
+each socket's first frame is in FILE. ``--stall K``: the last K sockets stop
+reading once they have their first frame, like a client on a dead network; the
+server's output for them piles up. They are watched through the kernel's TCP
+state: once the server closes one (shedding it), it reads again to learn the
+close code. Their frames never count in ``stats``.
+
 The client shares the machine's cores with the server it measures, so a frame
 costs it as little as possible: once a socket has its current state, each
 complete text frame is recorded as the connection parses it (one regex search
@@ -22,18 +30,42 @@ import gc
 import json
 import re
 import resource
+import socket
 import sys
 import time
 from array import array
 from collections import Counter
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
 from websockets.frames import Frame, Opcode
 
 # The first frame of every socket: the current state replaces the feed's rows.
 SNAPSHOT_MARKER = 'id="feed-rows" hx-swap-oob="innerHTML"'
 EVENT_ID = re.compile(rb'id="change-(\d+)"')
+# Linux's tcp_info starts with the connection's state; 1 is ESTABLISHED. Anything
+# else on a stalled socket means the server's close (FIN, or RST) reached it.
+TCP_ESTABLISHED = 1
+STALL_POLL_SECONDS = 0.1
+
+
+def server_sockets_held():
+    """(local, remote) address pairs of the IPv4 TCP sockets on this machine that a
+    process still holds (an inode), from /proc/net/tcp."""
+    held = set()
+    with open("/proc/net/tcp") as table:
+        next(table)
+        for line in table:
+            fields = line.split()
+            if fields[9] != "0":
+                held.add((_address(fields[1]), _address(fields[2])))
+    return held
+
+
+def _address(text):
+    """("127.0.0.1", 8000) from /proc/net/tcp's "0100007F:1F40"."""
+    host, port = text.split(":")
+    return socket.inet_ntoa(bytes.fromhex(host)[::-1]), int(port, 16)
 
 
 def emit(word, data):
@@ -47,6 +79,10 @@ def failure_reason(error):
         return f"closed {code}"
     if isinstance(error, (TimeoutError, asyncio.TimeoutError)):
         return "timeout"
+    if isinstance(error, InvalidStatus):
+        return f"refused: HTTP {error.response.status_code}"
+    if isinstance(error, InvalidMessage):
+        return "dropped during the handshake"
     return type(error).__name__
 
 
@@ -74,10 +110,14 @@ class RecordingConnection(ClientConnection):
 
 
 class Fleet:
-    def __init__(self, url, origin, timeout):
+    def __init__(self, url, origin, timeout, stall=0):
         self.url = url
         self.origin = origin
         self.timeout = timeout
+        self.stall = stall  # how many of the last sockets stop reading
+        self.started = time.monotonic()
+        self.first_frame_s = []  # per socket: start -> its first frame, seconds
+        self.stalled = {}  # socket index -> [bytes, frames, shed time or None]
         self.sockets = []
         self.listeners = []
         self.ids = []  # per socket: event ids, in arrival order
@@ -110,12 +150,14 @@ class Fleet:
             first = await asyncio.wait_for(websocket.recv(), self.timeout)
             if SNAPSHOT_MARKER not in first:
                 raise NotTheState()
+            self.first_frame_s.append(round(time.monotonic() - self.started, 4))
         except BaseException:
             await websocket.close()
             raise
         return websocket
 
     async def open_all(self, cookies, batch, deadline):
+        self.started = time.monotonic()
         for start in range(0, len(cookies), batch):
             chunk = cookies[start : start + batch]
             if time.monotonic() > deadline:
@@ -138,6 +180,58 @@ class Fleet:
         self.closes.append(None)
         websocket.recorder = self.recorder(index)
         self.listeners.append(asyncio.create_task(self.listen(index, websocket)))
+
+    def stall_last(self):
+        """Stop reading on the last ``stall`` sockets (after their first frame)."""
+        for index in range(max(0, len(self.sockets) - self.stall), len(self.sockets)):
+            websocket = self.sockets[index]
+            self.stalled[index] = record = [0, 0, None]
+            websocket.recorder = self.stalled_recorder(record)
+            websocket.transport.pause_reading()
+        if self.stalled:
+            self.listeners.append(asyncio.create_task(self.watch_stalled()))
+
+    def stalled_recorder(self, record):
+        def count(data):
+            record[0] += len(data)
+            record[1] += 1
+
+        return count
+
+    async def watch_stalled(self):
+        """Notice when the server gives up on a stalled socket, then read again:
+        the close frame (and its code) is behind everything still unread.
+
+        A server that closes a socket without resetting it leaves its unsent
+        bytes to the kernel, which sends the FIN only after them: the stalled
+        side sees nothing. So the server's side is looked at too: the process
+        has let go of its socket once the kernel lists it with no inode (an
+        orphan still flushing) or not at all.
+        """
+        waiting = dict(self.stalled)
+        while waiting:
+            await asyncio.sleep(STALL_POLL_SECONDS)
+            if self.stopping:
+                return  # closing them ourselves now
+            held = server_sockets_held()
+            for index, record in list(waiting.items()):
+                websocket = self.sockets[index]
+                sock = websocket.transport.get_extra_info("socket")
+                state = None
+                if sock is not None and sock.fileno() >= 0:
+                    state = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+                client_side = websocket.transport.get_extra_info("sockname")
+                server_side = websocket.transport.get_extra_info("peername")
+                # /proc/net/tcp lists IPv4 only (the bench uses 127.0.0.1).
+                let_go = (
+                    sock is not None
+                    and sock.family == socket.AF_INET
+                    and ((server_side, client_side) not in held)
+                )
+                if state != TCP_ESTABLISHED or let_go:
+                    record[2] = time.monotonic_ns()
+                    del waiting[index]
+                    websocket.transport.resume_reading()
 
     def recorder(self, index):
         ids, times = self.ids[index], self.times[index]
@@ -171,7 +265,11 @@ class Fleet:
         return {
             "frames": self.frames,
             "last_rx": self.last_rx,
-            "open": sum(1 for close in self.closes if close is None),
+            "open": sum(
+                1
+                for index, close in enumerate(self.closes)
+                if close is None and index not in self.stalled
+            ),
             "other": self.other_frames,
         }
 
@@ -201,6 +299,7 @@ class Fleet:
             "connected": len(self.sockets),
             "failures": dict(self.failures),
             "connect_seconds": connect_seconds,
+            "first_frame_s": self.first_frame_s,
             "sockets": [
                 {
                     "ids": ids.tolist(),
@@ -209,7 +308,19 @@ class Fleet:
                     "duplicates": len(ids) - len(set(ids)),
                     "closed": close,
                 }
-                for ids, times, close in zip(self.ids, self.times, self.closes)
+                for index, (ids, times, close) in enumerate(
+                    zip(self.ids, self.times, self.closes)
+                )
+                if index not in self.stalled
+            ],
+            "stalled": [
+                {
+                    "bytes_read": record[0],
+                    "frames_read": record[1],
+                    "shed_at": record[2],
+                    "closed": self.closes[index],
+                }
+                for index, record in self.stalled.items()
             ],
             "first_rx": first_rx,
             "other_frames": self.other_frames,
@@ -240,10 +351,11 @@ async def main(args):
             cookies = [line.strip() for line in lines if line.strip()][: args.count]
     else:
         cookies = [None] * args.count
-    fleet = Fleet(args.url, args.origin, args.timeout)
+    fleet = Fleet(args.url, args.origin, args.timeout, args.stall)
     started = time.monotonic()
     await fleet.open_all(cookies, args.batch, started + args.connect_seconds)
     connect_seconds = round(time.monotonic() - started, 3)
+    fleet.stall_last()
     # Everything allocated so far lives to the end: keep it out of the collector's
     # way, so that collections during the phases stay cheap.
     gc.freeze()
@@ -273,6 +385,7 @@ def parse_args():
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--stall", type=int, default=0, help="sockets not reading")
     parser.add_argument("--timeout", type=float, default=20, help="per socket")
     parser.add_argument("--connect-seconds", type=float, default=90)
     parser.add_argument("--max-seconds", type=float, default=240)

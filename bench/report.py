@@ -1,7 +1,7 @@
 """The printed table and the goal markers, from the results dictionary."""
 
 # The project's goals for delivery, the write path and the catalog.
-MIN_RATIO_AT_1000 = 0.25
+MIN_RATIO_AT_1000 = 0.30
 P99_LIMITS_MS = {100: 50, 1000: 150}
 MAX_WRITE_RATIO = 2.0
 PHASES = ("steady", "max")
@@ -72,6 +72,8 @@ def goals(results):
                 (steady,),
             )
         )
+    found += storm_goals(results.get("storm"))
+    found += overload_goals(results.get("overload"))
     write = results.get("write_path")
     found.append(
         _goal(
@@ -95,6 +97,62 @@ def goals(results):
         )
     )
     return found
+
+
+def storm_goals(storm):
+    if storm is None:
+        return []
+    if "error" in storm:
+        return [_goal("reconnect storm", None, storm["error"])]
+    count, seconds = storm["sockets"], storm["goal_seconds"]
+    failed = sum(storm["failures"].values())
+    return [
+        _goal(
+            f"storm: all {count} sockets get their state within {seconds} s",
+            storm["within_goal"] == count,
+            f"{storm['within_goal']}/{count}",
+        ),
+        _goal(
+            "storm: no handshake dropped or refused",
+            failed == 0,
+            f"{failed} failed" + (f" {storm['failures']}" if failed else ""),
+        ),
+    ]
+
+
+def overload_goals(overload):
+    from .overload import MEMORY_SLACK_MIB, SHED_WITHIN_SECONDS
+
+    if overload is None:
+        return []
+    if "error" in overload:
+        return [_goal("overload", None, overload["error"])]
+    slow = overload["slow_sockets"]
+    shed = [s for s in slow if s["shed_after_s"] is not None]
+    rss = overload["rss_mib"]
+    healthy = overload["healthy"]
+    return [
+        _goal(
+            f"overload: slow sockets shed within {SHED_WITHIN_SECONDS} s",
+            len(shed) == len(slow)
+            and all(s["shed_after_s"] <= SHED_WITHIN_SECONDS for s in shed),
+            f"{len(shed)}/{len(slow)} shed",
+        ),
+        _goal(
+            f"overload: server memory back within {MEMORY_SLACK_MIB} MiB of before",
+            rss["after"] is not None
+            and rss["after"] - rss["before"] <= MEMORY_SLACK_MIB,
+            f"{rss['before']} -> peak {rss['peak']} -> {rss['after']} MiB",
+        ),
+        _goal(
+            "overload: healthy sockets lose nothing",
+            overload["backlog_after_drain"] == 0
+            and not overload["healthy_closed_by_server"]
+            and healthy["duplicates"] == 0,
+            f"{overload['backlog_after_drain']:,} of {healthy['expected']:,} frames "
+            "not delivered within the drain",
+        ),
+    ]
 
 
 def _ms(value):
@@ -215,6 +273,126 @@ def _fanout_notes(count, ours, raw):
     return notes
 
 
+def _click_lines(results):
+    lines = []
+    for entry in results.get("fanout", []):
+        other = entry.get("ours_without_click")
+        if not other or "max" not in other or "max" not in entry.get("raw", {}):
+            continue
+        raw = entry["raw"]["max"]["frames_per_s"]
+        lines.append(
+            f"Same run, N={entry['sockets']}, a second daphne where click cannot "
+            "be imported (autobahn then skips styling its per-frame debug-log "
+            "arguments):"
+        )
+        for name, label in (("ours", "as shipped"), ("ours_without_click", "no click")):
+            figures = entry[name]["max"]
+            lines.append(
+                f"  {label:<11} {figures['frames_per_s']:>9,} fr/s  ratio "
+                f"{figures['frames_per_s'] / raw:.3f}  daphne "
+                f"{figures['server_us_per_frame']} us CPU/frame  steady p99 "
+                f"{_ms(entry[name]['steady']['latency']['p99_ms'])} ms"
+            )
+    return lines
+
+
+def _profile_lines(results):
+    lines = []
+    for entry in results.get("fanout", []):
+        for name in ("ours", "ours_without_click"):
+            figures = entry.get(name) or {}
+            profile = figures.get("profile")
+            if not profile or not profile.get("samples"):
+                continue
+            per_frame = figures["max"]["server_us_per_frame"]
+            lines.append(
+                f"Profile of daphne ({name}), N={entry['sockets']} max phase: "
+                f"{profile['samples']:,} busy samples; {per_frame} us of daphne CPU "
+                "per delivered frame"
+            )
+            lines.append(
+                "  by package (own time; us per frame): "
+                + ", ".join(
+                    f"{package} {percent:.0f}%"
+                    + ("" if per_frame is None else f" {per_frame * percent / 100:.1f}")
+                    for package, percent in profile["packages"].items()
+                    if percent >= 1
+                )
+            )
+            styling = profile.get("log_styling", 0)
+            lines.append(
+                f"  autobahn styling log arguments (autobahn.util hl*, click), with "
+                f"callees: {styling:.1f}%"
+                + ("" if per_frame is None else f", {per_frame * styling / 100:.1f} us")
+                + " per frame"
+            )
+            lines.append("  own time, top functions:")
+            lines += [
+                f"    {row['percent']:>5.1f}%  {row['function']}"
+                for row in profile["self"]
+            ]
+            lines.append("  including callees, top functions:")
+            lines += [
+                f"    {row['percent']:>5.1f}%  {row['function']}"
+                for row in profile["inclusive"]
+            ]
+    return lines
+
+
+def _storm_lines(storm):
+    if not storm or "error" in storm:
+        return []
+    first = storm["first_frame_s"]
+
+    def seconds(value):
+        return "-" if value is None else f"{value:.2f}"
+
+    failures = ", ".join(f"{n} {why}" for why, n in storm["failures"].items())
+    return [
+        f"Reconnect storm ({storm['sockets']} staff sockets, own sessions, every "
+        "handshake started at once):",
+        f"  got their state: {storm['got_state']}/{storm['sockets']} "
+        f"(within {storm['goal_seconds']} s: {storm['within_goal']}); start -> "
+        f"first frame p50/p99/max {seconds(first['p50'])}/{seconds(first['p99'])}"
+        f"/{seconds(first['max'])} s; dropped/refused: {failures or 'none'}; "
+        f"daphne CPU {storm['cpu']['server']:.0%}",
+    ]
+
+
+def _overload_lines(overload):
+    if not overload or "error" in overload:
+        return []
+    healthy = overload["healthy"]
+    rss = overload["rss_mib"]
+    slow = "; ".join(
+        (
+            f"shed after {s['shed_after_s']} s, code {s['close_code']}"
+            if s["shed_after_s"] is not None
+            else "not shed"
+        )
+        for s in overload["slow_sockets"]
+    )
+    closed = overload["healthy_closed_by_server"]
+    return [
+        f"Overload ({overload['healthy_sockets']} healthy + "
+        f"{len(overload['slow_sockets'])} non-reading sockets; saves offered at "
+        f"{overload['event_rate']} ev/s for {overload['seconds']:g} s, event frames "
+        f"{overload['event_frame_bytes']:,} B; then {overload['drain_seconds']} s "
+        f"drain and {overload['settle_seconds']} s settling):",
+        f"  slow sockets: {slow}",
+        f"  healthy: {healthy['received']:,}/{healthy['expected']:,} frames within "
+        f"the drain ({healthy['events']} events at {healthy['event_rate']} ev/s, "
+        f"{healthy['frames_per_s']:,} fr/s); backlog after the drain "
+        f"{overload['backlog_after_drain']:,}, of which "
+        f"{overload['late_after_drain']:,} came later and "
+        f"{overload['never_delivered']:,} never; closed by the server: "
+        f"{closed or 'none'}; latency p50/p99/max {_latency(healthy)} ms",
+        f"  daphne RSS: before {rss['before']} MiB, peak {rss['peak']} MiB, after "
+        f"the drain {rss['after']} MiB, after every socket closed "
+        f"{rss['after_close']} MiB; CPU {_cpu(healthy['cpu'], 'daphne')}",
+    ]
+
+
 def table(results):
     info = results["machine"]
     stack = results.get("stack", {})
@@ -232,6 +410,10 @@ def table(results):
     lines += fanout_lines
     lines += [f"    {note}" for note in notes]
 
+    lines += _click_lines(results)
+    lines += _profile_lines(results)
+    lines += _storm_lines(results.get("storm"))
+    lines += _overload_lines(results.get("overload"))
     write = results.get("write_path")
     if write:
         lines.append(

@@ -7,6 +7,7 @@ Everything it started is stopped and removed at the end, also on errors and
 Ctrl-C. It exits 0 whether or not the goals are met, 1 if something broke.
 
     .venv/bin/python bench/run.py [--quick] [--sizes 1,100,1000] [--seconds 5]
+        [--phases fanout,storm,overload,write,catalog] [--profile] [--compare-click]
 """
 
 import argparse
@@ -28,8 +29,8 @@ from pathlib import Path
 REPO_DIR = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_DIR), str(REPO_DIR / "core")]
 
-from bench import catalog, database, fanout, fixtures, report  # noqa: E402
-from bench import write_path  # noqa: E402
+from bench import catalog, database, fanout, fixtures, overload  # noqa: E402
+from bench import report, storm, write_path  # noqa: E402
 from bench.services import (  # noqa: E402
     BenchError,
     find_or_start_redis,
@@ -41,6 +42,10 @@ from bench.services import (  # noqa: E402
 )
 
 RESULTS_DIR = REPO_DIR / "bench" / "results"
+# Always run in this order, whatever order they are named in: the overload phase
+# leaves the feed's latest rows full of long texts, which the later phases (no
+# sockets) do not mind.
+PHASES = ("fanout", "storm", "overload", "write", "catalog")
 
 
 @dataclass
@@ -49,6 +54,11 @@ class Config:
     seconds: float  # each fan-out phase, and each catalog URL under load
     rate: float  # steady phase, events per second, the same for every N
     write_iterations: int
+    phases: tuple = PHASES
+    storm_sockets: int = 500
+    profile: bool = False  # py-spy on daphne in the max phase at the largest N
+    compare_click: bool = False  # the largest N again, on a daphne without click
+    database_name: str = database.BENCH_DATABASE
     http_threads: int = 8
 
 
@@ -63,7 +73,37 @@ def parse_args(argv):
     parser.add_argument("--sizes", help="socket counts, e.g. 1,100,1000")
     parser.add_argument("--seconds", type=float, help="length of each phase")
     parser.add_argument("--rate", type=float, default=20, help="steady events/s")
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"which phases to run (default: all of {','.join(PHASES)})",
+    )
+    parser.add_argument(
+        "--storm-sockets", type=int, default=500, help="sockets in the storm phase"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample daphne with py-spy during the max phase at the largest N",
+    )
+    parser.add_argument(
+        "--compare-click",
+        action="store_true",
+        help="run the largest N again on a daphne where click cannot be imported",
+    )
+    parser.add_argument(
+        "--database-name",
+        default=database.BENCH_DATABASE,
+        help="the throwaway PostgreSQL database (dropped and created; default "
+        f"{database.BENCH_DATABASE})",
+    )
     args = parser.parse_args(argv)
+    phases = tuple(name.strip() for name in args.phases.split(",") if name.strip())
+    unknown = set(phases) - set(PHASES)
+    if unknown or not phases:
+        parser.error(f"--phases: some of {','.join(PHASES)}")
+    if not 1 <= args.storm_sockets <= 5000:
+        parser.error("--storm-sockets: between 1 and 5000")
     sizes = (1, 100) if args.quick else (1, 100, 1000)
     if args.sizes:
         sizes = tuple(int(size) for size in args.sizes.split(",") if size.strip())
@@ -79,6 +119,11 @@ def parse_args(argv):
         seconds=seconds,
         rate=args.rate,
         write_iterations=100 if args.quick else 300,
+        phases=tuple(name for name in PHASES if name in phases),
+        storm_sockets=args.storm_sockets,
+        profile=args.profile,
+        compare_click=args.compare_click,
+        database_name=args.database_name,
     )
 
 
@@ -107,7 +152,7 @@ def bench(config, work_dir, cleanup, results, started):
     # Registered before daphne starts, so it runs after daphne has stopped.
     cleanup.callback(forget_redis_keys, redis_url, prefix)
     environment = {
-        **database.prepare(os.environ, work_dir, cleanup),
+        **database.prepare(os.environ, work_dir, cleanup, config.database_name),
         "DJANGO_SETTINGS_MODULE": "core.settings.bench",
         "REDIS_URL": redis_url,
         "BENCH_CHANNEL_PREFIX": prefix,
@@ -128,51 +173,159 @@ def bench(config, work_dir, cleanup, results, started):
     progress(f"{results['stack']['database']}, {results['stack']['channel_layer']}")
 
     cookies = Path(work_dir) / "cookies.txt"
-    cookies.write_text("\n".join(fixtures.staff_sessions(max(config.sizes))) + "\n")
+    cookies.write_text(
+        "\n".join(fixtures.staff_sessions(sessions_needed(config))) + "\n"
+    )
     products = fixtures.seed_products()
-    prefix, suffix = fixtures.event_fragment_parts(products[-1])
+    product_ids = [product.pk for product in products]
 
     daphne = started["daphne"] = start_daphne(
         {**os.environ, **environment}, work_dir, cleanup
     )
-    raw = fanout.RawServer(prefix, suffix, work_dir)
-    cleanup.callback(raw.stop)
     # SQLite takes one writer at a time; PostgreSQL gets two saving threads.
     threads = 2 if on_postgres else 1
-    targets = (
-        fanout.FanoutTarget(
-            "ours",
-            f"ws://127.0.0.1:{daphne.port}/ws/products/",
-            fanout.SaveSource([product.pk for product in products], threads),
-            daphne.pid,
-            "daphne",
-            source_pid=os.getpid(),
-            origin=f"http://127.0.0.1:{daphne.port}",
-            cookies=cookies,
-        ),
-        fanout.FanoutTarget("raw", raw.url, raw, raw.pid, "raw server"),
+    ours = app_target("ours", daphne, product_ids, threads, cookies)
+    if "fanout" in config.phases:
+        fanout_phases(config, work_dir, cleanup, results, ours, products, watch)
+        if config.compare_click:
+            without_click(
+                config,
+                work_dir,
+                cleanup,
+                results,
+                environment,
+                product_ids,
+                threads,
+                cookies,
+                watch,
+            )
+    if "storm" in config.phases:
+        progress(f"reconnect storm: {config.storm_sockets} sockets at once")
+        results["storm"] = attempt(
+            results, "storm", storm.measure, ours, config.storm_sockets, work_dir, watch
+        )
+    if "overload" in config.phases:
+        progress("overload: large events, healthy and non-reading sockets")
+        results["overload"] = attempt(
+            results,
+            "overload",
+            overload.measure,
+            ours,
+            product_ids,
+            threads,
+            config,
+            work_dir,
+            watch,
+        )
+    if "write" in config.phases:
+        progress("write path")
+        results["write_path"] = write_path.measure(
+            products[0].pk, config.write_iterations
+        )
+    if "catalog" in config.phases:
+        progress("catalog")
+        results["catalog"] = catalog.measure(
+            daphne.port, config.http_threads, config.seconds
+        )
+
+
+def sessions_needed(config):
+    counts = [1]
+    if "fanout" in config.phases:
+        counts.append(max(config.sizes))
+    if "storm" in config.phases:
+        counts.append(config.storm_sockets)
+    if "overload" in config.phases:
+        counts.append(overload.HEALTHY_SOCKETS + overload.SLOW_SOCKETS)
+    return max(counts)
+
+
+def app_target(name, daphne, product_ids, threads, cookies):
+    return fanout.FanoutTarget(
+        name,
+        f"ws://127.0.0.1:{daphne.port}/ws/products/",
+        fanout.SaveSource(product_ids, threads),
+        daphne.pid,
+        "daphne",
+        source_pid=os.getpid(),
+        origin=f"http://127.0.0.1:{daphne.port}",
+        cookies=cookies,
     )
+
+
+def attempt(results, name, measure, *args):
+    """A phase's figures, or its error (recorded; the next phases still run)."""
+    try:
+        return measure(*args)
+    except BenchError as error:
+        results["errors"].append(f"{name}: {error}")
+        progress(f"  failed: {error}")
+        return {"error": str(error)}
+
+
+def fanout_phases(config, work_dir, cleanup, results, ours, products, watch):
+    prefix, suffix = fixtures.event_fragment_parts(products[-1])
+    raw = fanout.RawServer(prefix, suffix, work_dir)
+    cleanup.callback(raw.stop)
+    targets = (ours, fanout.FanoutTarget("raw", raw.url, raw, raw.pid, "raw server"))
+    largest = max(config.sizes)
     for count in config.sizes:
         entry = {"sockets": count}
         results["fanout"].append(entry)
         for target in targets:
             progress(f"fan-out N={count}: {target.name}")
-            try:
-                entry[target.name] = fanout.measure(
-                    target, count, config, work_dir, watch=watch
-                )
-            except BenchError as error:
-                entry[target.name] = {"error": str(error)}
-                results["errors"].append(f"fan-out N={count} {target.name}: {error}")
-                progress(f"  failed: {error}")
+            profile_path = None
+            if config.profile and target is ours and count == largest:
+                profile_path = Path(work_dir) / f"profile-{count}.txt"
+            entry[target.name] = attempt(
+                results,
+                f"fan-out N={count} {target.name}",
+                fanout.measure,
+                target,
+                count,
+                config,
+                work_dir,
+                watch,
+                profile_path,
+            )
     raw.stop()
 
-    progress("write path")
-    results["write_path"] = write_path.measure(products[0].pk, config.write_iterations)
-    progress("catalog")
-    results["catalog"] = catalog.measure(
-        daphne.port, config.http_threads, config.seconds
+
+def without_click(
+    config,
+    work_dir,
+    cleanup,
+    results,
+    environment,
+    product_ids,
+    threads,
+    cookies,
+    watch,
+):
+    """The largest N once more on a second daphne that cannot import click: the
+    same run's figure for what autobahn's log styling costs."""
+    count = max(config.sizes)
+    daphne = start_daphne(
+        {**os.environ, **environment}, work_dir, cleanup, without_click=True
     )
+    target = app_target("ours_without_click", daphne, product_ids, threads, cookies)
+    progress(f"fan-out N={count}: ours, daphne without click")
+    profile_path = (
+        Path(work_dir) / "profile-without-click.txt" if config.profile else None
+    )
+    entry = next(e for e in results["fanout"] if e["sockets"] == count)
+    entry[target.name] = attempt(
+        results,
+        f"fan-out N={count} without click",
+        fanout.measure,
+        target,
+        count,
+        config,
+        work_dir,
+        watch,
+        profile_path,
+    )
+    daphne.stop()
 
 
 def daphne_log_summary(daphne):

@@ -311,15 +311,27 @@ def find_or_start_redis(environ, work_dir, cleanup):
 # Daphne ------------------------------------------------------------------------
 
 
-def start_daphne(environ, work_dir, cleanup):
+# daphne's own command line, in a process where ``import click`` fails. autobahn
+# styles its debug-log arguments with click, for every frame, whenever click is
+# importable (black brings it into the same environment): this variant shows what
+# that costs.
+WITHOUT_CLICK = (
+    "import sys; sys.modules['click'] = None; "
+    "from daphne.cli import CommandLineInterface; CommandLineInterface.entrypoint()"
+)
+
+
+def start_daphne(environ, work_dir, cleanup, without_click=False):
     port = free_port()
+    launcher = ["-c", WITHOUT_CLICK] if without_click else ["-m", "daphne"]
+    name = "daphne-without-click" if without_click else "daphne"
     # -v 0: no access log. A line per request and per socket would cost daphne
     # time that the bench would then count as the app's; warnings still log.
     daphne = Child(
-        "daphne",
-        [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1"]
+        name,
+        [sys.executable, *launcher, "-v", "0", "-b", "127.0.0.1"]
         + ["-p", str(port), "core.asgi:application"],
-        Path(work_dir) / "daphne.log",
+        Path(work_dir) / f"{name}.log",
         env={**environ, "PYTHONUNBUFFERED": "1"},
         cwd=CORE_DIR,
     )

@@ -2,13 +2,19 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.views.decorators.cache import never_cache
 
 from .roles import is_staff
 
 
 def staff_required(view):
-    """Anonymous visitors go to the login page; signed-in non-staff get a 403."""
+    """Anonymous visitors go to the login page; signed-in non-staff get a 403.
 
+    Staff pages show what only staff may see: no browser or shared cache keeps
+    them (``Cache-Control: private, no-store``, among Django's never-cache set).
+    """
+
+    @never_cache
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:

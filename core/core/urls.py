@@ -4,12 +4,16 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.static import serve
 
+from .health import healthz, readyz
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="product-list"), name="home"),
     path("products/", include("products.urls")),
     path("accounts/", include("accounts.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
 ]
 
 if settings.SERVE_MEDIA:

@@ -4,6 +4,11 @@ A save returns as soon as its transaction commits. Rendering the fragments (once
 per event) and handing the message to the channel layer happen here, in commit
 order, so neither the request nor the shell waits for templates or for Redis.
 
+Some messages summarise state rather than describe an event (the stock
+counters): those are *coalesced*, built at most once per interval however many
+events asked for them, and once more after the last request, so a busy second
+costs one whole-catalog query instead of one per event.
+
 The thread keeps one event loop, not running between messages: channels-redis
 keeps its connections per loop, and Django's ORM (used to render) refuses to run
 while a loop is running in the same thread.
@@ -14,6 +19,8 @@ import atexit
 import logging
 import queue
 import threading
+import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connections
@@ -29,15 +36,27 @@ class Announcer:
         self.queue = queue.Queue()
         self.thread = None
         self.start_lock = threading.Lock()
+        # Owned by the announcer's thread: key -> Coalesced, and when each key
+        # was last built.
+        self.pending = {}
+        self.last_built = {}
 
     def submit(self, build_message, description):
         """Queue ``build_message()``; it runs, and is delivered, off this thread."""
         self.ensure_running()
         self.queue.put((build_message, description))
 
+    def submit_coalesced(self, key, build_message, interval):
+        """Ask for ``build_message()`` to be delivered soon: at once if ``key``
+        was not built within ``interval`` seconds, else when that has passed.
+        Requests made meanwhile share that one delivery."""
+        self.ensure_running()
+        self.queue.put((Coalesced(key, build_message, interval), f"coalesced {key}"))
+
     def flush(self, timeout=5.0, then=None):
-        """Wait until everything submitted so far has been delivered (tests,
-        exit); ``then()`` runs on the announcer's thread after that."""
+        """Wait until everything submitted so far has been delivered, coalesced
+        requests included (tests, exit); ``then()`` runs on the announcer's
+        thread after that."""
         if self.thread is None or not self.thread.is_alive():
             return True
         done = threading.Event()
@@ -49,7 +68,7 @@ class Announcer:
             finally:
                 done.set()
 
-        self.queue.put((finish, "flush"))
+        self.queue.put((Flush(finish), "flush"))
         return done.wait(timeout)
 
     def ensure_running(self):
@@ -69,20 +88,61 @@ class Announcer:
         loop = asyncio.new_event_loop()
         while True:
             try:
-                build_message, description = self.queue.get(timeout=self.idle_seconds)
+                job, description = self.queue.get(timeout=self.wait_seconds())
             except queue.Empty:
-                # Idle for a while: give the database connection back. While
-                # busy it is kept: opening one per event cost more than the
-                # event (5-8 ms on PostgreSQL).
-                connections.close_all()
-                continue
-            try:
-                message = build_message()
-                if message is not None:
-                    self.deliver(message, loop)
-            except Exception:
-                logger.exception("Could not announce %s", description)
-                connections.close_all()  # the next event starts afresh
+                if not self.pending:
+                    # Idle for a while: give the database connection back.
+                    # While busy it is kept: opening one per event cost more
+                    # than the event (5-8 ms on PostgreSQL).
+                    connections.close_all()
+            else:
+                if isinstance(job, Coalesced):
+                    self.pending[job.key] = job
+                elif isinstance(job, Flush):
+                    self.run_due_coalesced(loop, everything=True)
+                    job.finish()
+                else:
+                    self.announce(job, description, loop)
+            self.run_due_coalesced(loop)
+
+    def wait_seconds(self):
+        """Until the next coalesced job is due, or the idle period."""
+        if not self.pending:
+            return self.idle_seconds
+        now = time.monotonic()
+        return max(0.0, min(self.due_at(job) for job in self.pending.values()) - now)
+
+    def due_at(self, job):
+        return self.last_built.get(job.key, float("-inf")) + job.interval
+
+    def run_due_coalesced(self, loop, everything=False):
+        now = time.monotonic()
+        for key, job in list(self.pending.items()):
+            if everything or self.due_at(job) <= now:
+                del self.pending[key]
+                self.last_built[key] = now
+                self.announce(job.build_message, f"coalesced {key}", loop)
+
+    def announce(self, build_message, description, loop):
+        try:
+            message = build_message()
+            if message is not None:
+                self.deliver(message, loop)
+        except Exception:
+            logger.exception("Could not announce %s", description)
+            connections.close_all()  # the next one starts afresh
+
+
+@dataclass(frozen=True)
+class Flush:
+    finish: object
+
+
+@dataclass(frozen=True)
+class Coalesced:
+    key: str
+    build_message: object
+    interval: float
 
 
 _announcer = None

@@ -7,12 +7,13 @@ The message holds only strings and ints, so every channel layer can serialise it
 import logging
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
 from django.dispatch import receiver
 
 from products.signals import product_changed
 
 from .announcer import get_announcer
-from .fragments import render_event
+from .fragments import render_counters, render_event
 from .groups import FEED_GROUP
 from .hub import local_hubs
 
@@ -21,6 +22,11 @@ logger = logging.getLogger(__name__)
 
 def event_message(change):
     return {"type": "feed.event", "id": change.pk, "html": render_event(change)}
+
+
+def counters_message():
+    as_of, html = render_counters()
+    return {"type": "feed.counters", "as_of": as_of, "html": html}
 
 
 def revoke_message(user_ids, session_keys):
@@ -54,6 +60,11 @@ def announcer():
 @receiver(product_changed, dispatch_uid="dashboard.broadcast_change")
 def broadcast_change(sender, change, **kwargs):
     announcer().submit(lambda: event_message(change), f"change {change.pk}")
+    # The counters scan the whole catalog: at most once per interval, however
+    # many changes arrive, and once after the last.
+    announcer().submit_coalesced(
+        "counters", counters_message, settings.FEED_COUNTERS_SECONDS
+    )
 
 
 # Session keys per hint message: a bulk delete of sessions sends a few messages.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from .feed import changes_after, counters, recent_changes
+from .feed import changes_after, counters, latest_change_id, recent_changes
 from .protocol import MAX_FRAME_BYTES, frame_size
 
 logger = logging.getLogger(__name__)
@@ -32,19 +32,35 @@ class Snapshot:
     html: str
     ids: frozenset
 
+    @property
+    def counters_as_of(self):
+        """Counters pushed as of this event id or an older one are no newer
+        than the snapshot's own: its rows were read before its counters."""
+        return max(self.ids, default=0)
+
 
 def render_event(change):
-    """One live event: the new row on top of the feed, and the counters."""
-    context = {"change": change, "counters": counters()}
+    """One live event: the new row on top of the feed. (The counters travel in
+    their own, coalesced message: see ``render_counters``.)"""
+    context = {"change": change}
     html = plain(render_to_string("dashboard/_event.html", context))
     if frame_size(html) > MAX_FRAME_BYTES:
         # Rows shorten long values, so this means markup nobody foresaw: send
         # the row without its values rather than a frame the server refuses.
         logger.error("Change %s renders too large for a frame; sent compact", change)
-        html = plain(
-            render_to_string("dashboard/_event.html", {**context, "compact": True})
-        )
+        context["compact"] = True
+        html = plain(render_to_string("dashboard/_event.html", context))
     return html
+
+
+def render_counters():
+    """(as_of, html): the stock counters, replacing the page's, as of event id
+    ``as_of`` (read first: the counters include at least every event up to it)."""
+    as_of = latest_change_id()
+    html = render_to_string(
+        "dashboard/_counters.html", {"counters": counters(), "oob": True}
+    )
+    return as_of, plain(html)
 
 
 def render_snapshot():
@@ -75,7 +91,9 @@ def render_snapshot():
 
 def render_missed(after_id, seen, settled_for):
     """(id, html) of committed events after ``after_id`` missing from ``seen``,
-    and the highest id looked at."""
+    the highest id looked at, and fresh counters (as_of, html) if any event was
+    missing (its counters were lost with it)."""
     changes = changes_after(after_id, settled_for)
     missed = [(c.pk, render_event(c)) for c in changes if c.pk not in seen]
-    return missed, max((c.pk for c in changes), default=after_id)
+    latest = max((c.pk for c in changes), default=after_id)
+    return missed, latest, render_counters() if missed else None

@@ -23,7 +23,7 @@ from django.conf import settings
 from .catchup import DatabaseCatchUp
 from .fragments import render_snapshot
 from .groups import FEED_GROUP
-from .outbox import Outbox, SentIds
+from .outbox import Outbox, SentIds, counters_key
 from .protocol import CLOSE_NOT_ALLOWED, CLOSE_RESTART, CLOSE_TOO_SLOW
 from .revalidation import Revalidator
 
@@ -43,6 +43,7 @@ class FeedHub:
         self.generation = 0
         self.state = None  # (generation, Snapshot)
         self.state_request = None  # (generation, future) of the render under way
+        self.counters_as_of = 0
         self.outboxes = {}  # socket key -> Outbox
         self.closers = {}  # socket key -> coroutine function closing it with a code
         self.channel = None
@@ -146,9 +147,12 @@ class FeedHub:
 
     async def unsubscribe(self):
         channel, self.channel = self.channel, None
-        for task in self.tasks:
+        tasks, self.tasks = self.tasks, ()
+        for task in tasks:
             task.cancel()
-        self.tasks = ()
+        # Let them finish: channels-redis releases its receive lock on the way
+        # out, and a receive abandoned mid-way blocks every later one.
+        await asyncio.gather(*tasks, return_exceptions=True)
         self.revalidator.stop()
         self.revalidator = None
         try:
@@ -201,7 +205,7 @@ class FeedHub:
         while True:
             await asyncio.sleep(self.catch_up.interval)
             try:
-                missed, after_id = await self.catch_up.missed(
+                missed, after_id, counters = await self.catch_up.missed(
                     after_id, frozenset(self.seen.ids)
                 )
             except asyncio.CancelledError:
@@ -212,12 +216,16 @@ class FeedHub:
             for event_id, html in missed:
                 logger.info("Feed event %s reached this process late", event_id)
                 self.publish(event_id, html)
+            if counters is not None:
+                self.publish_counters(*counters)
 
     # Delivery ------------------------------------------------------------------
 
     def dispatch(self, message):
         if message["type"] == "feed.event":
             self.publish(message["id"], message["html"])
+        elif message["type"] == "feed.counters":
+            self.publish_counters(message["as_of"], message["html"])
         elif message["type"] == "feed.revoke":
             self.revoke(message["user_ids"], message["session_keys"])
 
@@ -229,6 +237,18 @@ class FeedHub:
         frame = {"type": "websocket.send", "text": html}
         for key, outbox in list(self.outboxes.items()):
             if not outbox.offer(event_id, frame):
+                self.close(key, CLOSE_TOO_SLOW)
+
+    def publish_counters(self, as_of, html):
+        """Counters as of event ``as_of``; older ones than already sent are
+        dropped (several processes send them, each after its own events)."""
+        if as_of < self.counters_as_of:
+            return
+        self.counters_as_of = as_of
+        self.generation += 1  # a cached state holds older counters
+        frame = {"type": "websocket.send", "text": html}
+        for key, outbox in list(self.outboxes.items()):
+            if not outbox.offer(counters_key(as_of), frame):
                 self.close(key, CLOSE_TOO_SLOW)
 
     def watch(self, key, credentials):

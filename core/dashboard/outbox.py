@@ -38,6 +38,12 @@ class SentIds:
         return True
 
 
+def counters_key(as_of):
+    """The outbox key of a counters frame: not an event id, never deduplicated,
+    but skipped when no newer than the counters the socket's state showed."""
+    return ("counters", as_of)
+
+
 class Outbox:
     """Frames waiting for one socket. ``send`` is the socket's ASGI send.
 
@@ -55,6 +61,7 @@ class Outbox:
         self.max_unsent_bytes = max_unsent_bytes
         self.frames = deque()
         self.shown = frozenset()
+        self.shown_counters_as_of = 0
         self.waiter = None
         self.task = None
         self.stopped = False
@@ -69,12 +76,14 @@ class Outbox:
             waiter.set_result(None)
         return True
 
-    def start(self, already_sent):
-        """Begin sending, skipping the events the snapshot already showed."""
+    def start(self, already_sent, counters_as_of=0):
+        """Begin sending, skipping the events the snapshot already showed and
+        counters older than its own."""
         if self.stopped:  # closed by the hub meanwhile (revoked, overflowed)
             return
         # The hub never publishes an event twice; only the snapshot can overlap.
         self.shown = frozenset(already_sent)
+        self.shown_counters_as_of = counters_as_of
         self.task = asyncio.create_task(self.drain())
 
     async def drain(self):
@@ -91,6 +100,7 @@ class Outbox:
     async def send_forever(self):
         loop = asyncio.get_running_loop()
         frames, shown = self.frames, self.shown
+        counters_as_of = self.shown_counters_as_of
         while True:
             # Measured before a batch, not right after one: the server writes to
             # the kernel between loop iterations, so what it still holds now is
@@ -99,9 +109,12 @@ class Outbox:
                 self.close(CLOSE_TOO_SLOW)
                 return
             while frames:
-                event_id, message = frames.popleft()
-                if event_id not in shown:
-                    await self.send(message)
+                key, message = frames.popleft()
+                if key in shown:
+                    continue
+                if type(key) is tuple and key[1] <= counters_as_of:
+                    continue  # counters no newer than the state's own
+                await self.send(message)
             self.waiter = loop.create_future()
             await self.waiter
             self.waiter = None

@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.db import IntegrityError, models
 
+from . import writes
 from .models import Category, Product, ProductChange
+from .uploads import write_transaction
 
 
 @admin.register(Category)
@@ -17,6 +21,35 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["name", "sku", "description", "supplier"]
     list_select_related = ["category"]
     readonly_fields = ["created_at", "updated_at"]
+    # The model field checks uploads, as in our own form (see ProductForm).
+    formfield_overrides = {models.ImageField: {"form_class": forms.FileField}}
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            # Outermost, so that an image stored by a save the admin then rolls
+            # back is deleted with it.
+            with write_transaction():
+                return super().changeform_view(request, *args, **kwargs)
+        except IntegrityError:
+            # Another write took this SKU or address after the form checked it,
+            # and has committed by now: checked again, the form explains it
+            # beside the field. A second failure is not such a race.
+            for _, files in request.FILES.lists():
+                for file in files:
+                    file.seek(0)
+            with write_transaction():
+                return super().changeform_view(request, *args, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        writes.product_save(product=obj)
+
+    def delete_model(self, request, obj):
+        writes.product_delete(product=obj)
+
+    def delete_queryset(self, request, queryset):
+        with write_transaction():  # the selection goes as a whole or not at all
+            for product in queryset:
+                writes.product_delete(product=product)
 
 
 @admin.register(ProductChange)

@@ -1,4 +1,5 @@
-"""Record every product write as a ``ProductChange`` and announce it on commit.
+"""Record every product write as a ``ProductChange`` and announce it on commit;
+delete image files a committed write left unused.
 
 Runs for every path that saves through the model (our views, the admin, the shell,
 management commands). ``QuerySet.update()`` and bulk operations fire no signals and
@@ -16,6 +17,7 @@ from .actor import current_actor
 from .changes import diff
 from .models import Product, ProductChange
 from .snapshots import committed_snapshot, field_labels, snapshot
+from .uploads import delete_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,25 @@ def record_save(sender, instance, created, raw=False, **kwargs):
 def record_delete(sender, instance, **kwargs):
     before = getattr(instance, _BEFORE, None) or snapshot(instance)
     record_change(instance, ProductChange.Action.DELETED, before, {})
+
+
+@receiver(post_save, sender=Product)
+def delete_replaced_image(sender, instance, created, raw=False, **kwargs):
+    """A replaced or cleared image is deleted once the change commits. The old
+    name comes from the row read under a lock, so two concurrent replacements
+    each delete what the other stored before them, not what they loaded."""
+    if raw or created:
+        return
+    old_name = getattr(instance, _BEFORE, {}).get("image")
+    if old_name and old_name != instance.image.name:
+        delete_on_commit(Product, "image", instance.image.storage, old_name)
+
+
+@receiver(post_delete, sender=Product)
+def delete_image_of_deleted_product(sender, instance, **kwargs):
+    name = getattr(instance, _BEFORE, {}).get("image")  # as committed
+    if name:
+        delete_on_commit(Product, "image", instance.image.storage, name)
 
 
 def record_change(product, action, before, after):

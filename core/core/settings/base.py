@@ -5,10 +5,12 @@ when that file exists. Empty ``DATABASE_URL`` / ``REDIS_URL`` mean "use the embe
 default" (SQLite, in-memory channel layer).
 """
 
+import os
 from pathlib import Path
 
 import environ
 import redis.exceptions
+from csp.constants import NONE, SELF
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]  # core/
 REPO_DIR = PROJECT_DIR.parent
@@ -18,8 +20,29 @@ _env_file = REPO_DIR / "env" / ".env.dev"
 if _env_file.exists():
     environ.Env.read_env(_env_file, overwrite=False)
 
-SECRET_KEY = env("SECRET_KEY", default="dev-insecure-key-change-me")
-DEBUG = env.bool("DEBUG", default=False)
+
+def local_secret_key(path):
+    """The key kept in ``path``; made (readable by its owner only) when missing."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    from django.core.management.utils import get_random_secret_key
+
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as key_file:
+        key_file.write(get_random_secret_key())
+    return path.read_text().strip()
+
+
+# Empty here: core.settings.local makes one for local runs, prod demands a real one.
+SECRET_KEY = env("SECRET_KEY", default="")
+# Off everywhere but core.settings.dev (make run): the debug page shows settings,
+# code and request data to whoever triggers an error.
+DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -42,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RejectNulQueryMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -182,6 +207,9 @@ FEED_OUTBOX_FRAMES = env.int("FEED_OUTBOX_FRAMES", default=256)
 # The announcer keeps its database connection while it has work, and gives it
 # back after this long without any.
 FEED_ANNOUNCER_IDLE_SECONDS = 10.0
+# The stock counters are recomputed (one query over the catalog) and pushed at
+# most this often, and once after the last change.
+FEED_COUNTERS_SECONDS = 1.0
 # How often each process re-checks its open feed sockets' sessions and users in
 # the database (one batch for all of them). A change announced through the
 # channel layer is checked at once; this bounds what no announcement reaches (a
@@ -192,7 +220,40 @@ FEED_REVALIDATE_SECONDS = env.float("FEED_REVALIDATE_SECONDS", default=5.0)
 FEED_REJOIN_SECONDS = env.float("FEED_REJOIN_SECONDS", default=2.0)
 
 SESSION_COOKIE_HTTPONLY = True
+# The database engine, refusing malformed keys (NUL bytes) as no session.
+SESSION_ENGINE = "core.sessions"
 X_FRAME_OPTIONS = "DENY"
+# The debug page masks secrets by setting name only; this also masks
+# "user:password@" inside any URL (DATABASE_URL, REDIS_URL, layer hosts).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.CredentialMaskingFilter"
+
+# Largest request body accepted (bytes); larger ones get 413 before they are
+# read. Room for a 5 MB image upload plus the rest of the form.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=6 * 1024 * 1024)
+
+# On SIGTERM daphne stops listening and lets requests in flight finish for up
+# to this long (seconds), then closes the rest; a process still alive that
+# much later (a stuck thread) ends anyway: exit within 10 s all told.
+SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", default=7.0)
+SHUTDOWN_FORCE_EXIT_SECONDS = 2.0
+
+# Content-Security-Policy (django-csp): our own scripts, styles and sockets only,
+# nothing inline. htmx is served from our static files and told not to inject
+# its indicator <style> (layout.html's htmx-config; the CSS is in app.css).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        # 'self' covers ws:// and wss:// to this origin (CSP level 3).
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

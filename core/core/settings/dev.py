@@ -1,6 +1,6 @@
-"""Local development: DEBUG on, static files served from the source folders."""
+"""Local development (``make run``): the local settings with DEBUG on."""
 
-from .base import *  # noqa: F401,F403
 from .base import env
+from .local import *  # noqa: F401,F403
 
 DEBUG = env.bool("DEBUG", default=True)

@@ -1,10 +1,9 @@
 """Feed sockets for tests: the real ASGI application, a real session cookie."""
 
-import asyncio
-
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connections
@@ -31,16 +30,13 @@ async def close_db_connections_after_async_test():
 
 
 @pytest.fixture(autouse=True)
-async def redis_receives_finished_in_their_loop():
-    """channels-redis ends each receive with a clean-up task holding a lock of
-    the process's layer. Each test runs its own event loop: a clean-up cut off by
-    the loop's end leaves that lock held, bound to a dead loop, and the next
-    test's hub fails to receive. (A server runs one loop; there it finishes.)"""
+def fresh_channel_layer():
+    """Each test runs in its own event loop, while channels-redis keeps asyncio
+    locks that belong to the loop that first used them (released later by
+    background tasks of that loop): give every test a layer of its own. Daphne
+    runs one loop per process, so this is a test-only concern."""
     yield
-    await asyncio.sleep(0)  # let cancelled receives unwind
-    layer = get_channel_layer()
-    if hasattr(layer, "wait_received"):
-        await layer.wait_received()
+    channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
 
 
 @pytest.fixture

@@ -38,6 +38,9 @@ async def test_saves_succeed_are_logged_and_a_reconnect_shows_what_was_missed(
     layer, staff_user, staff_client, open_feed, caplog
 ):
     product = await sync_to_async(ProductFactory)(quantity=1)
+    # Its announcement is on its way through the working layer; let it arrive
+    # before the layer breaks.
+    await sync_to_async(announcer().flush)()
 
     def edit_through_the_form():
         data = {

@@ -88,11 +88,35 @@ async def test_a_change_is_pushed_as_oob_row_and_counters(
 
     html = await communicator.receive_from(timeout=3)
     change_id = await latest_change_id()
-    assert oob_targets(html) == {"feed-rows": "afterbegin", "feed-counters": "true"}
+    assert oob_targets(html) == {"feed-rows": "afterbegin"}
     assert f'<article class="change change-updated" id="change-{change_id}"' in html
     assert '<del class="old">$9.99</del>' in html
     assert '<ins class="new">$12.50</ins>' in html
-    assert 'id="counter-value">$25.00<' in html
+
+    counters = await communicator.receive_from(timeout=3)
+    assert oob_targets(counters) == {"feed-counters": "true"}
+    assert 'id="counter-value">$25.00<' in counters
+
+
+async def test_counters_follow_a_burst_once_or_twice_and_end_current(
+    open_feed, staff_user, make_product
+):
+    product = await make_product(name="Blue Mug", price=Decimal("1.00"), quantity=1)
+    communicator, _ = await open_feed(staff_user)
+    await communicator.receive_from(timeout=3)
+
+    for quantity in range(2, 12):
+        await save(product, quantity=quantity)
+    frames = []
+    while len([f for f in frames if "feed-rows" in f]) < 10 or (
+        "feed-counters" not in frames[-1]
+    ):
+        frames.append(await communicator.receive_from(timeout=3))
+    counters = [frame for frame in frames if "feed-counters" in frame]
+    # The first change's, then one per second at most for the rest.
+    assert 1 <= len(counters) <= 3
+    assert 'id="counter-units">11<' in counters[-1]
+    assert await communicator.receive_nothing(timeout=1.5)
 
 
 async def test_pushed_names_are_escaped(open_feed, staff_user, make_product):
@@ -141,10 +165,19 @@ async def test_a_reconnecting_socket_gets_missed_rows_once(
         sender=ProductChange,
         change=await sync_to_async(ProductChange.objects.get)(pk=missed),
     )
-    assert await second.receive_nothing(timeout=0.5)
+    late = await frames_within(second, 1.5)
+    assert not any(f'id="change-{missed}"' in frame for frame in late)
     # A new event still arrives.
     await save(product, quantity=3)
     assert f'id="change-{missed + 1}"' in await second.receive_from(timeout=3)
+
+
+async def frames_within(communicator, seconds):
+    """Every frame that arrives within ``seconds``."""
+    frames = []
+    while not await communicator.receive_nothing(timeout=seconds):
+        frames.append(await communicator.receive_from())
+    return frames
 
 
 async def test_a_change_is_rendered_once_for_many_sockets(
@@ -257,7 +290,9 @@ async def test_a_change_no_push_brought_still_reaches_open_sockets(
     await make_product(name="Made in a shell")
     html = await communicator.receive_from(timeout=3)
     assert "Made in a shell" in html
-    assert oob_targets(html) == {"feed-rows": "afterbegin", "feed-counters": "true"}
+    assert oob_targets(html) == {"feed-rows": "afterbegin"}
+    counters = await communicator.receive_from(timeout=3)  # lost with the push
+    assert 'id="counter-products">1<' in counters
     assert await communicator.receive_nothing(timeout=0.6)
 
 
@@ -268,4 +303,5 @@ async def test_catching_up_never_doubles_a_pushed_event(
     await communicator.receive_from(timeout=3)
     await make_product(name="Pushed")
     assert "Pushed" in await communicator.receive_from(timeout=3)
+    assert "feed-counters" in await communicator.receive_from(timeout=3)
     assert await communicator.receive_nothing(timeout=0.8)

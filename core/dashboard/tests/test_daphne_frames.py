@@ -89,7 +89,7 @@ async def test_a_huge_recorded_value_leaves_the_feed_working(tmp_path, staff_coo
         assert "Long Story" in state and "Full values" in state
 
         product = await sync_to_async(ProductFactory)(name="Next Thing")
-        product.description = "y" * 1_100_000
+        product.description = "y" * 5_000  # as long as the model allows now
         await sync_to_async(product.save)()
         frames = await frames_until(socket, lambda frame: "Next Thing" in frame, 10)
         assert all(frame_size(frame) <= MAX_FRAME_BYTES for frame in frames)
@@ -163,7 +163,8 @@ async def test_a_peer_that_stops_reading_is_shed_and_others_get_everything(
         )
         await sync_to_async(save_long_edits)(products, rounds=EDITS // len(products))
         frames = await reading
-        assert len(frames) == EDITS  # every event, once
+        rows = [frame for frame in frames if 'class="change change-' in frame]
+        assert len(rows) == EDITS  # every event, once
 
         # The stalled peer was shed: the server closed it as too slow and, as it
         # never answered the close, dropped the connection. Reading now gets what

@@ -165,7 +165,7 @@ class FakeCatchUp:
     async def missed(self, after_id, seen):
         ids = sorted(i for i in self.events if i > after_id)
         missed = [(i, self.events[i]) for i in ids if i not in seen]
-        return missed, max(ids, default=after_id)
+        return missed, max(ids, default=after_id), None
 
 
 async def test_events_no_push_brought_are_caught_up_once(layer):

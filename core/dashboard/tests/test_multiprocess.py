@@ -63,6 +63,8 @@ MAX_RECONNECTS = 20
 
 SNAPSHOT_MARK = 'id="feed-rows" hx-swap-oob="innerHTML"'
 EVENT_MARK = 'id="feed-rows" hx-swap-oob="afterbegin"'
+COUNTERS_MARK = '<dl id="feed-counters"'
+UNITS = re.compile(r'id="counter-units">([\d,]+)<')
 ROW_ID = re.compile(r'<article class="change[^"]*" id="change-(\d+)"')
 ROW = re.compile(r'<article class="change[^"]*" id="change-(\d+)".*?</article>', re.S)
 ROW_PRODUCT = re.compile(r'class="change-product" href="/products/([^/"]+)/"')
@@ -324,6 +326,7 @@ class Dashboard:
     problems: list = field(default_factory=list)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     socket: object = None
+    units: int = None  # units in stock, as the latest counters showed
 
     def now(self):
         return time.monotonic() - self.started
@@ -385,6 +388,8 @@ class Dashboard:
             kind = "snapshot"
         elif EVENT_MARK in message and len(ids) == 1:
             kind = "event"
+        elif message.startswith(COUNTERS_MARK) and not ids:
+            kind = "counters"
         else:
             kind = "other"
             self.problems.append(f"unexpected message on :{port}: {message[:300]!r}")
@@ -396,6 +401,8 @@ class Dashboard:
             self.problems.append(f"a second current state on connection {connection}")
         for match in ROW.finditer(message):
             self.rows[int(match.group(1))] = match.group(0)
+        for units in UNITS.findall(message):
+            self.units = int(units.replace(",", ""))
         if kind == "event":
             (event_id,) = ids
             if event_id in self.have:
@@ -420,6 +427,10 @@ class Outcome:
     stop_began: float = None
     stop_ended: float = None
     stop_returncode: int = None
+
+
+def total_units():
+    return sum(Product.objects.values_list("quantity", flat=True))
 
 
 def latest_change_pk():
@@ -497,6 +508,12 @@ async def exercise(servers, world, stop_midway=False):
         while loop.time() < deadline and not all(
             expected <= dashboard.have for dashboard in dashboards
         ):
+            await asyncio.sleep(0.05)
+        # Counters are coalesced: the last ones follow the last event within
+        # FEED_COUNTERS_SECONDS.
+        units = await sync_to_async(total_units)()
+        deadline = loop.time() + settings.FEED_COUNTERS_SECONDS + 3
+        while loop.time() < deadline and any(d.units != units for d in dashboards):
             await asyncio.sleep(0.05)
         await asyncio.sleep(SETTLE)
         return outcome
@@ -663,6 +680,11 @@ def check_dashboards(outcome, expected, changes, products, creations):
                 f"(:{port}) at t={at:.2f}s"
             )
         problems += [f"{name}: {problem}" for problem in dashboard.problems]
+        units = sum(product.quantity for product in products.values())
+        if dashboard.units != units:
+            problems.append(
+                f"{name}: counters show {dashboard.units} units, not {units}"
+            )
         if not missing:  # a gap breaks the shown chain anyway: reported above
             problems += [
                 f"{name}: {problem}"

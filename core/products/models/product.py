@@ -2,14 +2,30 @@ from decimal import Decimal
 from itertools import count
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+)
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
+from ..images import (
+    detected_format,
+    is_new_upload,
+    stored_name,
+    validate_product_image,
+)
 from ..slugs import RESERVED_SLUGS, numbered, slug_from_name, validate_slug_base
+from ..uploads import remember_stored, write_transaction
 from .category import Category
 
 MAX_QUANTITY = 1_000_000_000
+# Long enough for any product text, short enough that a change pushed to the live
+# feed stays far below daphne's 1 MiB frame limit.
+MAX_DESCRIPTION_LENGTH = 5_000
 
 
 class Product(models.Model):
@@ -20,8 +36,14 @@ class Product(models.Model):
         allow_unicode=True,
         blank=True,
         help_text="Web address of the product; made from the name when left empty.",
+        error_messages={"unique": "Another product already uses this web address."},
     )
-    sku = models.CharField("SKU", max_length=64, unique=True)
+    sku = models.CharField(
+        "SKU",
+        max_length=64,
+        unique=True,
+        error_messages={"unique": "Another product already uses this SKU."},
+    )
     price = models.DecimalField(
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
@@ -36,8 +58,19 @@ class Product(models.Model):
         blank=True,
         related_name="products",
     )
-    description = models.TextField(blank=True)
-    image = models.ImageField(upload_to="products/", blank=True)
+    # max_length alone only sizes the form field; the validator makes every
+    # full_clean() refuse, the constraint every write.
+    description = models.TextField(
+        blank=True,
+        max_length=MAX_DESCRIPTION_LENGTH,
+        validators=[MaxLengthValidator(MAX_DESCRIPTION_LENGTH)],
+    )
+    image = models.ImageField(
+        upload_to="products/",
+        blank=True,
+        validators=[validate_product_image],
+        help_text="JPEG, PNG, WebP or GIF, at most 5 MB.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -62,6 +95,12 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(slug="") & ~models.Q(slug__in=RESERVED_SLUGS),
                 name="product_slug_usable",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(
+                    Length("description"), MAX_DESCRIPTION_LENGTH
+                ),
+                name="product_description_max_length",
             ),
         ]
 
@@ -98,16 +137,33 @@ class Product(models.Model):
         super().validate_constraints(exclude=exclude)
 
     # Every write goes through a transaction so that the change row recorded by
-    # the signals commits, or rolls back, together with the product itself.
+    # the signals commits, or rolls back, together with the product itself (and
+    # an image stored on the way is deleted again if it does not commit).
     def save(self, *args, **kwargs):
-        with transaction.atomic():
-            if self.slug:
-                super().save(*args, **kwargs)
-            else:
-                self._save_with_new_slug(*args, **kwargs)
+        # Also here, not only in clean(): Product.objects.create() and other
+        # code that skips validation must not store "mug-1" beside "MUG-1".
+        if self.sku:
+            self.sku = self.sku.strip().upper()
+        uploading = is_new_upload(self.image)
+        if uploading:
+            # Stored under the extension of what the file is, not what it is called.
+            self.image.name = stored_name(
+                self.image.name, detected_format(self.image.file)
+            )
+        with write_transaction():
+            try:
+                if self.slug:
+                    super().save(*args, **kwargs)
+                else:
+                    self._save_with_new_slug(*args, **kwargs)
+            finally:
+                # The file is written before the row: remember it even when the
+                # row then fails, so that it is removed with the transaction.
+                if uploading and self.image._committed:
+                    remember_stored(self.image)
 
     def delete(self, *args, **kwargs):
-        with transaction.atomic():
+        with write_transaction():
             return super().delete(*args, **kwargs)
 
     def _save_with_new_slug(self, *args, **kwargs):

@@ -3,6 +3,10 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.http import Http404
+from django.test import RequestFactory
+from django.views.static import serve
 
 
 def field_errors(response, field):
@@ -80,3 +84,16 @@ BAD_VALUES = [
     ),
     pytest.param({"sku": "  "}, "sku", "This field is required.", id="blank-sku"),
 ]
+
+
+def served(name):
+    """The status the media view answers for the stored file ``name``."""
+    request = RequestFactory().get(f"/{settings.MEDIA_URL}{name}")
+    try:
+        return serve(request, name, document_root=settings.MEDIA_ROOT).status_code
+    except Http404:
+        return 404
+
+
+NUL_FIELDS = ["name", "sku", "supplier", "description"]
+NUL_MESSAGE = "Null characters are not allowed."

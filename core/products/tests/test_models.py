@@ -142,6 +142,7 @@ def test_duplicate_sku_is_not_mistaken_for_a_slug_race():
         ("quantity", -1),
         ("slug", ""),
         ("slug", "create"),
+        ("description", "x" * 5001),
     ],
 )
 def test_database_refuses_values_that_validation_would_refuse(field, value):
@@ -161,6 +162,41 @@ def test_negative_price_is_refused_by_validation_on_the_price():
         product.full_clean()
 
     assert "price" in refused.value.message_dict
+
+
+def test_description_longer_than_5000_characters_is_refused_on_the_field():
+    product = ProductFactory.build(description="é" * 5001, category=None)
+
+    with pytest.raises(ValidationError) as refused:
+        product.full_clean()
+
+    assert refused.value.message_dict == {
+        "description": ["Ensure this value has at most 5000 characters (it has 5001)."]
+    }
+
+
+def test_description_of_5000_characters_is_accepted():
+    product = ProductFactory(description="é" * 5000)
+
+    product.full_clean()
+    assert len(Product.objects.get(pk=product.pk).description) == 5000
+
+
+# SKU -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sku", ["mug-9", " Mug-9 "])
+def test_sku_is_stored_in_upper_case_whichever_way_it_is_saved(sku):
+    Product.objects.create(name="Green Mug", sku=sku, price="3.00")
+
+    assert Product.objects.values_list("sku", flat=True).get() == "MUG-9"
+
+
+def test_lower_case_sku_cannot_sneak_in_beside_its_upper_case_twin():
+    ProductFactory(sku="MUG-9")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.create(name="Green Mug", sku="mug-9", price="3.00")
 
 
 # Text ------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from PIL import Image
 
 from products.management.commands import seed_demo
@@ -25,8 +25,12 @@ def media_root(settings, tmp_path):
 
 
 def seed(*args):
+    """The command with its demo logins: the tests run with DEBUG off, make run
+    (where no flag is needed) with DEBUG on."""
     out = StringIO()
-    call_command("seed_demo", *args, stdout=out, stderr=StringIO())
+    call_command(
+        "seed_demo", "--allow-demo-passwords", *args, stdout=out, stderr=StringIO()
+    )
     return out.getvalue()
 
 
@@ -168,3 +172,29 @@ def test_a_failed_run_leaves_no_rows_and_no_pictures(media_root, monkeypatch):
     assert Product.objects.count() == 0
     assert ProductChange.objects.count() == 0
     assert media_files(media_root) == set()
+
+
+def test_with_debug_off_it_refuses_to_create_the_published_logins(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--allow-demo-passwords"):
+        call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    assert not get_user_model().objects.exists()
+    assert Product.objects.count() == 0
+
+
+def test_the_flag_allows_them_with_a_loud_warning(settings):
+    settings.DEBUG = False
+    errors = StringIO()
+    call_command(
+        "seed_demo", "--allow-demo-passwords", stdout=StringIO(), stderr=errors
+    )
+    assert "PUBLISHED passwords" in errors.getvalue()
+    assert authenticate(username="admin", password="admin-demo-pass") is not None
+
+
+def test_with_debug_on_no_flag_is_needed(settings):
+    settings.DEBUG = True
+    errors = StringIO()
+    call_command("seed_demo", stdout=StringIO(), stderr=errors)
+    assert authenticate(username="staff", password="staff-demo-pass") is not None
+    assert "PUBLISHED" not in errors.getvalue()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from products.models import Product, ProductChange
 
 from .factories import CategoryFactory, ProductFactory, product_form_data
-from .helpers import BAD_VALUES, field_errors, media_files
+from .helpers import BAD_VALUES, NUL_FIELDS, NUL_MESSAGE, field_errors, media_files
 
 pytestmark = pytest.mark.django_db
 
@@ -194,7 +194,7 @@ def over_five_megabytes(image_bytes):
     [
         (text_renamed_png, NOT_AN_IMAGE),
         (png_header_then_html, NOT_AN_IMAGE),
-        (svg, NOT_AN_IMAGE),
+        (svg, "Upload a JPEG, PNG, WebP or GIF image."),
         (svg_named_png, NOT_AN_IMAGE),
         (bmp, "Upload a JPEG, PNG, WebP or GIF image."),
         (tiff, "Upload a JPEG, PNG, WebP or GIF image."),
@@ -289,3 +289,56 @@ def test_image_is_optional(staff_client):
 
     assert response.status_code == 302
     assert not Product.objects.get().image
+
+
+def test_jpeg_named_png_is_stored_as_jpg(staff_client, image_upload):
+    response = create(staff_client, image=image_upload("JPEG", name="photo.png"))
+
+    assert response.status_code == 302
+    assert Product.objects.get().image.name == "products/photo.jpg"
+
+
+def test_file_named_only_by_its_extension_gets_a_generated_name(
+    staff_client, image_upload
+):
+    response = create(staff_client, image=image_upload("PNG", name=" .png"))
+
+    assert response.status_code == 302
+    name = Path(Product.objects.get().image.name).name
+    assert name.endswith(".png") and not name.startswith(".")
+
+
+def cut_short(content, keep=0.5):
+    return content[: int(len(content) * keep)]
+
+
+@pytest.mark.parametrize(
+    "fmt, name, keep",
+    [("JPEG", "photo.jpg", 0.5), ("JPEG", "photo.jpg", 0.97), ("PNG", "mug.png", 0.5)],
+)
+def test_truncated_image_is_refused(
+    staff_client, unchanged, image_bytes, fmt, name, keep
+):
+    content = cut_short(image_bytes(fmt, size=(64, 48), noise=True), keep)
+    upload = SimpleUploadedFile(name, content, f"image/{fmt.lower()}")
+
+    response = create(staff_client, sku="NEW-1", image=upload)
+
+    assert_refused(response, "image", "The image file is incomplete")
+
+
+@pytest.mark.parametrize("field", NUL_FIELDS)
+def test_nul_character_is_explained_beside_its_field(staff_client, unchanged, field):
+    response = create(staff_client, **{"sku": "NEW-1", field: "Blue\x00Mug"})
+
+    assert_refused(response, field, NUL_MESSAGE)
+
+
+def test_description_over_5000_characters_is_refused(staff_client, unchanged):
+    response = create(staff_client, sku="NEW-1", description="x" * 5001)
+
+    assert_refused(
+        response,
+        "description",
+        "Ensure this value has at most 5000 characters (it has 5001).",
+    )

@@ -4,6 +4,7 @@ from django.urls import reverse
 from products.models import Product, ProductChange
 
 from .factories import ProductFactory
+from .helpers import media_files, served
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +57,17 @@ def test_deleting_an_unknown_product_is_not_found(staff_client):
 
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_deleting_removes_the_image_after_commit(
+    staff_client, media_root, image_upload, django_capture_on_commit_callbacks
+):
+    product = ProductFactory(image=image_upload("PNG"))
+    name = product.image.name
+    assert served(name) == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(delete_url(product))
+
+    assert media_files(media_root) == set()
+    assert served(name) == 404

@@ -8,7 +8,7 @@ from django.urls import reverse
 from products.models import Product
 
 from .factories import ProductFactory, product_form_data
-from .helpers import BAD_VALUES, field_errors, media_files
+from .helpers import BAD_VALUES, NUL_FIELDS, field_errors, media_files, served
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def test_staff_may_change_the_address_and_the_product_moves(staff_client, produc
     "slug, message",
     [
         ("create", "“create” is reserved for the site's own pages; choose another."),
-        ("red-mug", "Product with this Slug already exists."),
+        ("red-mug", "Another product already uses this web address."),
         ("", "This field is required."),
         ("sky mug!", "Enter a valid “slug”"),
     ],
@@ -191,3 +191,42 @@ def test_editing_an_unknown_product_is_not_found(staff_client):
 
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_replaced_image_is_deleted_and_no_longer_served_after_commit(
+    staff_client, product, media_root, image_upload, django_capture_on_commit_callbacks
+):
+    old_name = product.image.name
+    assert served(old_name) == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = edit(staff_client, product, image=image_upload("JPEG"))
+
+    assert response.status_code == 302
+    new_name = stored(product)["image"]
+    assert {name for name, _ in media_files(media_root)} == {new_name}
+    assert served(old_name) == 404
+    assert served(new_name) == 200
+
+
+def test_removed_image_is_deleted_and_no_longer_served_after_commit(
+    staff_client, product, media_root, django_capture_on_commit_callbacks
+):
+    old_name = product.image.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        edit(staff_client, product, **{"image-clear": "on"})
+
+    assert media_files(media_root) == set()
+    assert served(old_name) == 404
+
+
+@pytest.mark.parametrize("field", ["slug", *NUL_FIELDS])
+def test_nul_character_is_explained_beside_its_field(staff_client, product, field):
+    before = stored(product)
+
+    response = edit(staff_client, product, **{field: "blue\x00mug"})
+
+    assert response.status_code == 200
+    assert field_errors(response, field)
+    assert stored(product) == before

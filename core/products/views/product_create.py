@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from .. import writes
 from ..forms import ProductForm
 
 
@@ -9,7 +10,8 @@ from ..forms import ProductForm
 def product_create(request):
     form = ProductForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        product = form.save()
-        messages.success(request, f"Created “{product.name}”.")
-        return redirect(product)
+        product = writes.product_create(form=form)
+        if product is not None:
+            messages.success(request, f"Created “{product.name}”.")
+            return redirect(product)
     return render(request, "products/product_form.html", {"form": form})

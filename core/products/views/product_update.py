@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from .. import writes
 from ..forms import ProductUpdateForm
 from ..models import Product
 
@@ -17,9 +18,10 @@ def product_update(request, slug):
         request.POST or None, request.FILES or None, instance=copy.copy(product)
     )
     if request.method == "POST" and form.is_valid():
-        product = form.save()
-        messages.success(request, f"Saved “{product.name}”.")
-        return redirect(product)
+        saved = writes.product_update(form=form)
+        if saved is not None:
+            messages.success(request, f"Saved “{saved.name}”.")
+            return redirect(saved)
     return render(
         request, "products/product_form.html", {"form": form, "product": product}
     )

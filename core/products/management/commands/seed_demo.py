@@ -7,10 +7,11 @@ and passwords are left exactly as they are.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -146,8 +147,15 @@ class Command(BaseCommand):
             action="store_true",
             help="Do not list the products; still print the logins.",
         )
+        parser.add_argument(
+            "--allow-demo-passwords",
+            action="store_true",
+            help="Create the demo logins even with DEBUG off. Their passwords are "
+            "published: only for a demo that nobody else can reach.",
+        )
 
-    def handle(self, *args, quiet=False, **options):
+    def handle(self, *args, quiet=False, allow_demo_passwords=False, **options):
+        self.check_demo_passwords_allowed(allow_demo_passwords)
         saved_files = []
         try:
             with transaction.atomic(), acting_as(source=SOURCE):
@@ -170,6 +178,26 @@ class Command(BaseCommand):
             f"{len(products) - len(new_products)} already present."
         )
         self.print_logins(users)
+
+    def check_demo_passwords_allowed(self, allowed):
+        """The demo logins' passwords are in this file, so anyone who can reach
+        the site could sign in as admin: only for a DEBUG (make run) site unless
+        asked for, loudly, by flag."""
+        if settings.DEBUG:
+            return
+        if not allowed:
+            raise CommandError(
+                "DEBUG is off: refusing to create the demo logins, whose passwords "
+                "are published. For a demo nobody else can reach, pass "
+                "--allow-demo-passwords."
+            )
+        self.stderr.write(
+            self.style.ERROR(
+                "WARNING: creating demo logins with PUBLISHED passwords while DEBUG "
+                "is off (--allow-demo-passwords). Anyone who can reach this site "
+                "can sign in as admin. Never do this on a reachable server."
+            )
+        )
 
     # -- seeding -----------------------------------------------------------------
 
