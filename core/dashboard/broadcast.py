@@ -29,8 +29,13 @@ def counters_message():
     return {"type": "feed.counters", "as_of": as_of, "html": html}
 
 
-def revoke_message(user_id):
-    return {"type": "feed.revoke", "user_id": user_id}
+def revoke_message(user_ids, session_keys):
+    """A hint that these users or sessions changed: hubs re-check their sockets."""
+    return {
+        "type": "feed.revoke",
+        "user_ids": sorted(user_ids),
+        "session_keys": sorted(session_keys),
+    }
 
 
 def deliver(message, loop):
@@ -62,7 +67,18 @@ def broadcast_change(sender, change, **kwargs):
     )
 
 
-def revoke_user(user_id):
-    """Close every open feed socket of this user, in every process: revocation
-    travels the same path as events."""
-    announcer().submit(lambda: revoke_message(user_id), f"revocation of {user_id}")
+# Session keys per hint message: a bulk delete of sessions sends a few messages.
+HINT_SESSIONS = 500
+
+
+def request_recheck(user_ids=(), session_keys=()):
+    """Ask every process to re-check now the feed sockets of these users and
+    sessions against the database: hints travel the same path as events."""
+    user_ids, session_keys = sorted(user_ids), sorted(session_keys)
+    for start in range(0, max(len(session_keys), 1), HINT_SESSIONS):
+        users = user_ids if start == 0 else []
+        sessions = session_keys[start : start + HINT_SESSIONS]
+        announcer().submit(
+            lambda users=users, sessions=sessions: revoke_message(users, sessions),
+            f"revocation hint ({len(users)} users, {len(sessions)} sessions)",
+        )

@@ -3,10 +3,11 @@
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from accounts.roles import is_staff
+from accounts.roles import can_watch_feed
 
 from .hub import get_hub
 from .protocol import CLOSE_NOT_ALLOWED
+from .validity import Credentials
 
 
 class ProductFeedConsumer(AsyncWebsocketConsumer):
@@ -15,6 +16,9 @@ class ProductFeedConsumer(AsyncWebsocketConsumer):
     # saves a layer receive per socket.
     channel_layer_alias = None
     hub = None
+    # No channel of its own: the hub receives for every socket. (With one, every
+    # socket's receive() raises while Redis is down and the socket dies with 1011.)
+    channel_layer_alias = None
 
     async def dispatch(self, message):
         """Channels runs ``close_old_connections`` in the database thread before
@@ -32,7 +36,7 @@ class ProductFeedConsumer(AsyncWebsocketConsumer):
         # reaches the browser as 1006, which the ws extension retries forever.
         await self.accept()
         user = self.scope.get("user")
-        if not is_staff(user):
+        if not can_watch_feed(user):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         # Join before reading the state: whatever commits after the read reaches
@@ -42,6 +46,8 @@ class ProductFeedConsumer(AsyncWebsocketConsumer):
         outbox = await self.hub.join(
             self, send=send, close=self.close_with, user_id=user.pk
         )
+        # The hub closes the socket once this session or user no longer passes.
+        self.hub.watch(self, Credentials(user.pk, self.scope["session"].session_key))
         snapshot = await self.hub.current_state()
         await self.send(text_data=snapshot.html)
         outbox.start(snapshot.ids, snapshot.counters_as_of)

@@ -6,8 +6,10 @@ feed group on the channel layer: Redis across processes, or the in-memory layer
 within one) and puts the same prebuilt frame into every local socket's outbox.
 It never renders and never queries for a live event.
 
-Consumers keep every duty about their own socket (Origin and staff check, the
-current state, revocation) and join the hub only after the check.
+Consumers check their socket (Origin, the feed check) and join the hub only
+after it. The hub then closes each socket whose session ends or whose user stops
+passing the check (``revalidation``), and re-joins the group after the
+transport fails, resyncing its sockets.
 """
 
 import asyncio
@@ -23,11 +25,9 @@ from .fragments import render_snapshot
 from .groups import FEED_GROUP
 from .outbox import Outbox, SentIds, counters_key
 from .protocol import CLOSE_NOT_ALLOWED, CLOSE_RESTART, CLOSE_TOO_SLOW
+from .revalidation import Revalidator
 
 logger = logging.getLogger(__name__)
-
-# Group memberships expire on the channel layer (a day on Redis): renew well before.
-RENEW_MEMBERSHIP_SECONDS = 3600
 
 
 class FeedHub:
@@ -49,6 +49,9 @@ class FeedHub:
         self.channel = None
         self.tasks = ()
         self.lock = asyncio.Lock()
+        # While subscribed: re-checks each socket's session and user.
+        self.revalidator = None
+        self.transport_lost = False  # the layer failed since the group was joined
 
     # Sockets ---------------------------------------------------------------
 
@@ -136,7 +139,8 @@ class FeedHub:
         # process through one shared loop per prefix, and the consumers use it.
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(FEED_GROUP, self.channel)
-        tasks = [self.listen(), self.renew_membership()]
+        self.revalidator = Revalidator(self, CLOSE_NOT_ALLOWED)
+        tasks = [self.listen(), self.renew_membership(), self.revalidator.run()]
         if self.catch_up is not None:
             tasks.append(self.heal(latest))
         self.tasks = tuple(asyncio.create_task(task) for task in tasks)
@@ -149,6 +153,8 @@ class FeedHub:
         # Let them finish: channels-redis releases its receive lock on the way
         # out, and a receive abandoned mid-way blocks every later one.
         await asyncio.gather(*tasks, return_exceptions=True)
+        self.revalidator.stop()
+        self.revalidator = None
         try:
             await self.layer.group_discard(FEED_GROUP, channel)
         except Exception:
@@ -161,20 +167,39 @@ class FeedHub:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # Events may have been lost: every socket resumes from the state.
-                logger.exception("Feed transport failed; resyncing every socket")
-                self.close_all(CLOSE_RESTART)
+                # channels-redis raises here while Redis is down, and receives
+                # again once it is back, but then (empty) without our group
+                # membership: ``renew_membership`` restores that, and resyncs.
+                self.lose_transport("Feed transport failed")
                 await asyncio.sleep(1)
                 continue
             self.dispatch(message)
 
     async def renew_membership(self):
+        """Join the group again every few seconds. Cheap (two Redis commands), and
+        the only way back into it after Redis restarts empty: nothing else tells
+        us the membership is gone, and group messages would silently miss us."""
         while True:
-            await asyncio.sleep(RENEW_MEMBERSHIP_SECONDS)
+            await asyncio.sleep(settings.FEED_REJOIN_SECONDS)
             try:
                 await self.layer.group_add(FEED_GROUP, self.channel)
+            except asyncio.CancelledError:
+                raise
             except Exception:
-                logger.warning("Could not renew the feed group", exc_info=True)
+                self.lose_transport("Could not renew the feed group")
+                continue
+            if self.transport_lost:
+                # Pushes and revocation hints may have been lost meanwhile: every
+                # socket resumes from the current state, complete.
+                logger.warning("Feed transport is back; resyncing every socket")
+                self.transport_lost = False
+                self.generation += 1  # the shared state may predate the outage
+                self.close_all(CLOSE_RESTART)
+
+    def lose_transport(self, what):
+        if not self.transport_lost:  # log the outage once, not every second
+            logger.exception("%s; sockets resync once it is back", what)
+        self.transport_lost = True
 
     async def heal(self, after_id):
         while True:
@@ -202,7 +227,7 @@ class FeedHub:
         elif message["type"] == "feed.counters":
             self.publish_counters(message["as_of"], message["html"])
         elif message["type"] == "feed.revoke":
-            self.revoke(message["user_id"])
+            self.revoke(message["user_ids"], message["session_keys"])
 
     def publish(self, event_id, html):
         if not self.seen.add(event_id):
@@ -226,10 +251,17 @@ class FeedHub:
             if not outbox.offer(counters_key(as_of), frame):
                 self.close(key, CLOSE_TOO_SLOW)
 
-    def revoke(self, user_id):
-        for key, outbox in list(self.outboxes.items()):
-            if outbox.user_id == user_id:
-                self.close(key, CLOSE_NOT_ALLOWED)
+    def watch(self, key, credentials):
+        """Remember a joined socket's user and session, to close it (4403) once
+        they no longer let it watch the feed."""
+        if self.revalidator is not None:
+            self.revalidator.watch(key, credentials)
+
+    def revoke(self, user_ids, session_keys):
+        """A hint: these users or sessions changed. The database decides whether
+        their sockets stay."""
+        if self.revalidator is not None:
+            self.revalidator.hint(user_ids, session_keys)
 
     def close_all(self, code):
         for key in list(self.outboxes):

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+import redis.exceptions
 from csp.constants import NONE, SELF
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]  # core/
@@ -126,7 +127,17 @@ def channel_layer_config(url, prefix="asgi"):
         "CONFIG": {
             # redis-py 8 closes idle blocking pops after its own default timeout,
             # which is shorter than channels-redis's 5 s BZPOPMIN: keep it open.
-            "hosts": [{"address": url, "socket_timeout": None}],
+            # After Redis restarts, each pooled connection fails its next command
+            # once ("Connection closed by server"): retry that once on a new
+            # connection, or the first push of every process after a restart is
+            # lost (the database catch-up would bring it seconds late).
+            "hosts": [
+                {
+                    "address": url,
+                    "socket_timeout": None,
+                    "retry_on_error": [redis.exceptions.ConnectionError],
+                }
+            ],
             "capacity": 1000,
             # Keys in Redis start with this: sites (or test runs) sharing one
             # Redis keep their feeds apart with different prefixes.
@@ -199,6 +210,14 @@ FEED_ANNOUNCER_IDLE_SECONDS = 10.0
 # The stock counters are recomputed (one query over the catalog) and pushed at
 # most this often, and once after the last change.
 FEED_COUNTERS_SECONDS = 1.0
+# How often each process re-checks its open feed sockets' sessions and users in
+# the database (one batch for all of them). A change announced through the
+# channel layer is checked at once; this bounds what no announcement reaches (a
+# shell beside an in-memory layer, an expired session, a lost message).
+FEED_REVALIDATE_SECONDS = env.float("FEED_REVALIDATE_SECONDS", default=5.0)
+# How often each process re-joins the feed group. Cheap, and what puts it back
+# in the group after Redis restarts empty.
+FEED_REJOIN_SECONDS = env.float("FEED_REJOIN_SECONDS", default=2.0)
 
 SESSION_COOKIE_HTTPONLY = True
 # The database engine, refusing malformed keys (NUL bytes) as no session.

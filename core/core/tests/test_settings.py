@@ -30,9 +30,8 @@ def test_redis_hosts_never_time_out_idle_consumers():
     config = channel_layer_config("redis://cache:6379/0", prefix="shop")
     assert config["BACKEND"] == "channels_redis.core.RedisChannelLayer"
     assert config["CONFIG"]["prefix"] == "shop"
-    assert config["CONFIG"]["hosts"] == [
-        {"address": "redis://cache:6379/0", "socket_timeout": None}
-    ]
+    [host] = config["CONFIG"]["hosts"]
+    assert (host["address"], host["socket_timeout"]) == ("redis://cache:6379/0", None)
 
 
 def manage(*args, **env):

@@ -1,0 +1,76 @@
+"""The hub's re-checks of its sockets, with a fake transport and a faked database."""
+
+import asyncio
+
+import pytest
+
+from dashboard import validity
+from dashboard.protocol import CLOSE_NOT_ALLOWED
+from dashboard.validity import Credentials
+
+from .test_hub import FakeLayer, FakeSocket, connect
+
+
+@pytest.fixture
+async def hub():
+    from dashboard.hub import FeedHub
+
+    hub = FeedHub(FakeLayer())
+    yield hub
+    if hub.channel is not None:
+        await hub.unsubscribe()
+
+
+def sessions_ended(monkeypatch, *ended):
+    """The database (faked) says these sessions ended."""
+    monkeypatch.setattr(
+        validity,
+        "still_valid",
+        lambda given: {c for c in given if c.session_key not in ended},
+    )
+
+
+async def watched_socket(hub, user_id, session_key):
+    socket = FakeSocket()
+    await connect(hub, socket, user_id=user_id)
+    hub.watch(socket, Credentials(user_id, session_key))
+    return socket
+
+
+async def test_a_hint_closes_only_sockets_whose_session_ended(hub, monkeypatch):
+    sessions_ended(monkeypatch, "ended")
+    ended = await watched_socket(hub, 1, "ended")
+    hinted_but_valid = await watched_socket(hub, 1, "still-valid")
+    hub.revoke([1], [])
+    await asyncio.sleep(0.1)  # the check runs in a thread
+    assert ended.closed_with == CLOSE_NOT_ALLOWED
+    assert hinted_but_valid.closed_with is None
+
+
+async def test_a_hint_that_arrives_while_a_socket_joins_still_counts(hub, monkeypatch):
+    sessions_ended(monkeypatch, "ending")
+    await watched_socket(hub, 1, "elsewhere")
+    hub.revoke([], ["ending"])  # before the socket below is watched
+    joining = await watched_socket(hub, 2, "ending")
+    await asyncio.sleep(0.1)
+    assert joining.closed_with == CLOSE_NOT_ALLOWED
+
+
+async def test_sockets_stay_open_when_the_database_cannot_answer(hub, monkeypatch):
+    def unreachable(given):
+        raise ConnectionError("database down")
+
+    monkeypatch.setattr(validity, "still_valid", unreachable)
+    socket = await watched_socket(hub, 1, "session")
+    hub.revoke([1], [])
+    await asyncio.sleep(0.1)
+    assert socket.closed_with is None
+
+
+async def test_every_socket_is_rechecked_periodically(hub, monkeypatch, settings):
+    settings.FEED_REVALIDATE_SECONDS = 0.05
+    sessions_ended(monkeypatch, "expired")
+    expired = await watched_socket(hub, 1, "expired")
+    valid = await watched_socket(hub, 2, "valid")
+    await asyncio.sleep(0.3)  # no hint: only the periodic check can see it
+    assert (expired.closed_with, valid.closed_with) == (CLOSE_NOT_ALLOWED, None)

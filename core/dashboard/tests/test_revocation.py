@@ -1,0 +1,152 @@
+"""A feed socket closes (4403) when its session ends or its user loses the feed,
+whichever process made the change; the user's other sessions stay connected.
+
+Against a real daphne, changed from this test process, which is another
+process: with Redis a hint reaches the server's hub at once; on the in-memory
+layer nothing does, and the periodic re-check against the database must.
+"""
+
+import os
+import time
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
+
+from accounts.tests.factories import PASSWORD, StaffFactory
+from dashboard import revocation
+from dashboard.protocol import CLOSE_NOT_ALLOWED
+from products.tests.factories import ProductFactory
+
+from .live_server import Daphne
+from .live_sockets import (
+    close_code_within,
+    frame_containing,
+    log_in,
+    log_out,
+    open_feed,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Redis carries the hint; the in-memory layer leaves it to FEED_REVALIDATE_SECONDS.
+CLOSED_WITHIN = 2.0 if os.environ.get("REDIS_URL") else 10.0
+# What no process announces (a session's expiry) waits for the periodic check.
+EXPIRED_WITHIN = 10.0
+# A product change on an open socket: pushed (Redis), or caught up from the
+# database (the in-memory layer: FEED_CATCHUP_SECONDS + SETTLE_SECONDS).
+DELIVERED_WITHIN = 10.0
+
+
+@pytest.fixture
+def server(tmp_path, transactional_db):
+    with Daphne(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def staff():
+    return StaffFactory(username="watcher")
+
+
+def change_password(user, session_key):
+    user.set_password("a-whole-new-passphrase")
+    user.save()
+
+
+def delete_session(user, session_key):
+    Session.objects.filter(session_key=session_key).delete()
+
+
+def demote(user, session_key):
+    user.is_staff = False
+    user.save()
+
+
+def deactivate(user, session_key):
+    user.is_active = False
+    user.save()
+
+
+def delete_user(user, session_key):
+    user.delete()
+
+
+@pytest.mark.parametrize(
+    "end",
+    [change_password, delete_session, demote, deactivate, delete_user],
+    ids=lambda end: end.__name__,
+)
+async def test_a_socket_closes_when_its_session_or_user_stops_passing(
+    server, staff, end
+):
+    session_key = await sync_to_async(log_in)(staff)
+    socket = await open_feed(server, session_key)
+    changed = time.monotonic()
+    await sync_to_async(end)(staff, session_key)
+    code, took = await close_code_within(socket, CLOSED_WITHIN, since=changed)
+    print(f"{end.__name__}: closed with {code} after {took:.2f} s")
+    assert code == CLOSE_NOT_ALLOWED, server.log()[-2000:]
+
+
+async def test_logging_out_closes_that_session_only(server, staff):
+    leaving, staying = [await sync_to_async(log_in)(staff) for _ in range(2)]
+    left_socket = await open_feed(server, leaving)
+    staying_socket = await open_feed(server, staying)
+
+    logged_out = time.monotonic()
+    await sync_to_async(log_out)(leaving)
+    code, took = await close_code_within(left_socket, CLOSED_WITHIN, since=logged_out)
+    print(f"logout: closed with {code} after {took:.2f} s")
+    assert code == CLOSE_NOT_ALLOWED
+
+    # The other session's socket is still open, and still fed.
+    saved = time.monotonic()
+    await sync_to_async(ProductFactory)(name="Still watched")
+    took = await frame_containing(
+        staying_socket, "Still watched", DELIVERED_WITHIN, since=saved
+    )
+    print(f"logout: the other session received a change after {took:.2f} s")
+    await staying_socket.close()
+
+
+async def test_an_expired_session_closes_its_socket(server, staff):
+    session_key = await sync_to_async(log_in)(staff)
+    socket = await open_feed(server, session_key)
+    # As time would: no signal, no hint, only the periodic check sees it.
+    expired = time.monotonic()
+    await sync_to_async(Session.objects.filter(session_key=session_key).update)(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    code, took = await close_code_within(socket, EXPIRED_WITHIN, since=expired)
+    print(f"expiry: closed with {code} after {took:.2f} s")
+    assert code == CLOSE_NOT_ALLOWED
+
+
+# The hints behind it: one per commit, none for a plain login -----------------
+
+
+@pytest.fixture
+def hints(monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        revocation,
+        "request_recheck",
+        lambda users, sessions: sent.append((set(users), set(sessions))),
+    )
+    return sent
+
+
+def test_deleting_many_sessions_at_once_sends_one_hint(staff, hints):
+    keys = {log_in(staff) for _ in range(3)}
+    hints.clear()  # logging in deletes the anonymous session it replaces
+    Session.objects.filter(session_key__in=keys).delete()
+    assert hints == [(set(), keys)]
+
+
+def test_logging_in_asks_no_one_to_recheck_the_user(staff, hints):
+    Client().login(username=staff.username, password=PASSWORD)
+    assert all(users == set() for users, _ in hints)

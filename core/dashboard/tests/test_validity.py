@@ -1,0 +1,69 @@
+"""Which feed sockets may stay open: decided from the database, in a few queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from accounts.tests.factories import StaffFactory
+from dashboard.validity import Credentials, still_valid
+
+from .live_sockets import log_in
+
+pytestmark = pytest.mark.django_db
+
+
+def credentials(user, session_key):
+    return Credentials(user.pk, session_key)
+
+
+def test_a_logged_in_staff_session_is_valid():
+    staff = StaffFactory()
+    socket = credentials(staff, log_in(staff))
+    assert still_valid([socket]) == {socket}
+
+
+def test_each_way_a_session_ends_or_a_user_loses_the_feed_is_seen():
+    users = StaffFactory.create_batch(6)
+    sockets = [credentials(user, log_in(user)) for user in users]
+    logged_out, expired, new_password, demoted, deactivated, kept = sockets
+    Session.objects.filter(session_key=logged_out.session_key).delete()
+    Session.objects.filter(session_key=expired.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    users[2].set_password("a-whole-new-passphrase")
+    users[2].save()
+    users[3].is_staff = False
+    users[3].save()
+    users[4].is_active = False
+    users[4].save()
+    assert still_valid(sockets) == {kept}
+
+
+def test_a_session_proves_only_its_own_user():
+    owner, other = StaffFactory.create_batch(2)
+    borrowed = Credentials(other.pk, log_in(owner))
+    assert still_valid([borrowed]) == set()
+
+
+def test_one_password_change_ends_every_session_of_that_user_only():
+    staff, colleague = StaffFactory.create_batch(2)
+    theirs = [credentials(staff, log_in(staff)) for _ in range(2)]
+    colleagues = credentials(colleague, log_in(colleague))
+    staff.set_password("a-whole-new-passphrase")
+    staff.save()
+    assert still_valid([*theirs, colleagues]) == {colleagues}
+
+
+def test_many_sockets_cost_two_queries(django_assert_num_queries):
+    users = StaffFactory.create_batch(20)
+    # Three sockets (tabs) per session, two sessions per user: 120 sockets.
+    sockets = [
+        credentials(user, session_key)
+        for user in users
+        for session_key in (log_in(user), log_in(user))
+        for _tab in range(3)
+    ]
+    with django_assert_num_queries(2):  # the sessions, then their users
+        assert len(still_valid(sockets)) == len(set(sockets))

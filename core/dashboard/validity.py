@@ -1,0 +1,98 @@
+"""Whether feed sockets may stay open: their sessions and users, from the database.
+
+Channels resolves a socket's user once, when it opens. Afterwards its session can
+end (logout, password change, deletion, expiry) and its user can lose the right to
+the feed. The hub asks here, for many sockets at once, which still hold: the same
+rules as ``django.contrib.auth.get_user`` on an HTTP request, in a few queries
+for any number of sockets.
+"""
+
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+)
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+
+from accounts.roles import can_watch_feed
+
+# Keys per query: below every backend's limit on query parameters.
+KEYS_PER_QUERY = 500
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a socket was opened with: its user and the session that logged it in."""
+
+    user_id: int
+    session_key: str
+
+
+def still_valid(credentials):
+    """The subset of ``credentials`` whose session still logs in its user, a user
+    who may still watch the feed. Sockets sharing a session cost one lookup."""
+    credentials = set(credentials)
+    sessions = load_sessions({c.session_key for c in credentials})
+    users = get_user_model()._default_manager.in_bulk(
+        {c.user_id for c in credentials if c.session_key in sessions}
+    )
+    return {
+        c
+        for c in credentials
+        if c.session_key in sessions
+        and c.user_id in users
+        and logs_in(sessions[c.session_key], users[c.user_id])
+    }
+
+
+def logs_in(session, user):
+    """Would this session data authenticate ``user`` on its next request?"""
+    if session_user_id(session) != user.pk:
+        return False
+    if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return False
+    return hash_matches(session.get(HASH_SESSION_KEY), user) and can_watch_feed(user)
+
+
+def session_user_id(session):
+    try:
+        return get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+    except (KeyError, ValidationError):
+        return None
+
+
+def hash_matches(session_hash, user):
+    """A password change changes the user's hash and so ends every session
+    stored with the old one (``SECRET_KEY_FALLBACKS`` still count, as in
+    ``get_user``)."""
+    if not session_hash:
+        return False
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return any(constant_time_compare(session_hash, known) for known in hashes)
+
+
+def load_sessions(keys):
+    """{key: data} of the sessions that exist and have not expired."""
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store_class, DatabaseSessionStore):
+        # Cache or signed-cookie sessions: no table to batch over, ask one by one.
+        return {key: data for key in keys if (data := store_class(key).load())}
+    model, decoder = store_class.get_model_class(), store_class()
+    now, keys, found = timezone.now(), sorted(keys), {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        rows = model.objects.filter(
+            session_key__in=keys[start : start + KEYS_PER_QUERY], expire_date__gt=now
+        ).values_list("session_key", "session_data")
+        for key, data in rows:
+            # A session that no longer decodes (another SECRET_KEY) is empty.
+            if decoded := decoder.decode(data):
+                found[key] = decoded
+    return found
