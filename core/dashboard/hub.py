@@ -24,7 +24,7 @@ from .catchup import DatabaseCatchUp
 from .fragments import render_snapshot
 from .groups import FEED_GROUP
 from .outbox import Outbox, SentIds, counters_key
-from .protocol import CLOSE_NOT_ALLOWED, CLOSE_RESTART, CLOSE_TOO_SLOW
+from .protocol import CLOSE_NOT_ALLOWED, CLOSE_RESTART, CLOSE_TOO_SLOW, frame_size
 from .revalidation import Revalidator
 
 logger = logging.getLogger(__name__)
@@ -235,8 +235,9 @@ class FeedHub:
         self.generation += 1
         # One ASGI message shared by every socket: built once per event.
         frame = {"type": "websocket.send", "text": html}
+        size = frame_size(html)
         for key, outbox in list(self.outboxes.items()):
-            if not outbox.offer(event_id, frame):
+            if not outbox.offer(event_id, frame, size):
                 self.close(key, CLOSE_TOO_SLOW)
 
     def publish_counters(self, as_of, html):
@@ -247,8 +248,9 @@ class FeedHub:
         self.counters_as_of = as_of
         self.generation += 1  # a cached state holds older counters
         frame = {"type": "websocket.send", "text": html}
+        size = frame_size(html)
         for key, outbox in list(self.outboxes.items()):
-            if not outbox.offer(counters_key(as_of), frame):
+            if not outbox.offer(counters_key(as_of), frame, size):
                 self.close(key, CLOSE_TOO_SLOW)
 
     def watch(self, key, credentials):

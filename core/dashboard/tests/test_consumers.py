@@ -108,7 +108,7 @@ async def test_counters_follow_a_burst_once_or_twice_and_end_current(
     for quantity in range(2, 12):
         await save(product, quantity=quantity)
     frames = []
-    while len([f for f in frames if "feed-rows" in f]) < 10 or (
+    while sum(f.count('class="change change-') for f in frames) < 10 or (
         "feed-counters" not in frames[-1]
     ):
         frames.append(await communicator.receive_from(timeout=3))
@@ -289,10 +289,12 @@ async def test_a_change_no_push_brought_still_reaches_open_sockets(
     await communicator.receive_from(timeout=3)
     await make_product(name="Made in a shell")
     html = await communicator.receive_from(timeout=3)
+    if "feed-counters" not in html:  # found together, they may leave together
+        html += await communicator.receive_from(timeout=3)
     assert "Made in a shell" in html
-    assert oob_targets(html) == {"feed-rows": "afterbegin"}
-    counters = await communicator.receive_from(timeout=3)  # lost with the push
-    assert 'id="counter-products">1<' in counters
+    # The counters were lost with the push: the catch-up sends them too.
+    assert oob_targets(html) == {"feed-rows": "afterbegin", "feed-counters": "true"}
+    assert 'id="counter-products">1<' in html
     assert await communicator.receive_nothing(timeout=0.6)
 
 
@@ -302,6 +304,8 @@ async def test_catching_up_never_doubles_a_pushed_event(
     communicator, _ = await open_feed(staff_user)
     await communicator.receive_from(timeout=3)
     await make_product(name="Pushed")
-    assert "Pushed" in await communicator.receive_from(timeout=3)
-    assert "feed-counters" in await communicator.receive_from(timeout=3)
+    html = await communicator.receive_from(timeout=3)
+    if "feed-counters" not in html:  # they may leave together
+        html += await communicator.receive_from(timeout=3)
+    assert "Pushed" in html and "feed-counters" in html
     assert await communicator.receive_nothing(timeout=0.8)

@@ -9,7 +9,7 @@ from dashboard.groups import FEED_GROUP
 from django.conf import settings
 
 from dashboard.hub import FeedHub
-from dashboard.protocol import CLOSE_RESTART, CLOSE_TOO_SLOW
+from dashboard.protocol import CLOSE_RESTART, CLOSE_TOO_SLOW, MAX_FRAME_BYTES
 
 
 class FakeLayer:
@@ -97,7 +97,8 @@ async def test_every_socket_gets_each_event_once(hub, layer):
     for message in (event(1), event(2), event(1)):
         await layer.inbox.put(message)
     await settle()
-    assert all(s.frames == ["<div id='e1'>", "<div id='e2'>"] for s in sockets)
+    # Waiting together, they leave together: one message, each element once.
+    assert all(s.frames == ["<div id='e1'><div id='e2'>"] for s in sockets)
     for socket in sockets:
         await hub.leave(socket)
 
@@ -198,6 +199,7 @@ async def test_a_socket_whose_send_fails_is_closed_to_resync(hub, layer):
     await connect(hub, broken)
     await connect(hub, healthy)
     await layer.inbox.put({"type": "feed.event", "id": 1, "html": "refused"})
+    await settle()
     await layer.inbox.put(event(2))
     await settle()
     assert broken.closed_with == CLOSE_RESTART
@@ -244,3 +246,24 @@ async def test_a_peer_that_stops_reading_is_shed_once_the_server_holds_too_much(
     assert stalled not in hub.outboxes
     assert len(healthy.frames) == 10
     await hub.leave(healthy)
+
+
+async def test_frames_waiting_together_are_joined_up_to_the_frame_bound(hub, layer):
+    socket = FakeSocket()
+    outbox = await hub.join(socket, socket.send, socket.close, 1)
+    big = "x" * (MAX_FRAME_BYTES // 2 - 100)
+    for event_id in range(1, 4):
+        html = f"<div id='e{event_id}'>{big}</div>"
+        await layer.inbox.put({"type": "feed.event", "id": event_id, "html": html})
+    await settle()
+    outbox.start(already_sent={1})  # the state showed the first
+    await settle()
+    assert [frame.count("<div id=") for frame in socket.frames] == [2]
+    assert all(len(frame.encode()) <= MAX_FRAME_BYTES for frame in socket.frames)
+
+    await layer.inbox.put({"type": "feed.event", "id": 4, "html": big})
+    await layer.inbox.put({"type": "feed.event", "id": 5, "html": big})
+    await layer.inbox.put({"type": "feed.event", "id": 6, "html": big})
+    await settle()
+    assert len(socket.frames) == 3  # 2 + 1: three halves do not fit in one
+    await hub.leave(socket)

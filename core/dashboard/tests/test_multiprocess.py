@@ -386,8 +386,8 @@ class Dashboard:
         first = not any(frame.connection == connection for frame in self.frames)
         if SNAPSHOT_MARK in message:
             kind = "snapshot"
-        elif EVENT_MARK in message and len(ids) == 1:
-            kind = "event"
+        elif EVENT_MARK in message and ids:
+            kind = "event"  # one or more, joined when the socket was behind
         elif message.startswith(COUNTERS_MARK) and not ids:
             kind = "counters"
         else:
@@ -404,10 +404,10 @@ class Dashboard:
         for units in UNITS.findall(message):
             self.units = int(units.replace(",", ""))
         if kind == "event":
-            (event_id,) = ids
-            if event_id in self.have:
-                self.duplicates.append((event_id, connection, port, self.now()))
-            self.live.append(event_id)
+            for event_id in ids:
+                if event_id in self.have:
+                    self.duplicates.append((event_id, connection, port, self.now()))
+                self.live.append(event_id)
         self.have.update(ids)
         self.frames.append(Frame(self.now(), connection, port, kind, ids))
         if kind == "snapshot":
