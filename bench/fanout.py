@@ -492,6 +492,8 @@ def measure(target, count, config, work_dir, watch=None, profile_path=None):
         "client_restarted_for_max": restarted,
         "event_frame_bytes": results.get("event_frame_bytes"),
         "other_frames": results.get("other_frames"),
+        "messages": results.get("messages"),
+        "events_received": sum(len(socket["ids"]) for socket in results["sockets"]),
     }
 
 

@@ -124,7 +124,8 @@ class Fleet:
         self.times = []  # per socket: arrival times (monotonic ns)
         self.closes = []  # per socket: [code, time] when the server closed it
         self.failures = Counter()
-        self.frames = 0
+        self.frames = 0  # events received (one message may carry several)
+        self.messages = 0  # messages that carried events
         self.other_frames = 0
         self.last_rx = 0
         self.event_frame_bytes = None
@@ -235,17 +236,21 @@ class Fleet:
 
     def recorder(self, index):
         ids, times = self.ids[index], self.times[index]
-        search, clock = EVENT_ID.search, time.monotonic_ns
+        find, clock = EVENT_ID.findall, time.monotonic_ns
 
         def record(data):
             now = clock()
-            match = search(data)
-            if match is None:
+            found = find(data)
+            if not found:
                 self.other_frames += 1
                 return
-            ids.append(int(match.group(1)))
-            times.append(now)
-            self.frames += 1
+            # The app joins events that wait for one socket into one message:
+            # count events, and messages beside them.
+            for event_id in found:
+                ids.append(int(event_id))
+                times.append(now)
+            self.frames += len(found)
+            self.messages += 1
             self.last_rx = now
             if self.event_frame_bytes is None:
                 self.event_frame_bytes = len(data)
@@ -324,6 +329,7 @@ class Fleet:
             ],
             "first_rx": first_rx,
             "other_frames": self.other_frames,
+            "messages": self.messages,
             "event_frame_bytes": self.event_frame_bytes,
             "cpu_seconds": time.process_time(),
         }

@@ -195,10 +195,11 @@ def _fanout_lines(results):
         )
         notes.extend(_fanout_notes(count, ours, raw))
     lines.append(
-        "  fr/s: frames the client received per second in the max phase; ratio: "
-        "ours / raw; latency: commit (raw: broadcast) to receipt, steady phase; "
-        "lost: steady-phase frames not received by the end of the drain; dup: "
-        "frames received twice"
+        "  fr/s: events the client received per second in the max phase, over all "
+        "sockets (the raw server sends one per message; ours joins events that wait "
+        "for one socket into one message); ratio: ours / raw; latency: commit (raw: "
+        "broadcast) to receipt, steady phase; lost: steady-phase events not received "
+        "by the end of the drain; dup: events received twice"
     )
     return lines, notes
 
@@ -260,6 +261,13 @@ def _fanout_notes(count, ours, raw):
                 f"N={count}: {name}: other work on the machine used up to "
                 f"{others:.0%} of a core during these phases: figures are doubtful"
             )
+    if ours.get("messages") and ours.get("events_received"):
+        notes.append(
+            f"N={count}: ours: {ours['events_received']:,} events arrived in "
+            f"{ours['messages']:,} messages "
+            f"({ours['events_received'] / ours['messages']:.2f} per message: events "
+            "waiting together for a socket leave together)"
+        )
     if ours.get("other_frames"):
         notes.append(
             f"N={count}: ours: {ours['other_frames']} frames without an event id "

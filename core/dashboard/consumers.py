@@ -11,14 +11,12 @@ from .validity import Credentials
 
 
 class ProductFeedConsumer(AsyncWebsocketConsumer):
-    # The process's hub is the only subscriber on the channel layer: a socket
-    # needs no channel of its own (an alias naming no layer gives none), which
-    # saves a layer receive per socket.
+    # No channel of its own (an alias naming no layer gives none): the hub is
+    # the process's one subscriber and receives for every socket. A channel per
+    # socket cost a layer receive each, and while Redis was down every one of
+    # them raised and killed its socket with 1011.
     channel_layer_alias = None
     hub = None
-    # No channel of its own: the hub receives for every socket. (With one, every
-    # socket's receive() raises while Redis is down and the socket dies with 1011.)
-    channel_layer_alias = None
 
     async def dispatch(self, message):
         """Channels runs ``close_old_connections`` in the database thread before
