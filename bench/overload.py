@@ -1,13 +1,14 @@
 """Overload: more events than the server can carry, with a few sockets that
 never read beside healthy ones.
 
-The events are large on purpose: each save swaps a product's description
-between two long texts full of characters that HTML escapes, so an event frame
-(old and new value) is tens of kilobytes, whatever bound the app puts on a
-description. A socket that does not read then makes the server hold megabytes
-within seconds. The phase reports whether the server shed those sockets (closed
-them by itself, and with what code), the server's memory before, at its peak and
-after, and whether the healthy sockets got every event.
+The events are as large as the app makes them: each save swaps a product's
+description between two long texts full of characters that HTML escapes. Feed
+rows shorten long values, so an event frame is a few kilobytes; the phase runs
+long enough to send each socket several times what the kernel buffers for a
+stalled loopback peer (a few MiB), so that a socket that does not read makes the
+server hold more than its bound. The phase reports whether the server shed those
+sockets (closed them by itself, and with what code), the server's memory before,
+at its peak and after, and whether the healthy sockets got every event.
 """
 
 import threading
@@ -20,9 +21,9 @@ from .services import BenchError, wait_until_idle
 
 HEALTHY_SOCKETS = 100
 SLOW_SOCKETS = 3
-# Events per second: with ~60 KB frames to ~100 sockets, more than daphne writes
-# here (60 a second took half of its core in a trial run).
-EVENT_RATE = 150
+# Events per second, for this long: about 9 MB to each socket with ~3 KB frames.
+EVENT_RATE = 200
+OVERLOAD_SECONDS = 15
 # The longest description the app is meant to take (the issue's bound).
 DESCRIPTION_CHARS = 5000
 # Longer than the fan-out drain: an overloaded server may legitimately catch up.
@@ -126,7 +127,7 @@ def measure(target, product_ids, threads, config, work_dir, watch=None):
                 source,
                 client,
                 processes,
-                config.seconds,
+                OVERLOAD_SECONDS,
                 EVENT_RATE,
                 drain_seconds=DRAIN_SECONDS,
             )
@@ -147,7 +148,7 @@ def measure(target, product_ids, threads, config, work_dir, watch=None):
             _slow_socket(record, start, settled_ns) for record in results["stalled"]
         ],
         "event_rate": EVENT_RATE,
-        "seconds": config.seconds,
+        "seconds": OVERLOAD_SECONDS,
         "drain_seconds": DRAIN_SECONDS,
         "settle_seconds": SETTLE_SECONDS,
         "event_frame_bytes": results.get("event_frame_bytes"),
