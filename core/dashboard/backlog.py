@@ -29,3 +29,14 @@ def unsent_bytes(transport):
         return 0
     pending = len(transport.dataBuffer) - getattr(transport, "offset", 0)
     return pending + getattr(transport, "_tempDataLen", 0)
+
+
+def connection_closing(error):
+    """Whether a send failed only because the connection is already closing
+    (autobahn, under daphne, raises ``Disconnected`` for a send that races the
+    peer's close): the socket is going away, which is no error."""
+    try:
+        from autobahn.exception import Disconnected
+    except ImportError:  # another server: nothing of the kind to recognise
+        return False
+    return isinstance(error, Disconnected)

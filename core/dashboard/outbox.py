@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections import deque
 
-from .backlog import transport_of, unsent_bytes
+from .backlog import connection_closing, transport_of, unsent_bytes
 from .protocol import CLOSE_RESTART, CLOSE_TOO_SLOW, MAX_FRAME_BYTES
 
 logger = logging.getLogger(__name__)
@@ -92,10 +92,13 @@ class Outbox:
             await self.send_forever()
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as error:
             # A frame the server refused (or a broken connection): a socket
             # that silently stops receiving would look connected and be stale.
-            logger.exception("Feed socket failed to send; closing it to resync")
+            if connection_closing(error):
+                logger.info("Feed socket closed while sending")
+            else:
+                logger.exception("Feed socket failed to send; closing it to resync")
             self.close(CLOSE_RESTART)
 
     async def send_forever(self):

@@ -267,3 +267,21 @@ async def test_frames_waiting_together_are_joined_up_to_the_frame_bound(hub, lay
     await settle()
     assert len(socket.frames) == 3  # 2 + 1: three halves do not fit in one
     await hub.leave(socket)
+
+
+class ClosingSocket(FakeSocket):
+    """A peer whose close races a send: autobahn refuses the send."""
+
+    async def send(self, message):
+        from autobahn.exception import Disconnected
+
+        raise Disconnected("Attempt to send on a closed protocol")
+
+
+async def test_a_send_racing_the_peers_close_is_no_error(hub, layer, caplog):
+    closing = ClosingSocket()
+    await connect(hub, closing)
+    await layer.inbox.put(event(1))
+    await settle()
+    assert closing.closed_with == CLOSE_RESTART
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
