@@ -67,15 +67,18 @@ class Outbox:
         self.stopped = False
 
     def offer(self, event_id, message, size):
-        """Queue a frame of ``size`` bytes; False when the outbox is full (the
-        socket is behind)."""
+        """Queue a frame of ``size`` bytes, sent at the next ``wake()``; False
+        when the outbox is full (the socket is behind)."""
         if len(self.frames) >= self.size:
             return False
         self.frames.append((event_id, message, size))
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
         return True
+
+    def wake(self):
+        """Let the socket's task send what waits."""
+        waiter = self.waiter
+        if waiter is not None and self.frames and not waiter.done():
+            waiter.set_result(None)
 
     def start(self, already_sent, counters_as_of=0):
         """Begin sending, skipping the events the snapshot already showed and

@@ -204,6 +204,12 @@ FEED_CATCHUP_SETTLE_SECONDS = env.float("FEED_CATCHUP_SETTLE_SECONDS", default=5
 # frames wait for it: a stalled browser costs the server at most about that much.
 FEED_MAX_UNSENT_BYTES = env.int("FEED_MAX_UNSENT_BYTES", default=1024 * 1024)
 FEED_OUTBOX_FRAMES = env.int("FEED_OUTBOX_FRAMES", default=256)
+# Sockets' senders are woken at most once per round of sending, reckoned at this
+# much per socket (daphne spends about 35 us per frame here): events arriving
+# faster than rounds leave each socket together, as one frame.
+FEED_WAKE_SECONDS_PER_SOCKET = env.float(
+    "FEED_WAKE_SECONDS_PER_SOCKET", default=0.00005
+)
 # The announcer keeps its database connection while it has work, and gives it
 # back after this long without any.
 FEED_ANNOUNCER_IDLE_SECONDS = 10.0

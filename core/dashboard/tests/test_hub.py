@@ -66,7 +66,10 @@ def layer():
 
 
 @pytest.fixture
-async def hub(layer):
+async def hub(layer, settings):
+    """Senders woken at every event: each test here steps the loop itself
+    (waking once per round, under load, has its own test)."""
+    settings.FEED_WAKE_SECONDS_PER_SOCKET = 0
     hub = FeedHub(layer)
     yield hub
     if hub.channel is not None:  # a test that left sockets behind
@@ -285,3 +288,24 @@ async def test_a_send_racing_the_peers_close_is_no_error(hub, layer, caplog):
     await settle()
     assert closing.closed_with == CLOSE_RESTART
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+async def test_events_arriving_within_a_round_leave_together(layer, settings):
+    settings.FEED_WAKE_SECONDS_PER_SOCKET = 0.025  # two sockets: 50 ms a round
+    hub = FeedHub(layer)
+    sockets = [FakeSocket(), FakeSocket()]
+    for socket in sockets:
+        await connect(hub, socket)
+    await layer.inbox.put(event(1))  # after a quiet spell: at once
+    await settle()
+    assert all(s.frames == ["<div id='e1'>"] for s in sockets)
+
+    for event_id in (2, 3, 4):  # within the round: held, then together
+        await layer.inbox.put(event(event_id))
+        await settle()
+    assert all(s.frames == ["<div id='e1'>"] for s in sockets)
+    await asyncio.sleep(0.08)
+    joined = "<div id='e2'><div id='e3'><div id='e4'>"
+    assert all(s.frames == ["<div id='e1'>", joined] for s in sockets)
+    for socket in sockets:
+        await hub.leave(socket)
