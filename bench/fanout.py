@@ -223,8 +223,9 @@ class SaveSource:
                 events = batches[index]
                 while time.monotonic() < deadline and len(events) < MAX_SAVES:
                     due = start + (index / self.threads + len(events)) * interval
-                    if due > time.monotonic():
-                        time.sleep(due - time.monotonic())
+                    wait = due - time.monotonic()  # read once: it may pass meanwhile
+                    if wait > 0:
+                        time.sleep(wait)
                     change_id, committed, _ = self._save(
                         products[len(events) % len(products)]
                     )
