@@ -52,12 +52,13 @@ def stop_process(process, grace=10):
 class Daphne:
     """``with Daphne() as server: server.url``: one daphne on a free loopback port."""
 
-    def __init__(self, log_dir, **environment):
-        """``environment``: extra variables for the server (settings read them)."""
+    def __init__(self, log_dir, port=None, **environment):
+        """``port``: a given one (a restart), else a free one. ``environment``:
+        extra variables for the server (settings read them)."""
         self.extra_environment = environment
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(log_dir) / f"daphne-{self.port}.log"
+        self.log_path = Path(log_dir) / f"daphne-{self.port}-{time.monotonic_ns()}.log"
         self.process = None
 
     def environment(self):

@@ -136,3 +136,33 @@ async def test_logging_out_in_another_tab_ends_the_session(
     status = dashboard.locator("#connection-status")
     await expect(status).to_have_attribute("data-state", "ended", timeout=LIVE)
     await expect(status).to_contain_text("Session ended")
+
+
+async def test_a_restarted_server_is_rejoined_with_what_changed_meanwhile(
+    browser, tmp_path, staff_accounts
+):
+    """The server closes feed sockets with 4012 when it stops, a code the ws
+    extension does not retry by itself: the page's script must."""
+    watcher, _ = staff_accounts
+    first = Daphne(tmp_path).start()
+    second = None
+    try:
+        dashboard = await logged_in_page(browser, first, watcher)
+        await open_dashboard(dashboard)
+        status = dashboard.locator("#connection-status")
+
+        first.stop()
+        await expect(status).to_have_attribute("data-state", "reconnecting")
+        await sync_to_async(ProductFactory)(name="Made while it was down")
+        second = Daphne(tmp_path, port=first.port).start()
+
+        await expect(status).to_have_attribute(
+            "data-state", "connected", timeout=15_000
+        )
+        await expect(dashboard.locator("#feed-rows")).to_contain_text(
+            "Made while it was down"
+        )
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
