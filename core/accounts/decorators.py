@@ -4,11 +4,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.views.decorators.cache import never_cache
 
-from .roles import is_staff
+from .roles import has_staff_permission
 
 
-def staff_required(view):
-    """Anonymous visitors go to the login page; signed-in non-staff get a 403.
+def staff_required(view, permission):
+    """Anonymous visitors go to the login page; signed-in users who are not
+    active staff holding ``permission`` get a 403, as the admin refuses them.
 
     Staff pages show what only staff may see: no browser or shared cache keeps
     them (``Cache-Control: private, no-store``, among Django's never-cache set).
@@ -19,15 +20,16 @@ def staff_required(view):
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not is_staff(request.user):
-            raise PermissionDenied("Only staff can do this.")
+        if not has_staff_permission(request.user, permission):
+            raise PermissionDenied("Your account may not do this.")
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def staff_only(patterns):
-    """Wrap the view of every URL pattern given, the way the admin wraps its own."""
+def staff_only(patterns, *, permission):
+    """Wrap the view of every URL pattern given, the way the admin wraps its
+    own: the group of URLs declares the one permission they need."""
     for pattern in patterns:
-        pattern.callback = staff_required(pattern.callback)
+        pattern.callback = staff_required(pattern.callback, permission)
     return patterns

@@ -1,11 +1,31 @@
+"""Who may do what: Django's model permissions, asked the way the admin asks.
+
+The admin lets in active staff and then asks ``has_perm`` per model; our staff
+pages do the same, so a user refused by the admin is refused here too.
+Superusers have every permission (``User.has_perm``).
+"""
+
+ADD_PRODUCT = "products.add_product"
+CHANGE_PRODUCT = "products.change_product"
+DELETE_PRODUCT = "products.delete_product"
+VIEW_PRODUCT = "products.view_product"
+WATCH_FEED = "products.view_productchange"
+
+
 def is_staff(user):
-    """Staff may manage products and watch the change feed."""
+    """Who the admin lets in: active staff."""
     return bool(user and user.is_authenticated and user.is_active and user.is_staff)
 
 
+def has_staff_permission(user, permission):
+    """Active staff holding ``permission`` (a query unless cached on ``user``:
+    off the event loop only)."""
+    return is_staff(user) and user.has_perm(permission)
+
+
 def can_watch_feed(user):
-    """Who may watch the live change feed. Checked when a socket opens (on the
-    event loop: a check that queries, such as ``has_perm``, has to go through
-    ``database_sync_to_async`` there) and re-checked in a worker thread, against
-    the database, while it stays open (``dashboard.validity``)."""
-    return is_staff(user)
+    """Who may watch the live change feed. Checked when a socket opens (through
+    ``database_sync_to_async``: ``has_perm`` queries) and re-checked in a worker
+    thread, against the database and on fresh user objects (``has_perm`` caches
+    per object), while it stays open (``dashboard.validity``)."""
+    return has_staff_permission(user, WATCH_FEED)

@@ -1,6 +1,7 @@
 """The staff feed socket: check, resume, then let the process's hub stream."""
 
 from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts.roles import can_watch_feed
@@ -34,7 +35,8 @@ class ProductFeedConsumer(AsyncWebsocketConsumer):
         # reaches the browser as 1006, which the ws extension retries forever.
         await self.accept()
         user = self.scope.get("user")
-        if not can_watch_feed(user):
+        # has_perm queries the database: never on the event loop.
+        if not await database_sync_to_async(can_watch_feed)(user):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         # Join before reading the state: whatever commits after the read reaches

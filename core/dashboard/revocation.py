@@ -9,14 +9,17 @@ does so periodically for what no hint reports (expiry, a lost message).
   password change, the admin or a shell deleting sessions.
 - User saved: password change, demotion, deactivation; the database says which.
 - User deleted.
+- A permission lost: a group taken from the user, a permission taken from the
+  user or from one of their groups, a group deleted.
 """
 
 import threading
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from .broadcast import request_recheck
@@ -75,3 +78,83 @@ def recheck_saved_user(
 @receiver(post_delete, sender=User, dispatch_uid="dashboard.recheck_deleted_user")
 def recheck_deleted_user(sender, instance, **kwargs):
     hint_on_commit(user_id=instance.pk)
+
+
+# Permissions lost -----------------------------------------------------------
+# Only removals can close a socket. They are read before the rows go ("pre_"):
+# after a clear() nothing says whose they were. Saving a Group or Permission
+# changes no one's rights; deleting a group removes its users' rows silently.
+
+LOSING = {"pre_remove", "pre_clear"}
+UserGroups = User.groups.through
+UserPermissions = User.user_permissions.through
+GroupPermissions = Group.permissions.through
+
+
+def hint_users_on_commit(user_ids):
+    """Like ``hint_on_commit`` for many users (a group's): one callback."""
+    user_ids = set(user_ids)
+    if user_ids:
+        changed().users.update(user_ids)
+        transaction.on_commit(send_changed, robust=True)
+
+
+def users_in_groups(group_ids):
+    return UserGroups.objects.filter(group_id__in=group_ids).values_list(
+        "user_id", flat=True
+    )
+
+
+@receiver(m2m_changed, sender=UserGroups, dispatch_uid="dashboard.recheck_groups")
+def recheck_group_members(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in LOSING:
+        return
+    if not reverse:  # user.groups.remove(...) / clear()
+        hint_users_on_commit([instance.pk])
+    elif action == "pre_remove":  # group.user_set.remove(users)
+        hint_users_on_commit(pk_set)
+    else:  # group.user_set.clear()
+        hint_users_on_commit(users_in_groups([instance.pk]))
+
+
+@receiver(
+    m2m_changed, sender=UserPermissions, dispatch_uid="dashboard.recheck_user_perms"
+)
+def recheck_user_permissions(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in LOSING:
+        return
+    if not reverse:  # user.user_permissions.remove(...) / clear()
+        hint_users_on_commit([instance.pk])
+    elif action == "pre_remove":  # permission.user_set.remove(users)
+        hint_users_on_commit(pk_set)
+    else:  # permission.user_set.clear()
+        hint_users_on_commit(
+            UserPermissions.objects.filter(permission_id=instance.pk).values_list(
+                "user_id", flat=True
+            )
+        )
+
+
+@receiver(
+    m2m_changed, sender=GroupPermissions, dispatch_uid="dashboard.recheck_group_perms"
+)
+def recheck_group_permissions(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in LOSING:
+        return
+    if not reverse:  # group.permissions.remove(...) / clear(): its users
+        hint_users_on_commit(users_in_groups([instance.pk]))
+    elif action == "pre_remove":  # permission.group_set.remove(groups)
+        hint_users_on_commit(users_in_groups(pk_set))
+    else:  # permission.group_set.clear()
+        hint_users_on_commit(
+            users_in_groups(
+                GroupPermissions.objects.filter(permission_id=instance.pk).values(
+                    "group_id"
+                )
+            )
+        )
+
+
+@receiver(pre_delete, sender=Group, dispatch_uid="dashboard.recheck_deleted_group")
+def recheck_deleted_group(sender, instance, **kwargs):
+    hint_users_on_commit(users_in_groups([instance.pk]))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts.decorators import staff_only
+from accounts.roles import WATCH_FEED
 
 from .views import change_detail, product_feed
 
@@ -8,5 +9,6 @@ urlpatterns = staff_only(
     [
         path("products/", product_feed, name="dashboard-products"),
         path("products/changes/<int:pk>/", change_detail, name="dashboard-change"),
-    ]
+    ],
+    permission=WATCH_FEED,
 )

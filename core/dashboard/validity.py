@@ -2,9 +2,11 @@
 
 Channels resolves a socket's user once, when it opens. Afterwards its session can
 end (logout, password change, deletion, expiry) and its user can lose the right to
-the feed. The hub asks here, for many sockets at once, which still hold: the same
+the feed (demotion, deactivation, the feed permission taken from them or their
+group). The hub asks here, for many sockets at once, which still hold: the same
 rules as ``django.contrib.auth.get_user`` on an HTTP request, in a few queries
-for any number of sockets.
+for any number of sockets plus the permission lookup (``has_perm``, as the
+admin asks it) of each user still logged in: staff are few, sockets many.
 """
 
 from dataclasses import dataclass
@@ -41,6 +43,9 @@ def still_valid(credentials):
     who may still watch the feed. Sockets sharing a session cost one lookup."""
     credentials = set(credentials)
     sessions = load_sessions({c.session_key for c in credentials})
+    # Fresh user objects on every call: ``has_perm`` caches a user's permissions
+    # on the object, and a permission lost since must count. One object per user,
+    # so sockets of one user cost one permission lookup.
     users = get_user_model()._default_manager.in_bulk(
         {c.user_id for c in credentials if c.session_key in sessions}
     )

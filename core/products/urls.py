@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from accounts.decorators import staff_only
+from accounts.roles import ADD_PRODUCT, CHANGE_PRODUCT, DELETE_PRODUCT
 
 from .views.product_create import product_create
 from .views.product_delete import product_delete
@@ -27,11 +28,16 @@ register_converter(UnicodeSlugConverter, "uslug")
 urlpatterns = [
     path("", product_list, name="product-list"),
     *staff_only(
-        [
-            path("create/", product_create, name="product-create"),
-            path("<uslug:slug>/edit/", product_update, name="product-update"),
-            path("<uslug:slug>/delete/", product_delete, name="product-delete"),
-        ]
+        [path("create/", product_create, name="product-create")],
+        permission=ADD_PRODUCT,
+    ),
+    *staff_only(
+        [path("<uslug:slug>/edit/", product_update, name="product-update")],
+        permission=CHANGE_PRODUCT,
+    ),
+    *staff_only(
+        [path("<uslug:slug>/delete/", product_delete, name="product-delete")],
+        permission=DELETE_PRODUCT,
     ),
     path("<uslug:slug>/", product_detail, name="product-detail"),
 ]
