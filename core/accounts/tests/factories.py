@@ -18,6 +18,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     is_active = True
     is_staff = False
 
+    @factory.post_generation
+    def user_permissions(user, create, extracted, **kwargs):
+        """``UserFactory(user_permissions=permissions([...]))``: held directly."""
+        if create and extracted:
+            user.user_permissions.add(*extracted)
+
 
 class StaffWithoutPermissionsFactory(UserFactory):
     """Let into the admin, and nowhere further: no model permission."""

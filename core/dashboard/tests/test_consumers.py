@@ -9,6 +9,14 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import transaction
 
+from accounts.groups import permissions
+from accounts.roles import WATCH_FEED
+from accounts.tests.factories import (
+    StaffWithoutPermissionsFactory,
+    SuperuserFactory,
+    UserFactory,
+    WatcherFactory,
+)
 from dashboard import broadcast
 from dashboard.hub import CLOSE_NOT_ALLOWED
 from products.models import Product, ProductChange
@@ -50,6 +58,27 @@ async def test_non_staff_are_accepted_then_closed_with_4403(open_feed, who, requ
     communicator, accepted = await open_feed(user)
     assert accepted
     assert await closed_with(communicator) == CLOSE_NOT_ALLOWED
+
+
+@pytest.mark.parametrize(
+    "make_user, admitted",
+    [
+        (StaffWithoutPermissionsFactory, False),
+        (lambda: UserFactory(user_permissions=permissions([WATCH_FEED])), False),
+        (WatcherFactory, True),
+        (SuperuserFactory, True),
+    ],
+    ids=["staff-without-permission", "permission-without-staff", "watcher", "admin"],
+)
+async def test_the_socket_needs_staff_with_the_feed_permission(
+    open_feed, make_user, admitted
+):
+    # has_perm queries: run on the event loop it would raise SynchronousOnly...
+    communicator, _ = await open_feed(await sync_to_async(make_user)())
+    if admitted:
+        assert "counter-products" in await communicator.receive_from(timeout=3)
+    else:
+        assert await closed_with(communicator) == CLOSE_NOT_ALLOWED
 
 
 async def test_a_foreign_origin_is_refused(open_feed, staff_user):

@@ -12,11 +12,20 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from accounts.tests.factories import PASSWORD, StaffFactory
+from accounts.groups import CATALOG_EDITORS, permissions
+from accounts.roles import WATCH_FEED
+from accounts.tests.factories import (
+    PASSWORD,
+    StaffFactory,
+    StaffWithoutPermissionsFactory,
+    UserFactory,
+    WatcherFactory,
+)
 from dashboard import revocation
 from dashboard.protocol import CLOSE_NOT_ALLOWED
 from products.tests.factories import ProductFactory
@@ -75,9 +84,51 @@ def delete_user(user, session_key):
     user.delete()
 
 
+def feed_permission():
+    return permissions([WATCH_FEED]).get()
+
+
+def editors():
+    return Group.objects.get(name=CATALOG_EDITORS)
+
+
+def leave_group(user, session_key):
+    user.groups.remove(editors())
+
+
+def removed_by_the_group(user, session_key):
+    editors().user_set.clear()
+
+
+def group_loses_the_permission(user, session_key):
+    editors().permissions.remove(feed_permission())
+
+
+def delete_group(user, session_key):
+    editors().delete()
+
+
+def permission_taken_directly(user, session_key):
+    # The user keeps the group: the feed permission held on its own goes,
+    # and the group's goes too, so only the loss of both can close.
+    user.user_permissions.add(feed_permission())
+    editors().permissions.remove(feed_permission())
+    user.user_permissions.remove(feed_permission())
+
+
 @pytest.mark.parametrize(
     "end",
-    [change_password, delete_session, demote, deactivate, delete_user],
+    [
+        change_password,
+        delete_session,
+        demote,
+        deactivate,
+        delete_user,
+        leave_group,
+        removed_by_the_group,
+        group_loses_the_permission,
+        delete_group,
+    ],
     ids=lambda end: end.__name__,
 )
 async def test_a_socket_closes_when_its_session_or_user_stops_passing(
@@ -150,3 +201,52 @@ def test_deleting_many_sessions_at_once_sends_one_hint(staff, hints):
 def test_logging_in_asks_no_one_to_recheck_the_user(staff, hints):
     Client().login(username=staff.username, password=PASSWORD)
     assert all(users == set() for users, _ in hints)
+
+
+async def test_losing_a_permission_held_directly_closes_the_socket(server):
+    staff = await sync_to_async(StaffWithoutPermissionsFactory)(
+        user_permissions=await sync_to_async(list)(permissions([WATCH_FEED]))
+    )
+    session_key = await sync_to_async(log_in)(staff)
+    socket = await open_feed(server, session_key)
+
+    changed = time.monotonic()
+    await sync_to_async(staff.user_permissions.clear)()
+    code, took = await close_code_within(socket, CLOSED_WITHIN, since=changed)
+    print(f"direct permission removed: closed with {code} after {took:.2f} s")
+    assert code == CLOSE_NOT_ALLOWED, server.log()[-2000:]
+
+
+def test_a_group_losing_a_permission_hints_its_members_only(staff, hints):
+    WatcherFactory()  # holds the feed through another group: not hinted
+    members = {staff.pk, StaffFactory().pk}
+    hints.clear()
+
+    editors().permissions.remove(feed_permission())
+
+    assert hints == [(members, set())]
+
+
+@pytest.mark.parametrize(
+    "take",
+    [
+        lambda user: user.user_permissions.remove(feed_permission()),
+        lambda user: feed_permission().user_set.remove(user),
+        lambda user: feed_permission().user_set.clear(),
+        lambda user: user.groups.clear(),
+        lambda user: feed_permission().group_set.clear(),
+    ],
+    ids=["user-perm", "perm-users", "perm-users-cleared", "groups", "perm-groups"],
+)
+def test_every_way_of_taking_a_permission_hints_the_user(staff, hints, take):
+    staff.user_permissions.add(feed_permission())
+    hints.clear()
+    take(staff)
+    assert hints == [({staff.pk}, set())]
+
+
+def test_gaining_a_permission_hints_no_one(staff, hints):
+    hints.clear()
+    staff.user_permissions.add(feed_permission())
+    editors().user_set.add(UserFactory())
+    assert hints == []

@@ -3,9 +3,11 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from PIL import Image
 
+from accounts.groups import permissions
 from products.management.commands import seed_demo
 from products.models import Category, Product, ProductChange
 
@@ -13,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 LOGINS = [
     ("staff", "staff-demo-pass", True, False),
+    ("watcher", "watcher-demo-pass", True, False),
     ("admin", "admin-demo-pass", True, True),
     ("shopper", "shopper-demo-pass", False, False),
 ]
@@ -55,6 +58,9 @@ def state():
         "changes": ProductChange.objects.count(),
         "users": sorted(
             User.objects.values_list("username", "password", "is_staff", "last_login")
+        ),
+        "groups": sorted(
+            Group.objects.values_list("name", "permissions__codename", "user__username")
         ),
     }
 
@@ -112,6 +118,60 @@ def test_creates_the_demo_logins_and_prints_them():
         assert password in output
     assert "http://127.0.0.1:8000/" in output
     assert "KIT-1001" in output  # the product listing
+
+
+def test_creates_the_role_groups_with_their_permissions():
+    seed()
+
+    assert {
+        group.name: set(group.permissions.values_list("codename", flat=True))
+        for group in Group.objects.all()
+    } == {
+        "Catalog editors": {
+            "add_product",
+            "change_product",
+            "delete_product",
+            "view_product",
+            "view_productchange",
+        },
+        "Feed watchers": {"view_product", "view_productchange"},
+    }
+
+
+@pytest.mark.parametrize(
+    "username, may",
+    [
+        ("staff", {"add_product", "change_product", "delete_product", "watch"}),
+        ("watcher", {"watch"}),
+        ("admin", {"add_product", "change_product", "delete_product", "watch"}),
+        ("shopper", set()),
+    ],
+)
+def test_each_demo_login_may_do_what_its_role_says(username, may):
+    seed()
+    user = get_user_model().objects.get(username=username)
+
+    checks = {
+        "add_product": "products.add_product",
+        "change_product": "products.change_product",
+        "delete_product": "products.delete_product",
+        "watch": "products.view_productchange",
+    }
+    assert {name for name, perm in checks.items() if user.has_perm(perm)} == may
+
+
+def test_an_existing_demo_user_joins_its_group_and_extra_permissions_stay():
+    User = get_user_model()
+    User.objects.create_user(username="watcher", password="mine", is_staff=True)
+    watchers = Group.objects.create(name="Feed watchers")
+    watchers.permissions.add(*permissions(["products.change_product"]))
+
+    seed()
+
+    watcher = User.objects.get(username="watcher")
+    assert watcher.has_perm("products.view_productchange")
+    assert watcher.has_perm("products.change_product")  # chosen by hand: kept
+    assert authenticate(username="watcher", password="mine") == watcher
 
 
 def test_quiet_hides_the_product_listing_but_not_the_logins():

@@ -1,8 +1,9 @@
 """Load demo categories, products (with generated pictures) and demo logins.
 
-Safe to run again: categories are keyed by name, products by SKU and users by
-username, and only the missing ones are created. Existing rows, their pictures
-and passwords are left exactly as they are.
+Safe to run again: categories are keyed by name, products by SKU, groups and
+users by name, and only the missing ones are created. Existing rows, their
+pictures and passwords are left exactly as they are; a role group only gains the
+permissions it lacks, and a demo user joins its group if it is not in it.
 """
 
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.groups import CATALOG_EDITORS, FEED_WATCHERS, role_group
 from products.actor import acting_as
 from products.demo_images import EXTENSION, product_image
 from products.models import Category, Product
@@ -125,20 +127,24 @@ PRODUCTS = [
     ("TOY-6006", "Kite with Twin Lines", "Toys & Games", "29.00", 18,
      "TrailMate Outdoor", "Stunt kite with ripstop sail and 25 m lines."),
 ]
-# fmt: on
 
-# (username, password, role, is_staff, is_superuser, where to go)
+# (username, password, role, is_staff, is_superuser, group, where to go)
 USERS = [
-    ("staff", "staff-demo-pass", "staff", True, False, "dashboard/products/"),
-    ("admin", "admin-demo-pass", "superuser", True, True, "admin/"),
-    ("shopper", "shopper-demo-pass", "customer", False, False, "products/"),
+    ("staff", "staff-demo-pass", "catalog editor", True, False, CATALOG_EDITORS,
+     "products/"),
+    ("watcher", "watcher-demo-pass", "feed watcher", True, False, FEED_WATCHERS,
+     "dashboard/products/"),
+    ("admin", "admin-demo-pass", "superuser", True, True, None, "admin/"),
+    ("shopper", "shopper-demo-pass", "customer", False, False, None, "products/"),
 ]
+# fmt: on
 
 
 class Command(BaseCommand):
     help = (
-        "Load demo categories, products with generated pictures, and the demo "
-        "logins staff, admin and shopper. Running it again changes nothing."
+        "Load demo categories, products with generated pictures, the groups "
+        "Catalog editors and Feed watchers, and the demo logins staff, watcher, "
+        "admin and shopper. Running it again changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -251,7 +257,8 @@ class Command(BaseCommand):
     def seed_users(self):
         User = get_user_model()
         results = []
-        for username, password, role, is_staff, is_superuser, path in USERS:
+        groups = {name: role_group(name) for name in (CATALOG_EDITORS, FEED_WATCHERS)}
+        for username, password, role, is_staff, is_superuser, group, path in USERS:
             user = User._default_manager.filter(
                 **{User.USERNAME_FIELD: username}
             ).first()
@@ -271,6 +278,10 @@ class Command(BaseCommand):
                         f"is_superuser={user.is_superuser}); left unchanged."
                     )
                 )
+            if group is not None:
+                # Also for an existing demo user: one seeded before the groups
+                # existed would otherwise lose every staff page.
+                user.groups.add(groups[group])
             results.append((user, password, role, path, created))
         return results
 
