@@ -248,6 +248,9 @@ AXES_COOLOFF_TIME = (
     timedelta(minutes=AXES_COOLOFF_MINUTES) if AXES_COOLOFF_MINUTES > 0 else None
 )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Named here: axes' own default is a lazy object, which the debug page's
+# settings filter (core.error_reports) cannot mask as a string.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 # Attempts while locked out are refused but not counted: the lockout ends one
 # cool-off after it began, however often the form is sent meanwhile.
