@@ -13,9 +13,12 @@ def client_address(request):
     """The socket's peer as the server saw it (daphne's ``scope["client"]``).
 
     Never a request header: a client could write any address there and get a
-    fresh count each time. Behind a reverse proxy run daphne with
-    ``--proxy-headers``, so that the peer is the proxy's ``X-Forwarded-For``
-    (which the proxy must overwrite, not append to)."""
+    fresh count each time. Behind a reverse proxy, have the proxy set
+    ``X-Real-IP`` to its client's address and run daphne with
+    ``--proxy-headers --proxy-headers-host X-Real-IP``: daphne then puts that
+    address here. (Plain ``--proxy-headers`` reads ``X-Forwarded-For``'s
+    left-most entry, which the client chooses unless the proxy overwrites the
+    header rather than appending to it.)"""
     return request.META.get("REMOTE_ADDR")
 
 
