@@ -97,6 +97,17 @@ def test_the_lockout_page_is_ours_and_says_what_to_do(staff_user, settings):
     assert f'href="{LOGIN_URL}"' in page
 
 
+def test_without_a_cool_off_the_page_says_only_staff_can_unlock(staff_user, settings):
+    settings.AXES_COOLOFF_TIME = None  # AXES_COOLOFF_MINUTES=0
+    client = client_from("10.0.0.1")
+    fail(client, "staff")
+
+    page = attempt(client, "staff", PASSWORD).content.decode()
+
+    assert "Ask a staff member to unlock it." in page
+    assert "Try again" not in page
+
+
 def test_the_lockout_page_keeps_the_content_security_policy(staff_user):
     client = client_from("10.0.0.1")
     fail(client, "staff")
