@@ -6,6 +6,7 @@ default" (SQLite, in-memory channel layer).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "django_htmx",
+    "axes",
     "accounts",
     "products",
     "dashboard",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "products.actor.ActorMiddleware",
+    # Last, as axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "core.urls"
@@ -159,6 +163,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out username and address before any password
+# is checked, so the right password does not get through either.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "product-list"
 LOGOUT_REDIRECT_URL = "product-list"
@@ -224,6 +234,32 @@ FEED_REVALIDATE_SECONDS = env.float("FEED_REVALIDATE_SECONDS", default=5.0)
 # How often each process re-joins the feed group. Cheap, and what puts it back
 # in the group after Redis restarts empty.
 FEED_REJOIN_SECONDS = env.float("FEED_REJOIN_SECONDS", default=2.0)
+
+# Login throttling (django-axes), on our login page and the admin's: this many
+# failed logins for one username from one address lock that pair out (429 and
+# accounts/locked_out.html), even with the right password, for the cool-off
+# (minutes, counted from the last failure; 0 = until staff unlock it with
+# ``manage.py axes_reset_username NAME`` or the admin's "Access attempts").
+# Failures older than the cool-off no longer count; a successful login resets
+# the count. Another username or address is never locked out by these failures.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.float("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = (
+    timedelta(minutes=AXES_COOLOFF_MINUTES) if AXES_COOLOFF_MINUTES > 0 else None
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Named here: axes' own default is a lazy object, which the debug page's
+# settings filter (core.error_reports) cannot mask as a string.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out are refused but not counted: the lockout ends one
+# cool-off after it began, however often the form is sent meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The address is the socket's peer (see accounts.throttling.client_address for
+# running behind a proxy), never a header the client could choose.
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
 
 SESSION_COOKIE_HTTPONLY = True
 # The database engine, refusing malformed keys (NUL bytes) as no session.
