@@ -105,54 +105,52 @@ def users_in_groups(group_ids):
     )
 
 
+def losing_holders(instance, action, reverse, pk_set, holders_of):
+    """Who an m2m removal takes something from, on the holding side (users, or
+    groups): ``instance`` itself when removed from its own side
+    (``user.groups.remove(...)``), else the holders removed
+    (``group.user_set.remove(...)``), or on a clear every holder it had, as
+    ``holders_of(instance.pk)`` finds them before the rows go."""
+    if not reverse:
+        return [instance.pk]
+    if action == "pre_remove":
+        return pk_set
+    return holders_of(instance.pk)
+
+
+def permission_holders(through, field):
+    return lambda permission_id: through.objects.filter(
+        permission_id=permission_id
+    ).values_list(field, flat=True)
+
+
 @receiver(m2m_changed, sender=UserGroups, dispatch_uid="dashboard.recheck_groups")
 def recheck_group_members(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in LOSING:
-        return
-    if not reverse:  # user.groups.remove(...) / clear()
-        hint_users_on_commit([instance.pk])
-    elif action == "pre_remove":  # group.user_set.remove(users)
-        hint_users_on_commit(pk_set)
-    else:  # group.user_set.clear()
-        hint_users_on_commit(users_in_groups([instance.pk]))
+    if action in LOSING:
+        hint_users_on_commit(
+            losing_holders(
+                instance, action, reverse, pk_set, lambda pk: users_in_groups([pk])
+            )
+        )
 
 
 @receiver(
     m2m_changed, sender=UserPermissions, dispatch_uid="dashboard.recheck_user_perms"
 )
 def recheck_user_permissions(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in LOSING:
-        return
-    if not reverse:  # user.user_permissions.remove(...) / clear()
-        hint_users_on_commit([instance.pk])
-    elif action == "pre_remove":  # permission.user_set.remove(users)
-        hint_users_on_commit(pk_set)
-    else:  # permission.user_set.clear()
-        hint_users_on_commit(
-            UserPermissions.objects.filter(permission_id=instance.pk).values_list(
-                "user_id", flat=True
-            )
-        )
+    if action in LOSING:
+        holders = permission_holders(UserPermissions, "user_id")
+        hint_users_on_commit(losing_holders(instance, action, reverse, pk_set, holders))
 
 
 @receiver(
     m2m_changed, sender=GroupPermissions, dispatch_uid="dashboard.recheck_group_perms"
 )
 def recheck_group_permissions(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in LOSING:
-        return
-    if not reverse:  # group.permissions.remove(...) / clear(): its users
-        hint_users_on_commit(users_in_groups([instance.pk]))
-    elif action == "pre_remove":  # permission.group_set.remove(groups)
-        hint_users_on_commit(users_in_groups(pk_set))
-    else:  # permission.group_set.clear()
-        hint_users_on_commit(
-            users_in_groups(
-                GroupPermissions.objects.filter(permission_id=instance.pk).values(
-                    "group_id"
-                )
-            )
-        )
+    if action in LOSING:  # the groups that lose it, then their users
+        holders = permission_holders(GroupPermissions, "group_id")
+        groups = losing_holders(instance, action, reverse, pk_set, holders)
+        hint_users_on_commit(users_in_groups(groups))
 
 
 @receiver(pre_delete, sender=Group, dispatch_uid="dashboard.recheck_deleted_group")
