@@ -10,6 +10,7 @@ from django.test import Client
 from PIL import Image
 
 from accounts.tests.factories import StaffFactory, SuperuserFactory, UserFactory
+from dashboard.tests.live_server import Daphne
 
 IMAGE_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
 
@@ -116,3 +117,20 @@ def image_upload():
         return SimpleUploadedFile(name, content, content_type=f"image/{fmt.lower()}")
 
     return build
+
+
+@pytest.fixture
+def start_daphne(tmp_path, transactional_db):
+    """``start_daphne(args=(), **environment)`` -> a running daphne (a
+    subprocess, see ``dashboard/tests/live_server.py``), stopped at the end."""
+    servers = []
+
+    def start(args=(), **environment):
+        server = Daphne(tmp_path, args=args, **environment)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
+        print(server.log()[-3000:])  # shown by pytest only when the test failed

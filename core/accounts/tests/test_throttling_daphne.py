@@ -3,15 +3,12 @@ there, and the address it counts comes from daphne's connection."""
 
 import http.client
 import re
-import subprocess
-import sys
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 import pytest
 from axes.models import AccessAttempt
 
-from dashboard.tests.live_server import CORE_DIR, Daphne, wait_for_port
 
 from .factories import PASSWORD
 
@@ -19,40 +16,9 @@ LOCKED_OUT_TEXT = "Too many failed log-in attempts"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-class ProxiedDaphne(Daphne):
-    """daphne as the README says to run it behind a reverse proxy that sets
-    ``X-Real-IP`` to the address its client connected from."""
-
-    def start(self):
-        with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]
-                + ["-p", str(self.port), "--proxy-headers"]
-                + ["--proxy-headers-host", "X-Real-IP", "core.asgi:application"],
-                cwd=CORE_DIR,
-                env=self.environment(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        wait_for_port(self.port, self.process)
-        return self
-
-
-@pytest.fixture
-def start_daphne(tmp_path, transactional_db):
-    """``start_daphne(**environment)`` -> a running daphne, stopped at the end;
-    ``start_daphne(server_class=ProxiedDaphne)`` for one behind a proxy."""
-    servers = []
-
-    def start(server_class=Daphne, **environment):
-        server = server_class(tmp_path, **environment)
-        servers.append(server)
-        return server.start()
-
-    yield start
-    for server in servers:
-        server.stop()
-        print(server.log()[-3000:])  # shown by pytest only when the test failed
+# daphne as the README says to run it behind a reverse proxy that sets
+# ``X-Real-IP`` to the address its client connected from.
+BEHIND_A_PROXY = ["--proxy-headers", "--proxy-headers-host", "X-Real-IP"]
 
 
 class Browser:
@@ -149,7 +115,7 @@ def test_the_limit_and_cool_off_come_from_the_environment(
 def test_behind_a_proxy_each_client_is_counted_by_the_address_it_sent(
     start_daphne, staff_user
 ):
-    server = start_daphne(server_class=ProxiedDaphne)
+    server = start_daphne(args=BEHIND_A_PROXY)
     attacker, colleague = Browser(server), Browser(server)
     from_attacker = {"X-Real-IP": "198.51.100.7"}
     from_colleague = {"X-Real-IP": "192.0.2.4"}

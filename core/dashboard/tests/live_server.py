@@ -52,10 +52,12 @@ def stop_process(process, grace=10):
 class Daphne:
     """``with Daphne() as server: server.url``: one daphne on a free loopback port."""
 
-    def __init__(self, log_dir, port=None, **environment):
-        """``port``: a given one (a restart), else a free one. ``environment``:
-        extra variables for the server (settings read them)."""
+    def __init__(self, log_dir, port=None, args=(), **environment):
+        """``port``: a given one (a restart), else a free one. ``args``: more
+        daphne options (``--proxy-headers``...). ``environment``: extra
+        variables for the server (settings read them)."""
         self.extra_environment = environment
+        self.args = list(args)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_dir) / f"daphne-{self.port}-{time.monotonic_ns()}.log"
@@ -85,6 +87,7 @@ class Daphne:
                 "127.0.0.1",
                 "-p",
                 str(self.port),
+                *self.args,
                 "core.asgi:application",
             ],
             cwd=CORE_DIR,
@@ -97,8 +100,7 @@ class Daphne:
         return self
 
     def stop(self, grace=10):
-        """SIGTERM, then SIGKILL after ``grace`` seconds. daphne does not exit
-        while a sync request's thread waits on its stopped event loop."""
+        """SIGTERM, then SIGKILL after ``grace`` seconds."""
         if self.process:
             stop_process(self.process, grace)
 
