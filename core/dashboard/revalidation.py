@@ -4,11 +4,15 @@ Each socket is remembered with its credentials (user, session key). The database
 decides whether they still hold (``validity.still_valid``); the hub asks it
 
 - for every socket, every ``FEED_REVALIDATE_SECONDS``: this alone bounds how long
-  any ended session keeps its socket (an expired session, a change made beside
-  an in-memory layer, a hint the channel layer dropped);
+  any ended session keeps its socket (a change made beside an in-memory layer, a
+  hint the channel layer dropped, a session store that keeps no expiry);
 - at once for the sockets a hint names: the process that logs out, deletes a
   session or saves a user sends one through the channel layer. A hint only says
-  "look again", so a forged or stale one closes nothing that is still valid.
+  "look again", so a forged or stale one closes nothing that is still valid;
+- when a socket's session expires: nobody announces that, so each check notes
+  every valid session's expiry and a timer looks again at that moment (once
+  more if the session was extended meanwhile). A socket is checked once when
+  it is watched, to learn its expiry.
 
 Hints that arrive while a check runs wait and go together into the next one, so
 a burst (``clearsessions``, a bulk delete) costs a few queries, not one each.
@@ -16,19 +20,18 @@ a burst (``clearsessions``, a bulk delete) costs a few queries, not one each.
 
 import asyncio
 import logging
-import time
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils import timezone
 
 from . import validity
 
 logger = logging.getLogger(__name__)
 
-# A socket is checked by its consumer when it opens, then watched here. A hint
-# arriving in between (the consumer waits for the hub to join) would miss it;
-# hints are kept this long so that ``watch`` can still see them.
-HINTS_KEPT_SECONDS = 10.0
+# An expiry timer fires this much after the session's expiry date, so that the
+# database, asked with the then current time, sees the session expired.
+EXPIRY_MARGIN_SECONDS = 0.05
 
 
 class Revalidator:
@@ -38,17 +41,18 @@ class Revalidator:
         self.credentials = {}  # socket key -> validity.Credentials
         self.pending = set()  # socket keys a hint asked about
         self.rechecking = None  # the task checking ``pending``
-        self.recent = {}  # ("user", id) or ("session", key) -> when hinted
+        self.expiries = {}  # socket key -> (expiry, timer) of its session
 
     def watch(self, key, credentials):
         self.credentials[key] = credentials
-        if self.recent and self.recently_hinted(credentials):
-            self.recheck({key})
+        # Checked at once, in one batch with every socket joining meanwhile: a
+        # change hinted between the consumer's own check and now is seen (this
+        # reads the database later), and the session's expiry gets a timer.
+        self.recheck({key})
 
     def hint(self, user_ids=(), session_keys=()):
         """Re-check now the sockets of these users and sessions."""
         user_ids, session_keys = set(user_ids), set(session_keys)
-        self.remember(user_ids, session_keys)
         self.recheck(
             key
             for key, credentials in self.credentials.items()
@@ -60,22 +64,6 @@ class Revalidator:
         self.pending.update(keys)
         if self.pending and self.rechecking is None:
             self.rechecking = asyncio.create_task(self.recheck_pending())
-
-    def remember(self, user_ids, session_keys):
-        now = time.monotonic()
-        self.recent = {
-            name: when
-            for name, when in self.recent.items()
-            if now - when < HINTS_KEPT_SECONDS
-        }
-        self.recent.update(dict.fromkeys((("user", u) for u in user_ids), now))
-        self.recent.update(dict.fromkeys((("session", k) for k in session_keys), now))
-
-    def recently_hinted(self, credentials):
-        return ("user", credentials.user_id) in self.recent or (
-            "session",
-            credentials.session_key,
-        ) in self.recent
 
     async def recheck_pending(self):
         try:
@@ -101,7 +89,7 @@ class Revalidator:
         if not watched:
             return
         try:
-            valid = await database_sync_to_async(validity.still_valid)(
+            valid = await database_sync_to_async(validity.valid_until)(
                 set(watched.values())
             )
         except asyncio.CancelledError:
@@ -112,19 +100,45 @@ class Revalidator:
             logger.exception("Could not re-check %d feed sockets", len(watched))
             return
         for key, credentials in watched.items():
-            if credentials not in valid and key in self.hub.outboxes:
-                self.credentials.pop(key, None)
+            if key not in self.hub.outboxes:
+                continue
+            if credentials in valid:
+                self.expire_at(key, valid[credentials])
+            else:
+                self.forget(key)
                 self.hub.close(key, self.close_code)
 
+    def expire_at(self, key, expiry):
+        """Re-check ``key`` once ``expiry`` (an aware datetime, or None) passes."""
+        known, timer = self.expiries.get(key, (None, None))
+        if expiry == known:
+            return
+        if timer is not None:
+            timer.cancel()
+        if expiry is None:
+            self.expiries.pop(key, None)
+            return
+        delay = (expiry - timezone.now()).total_seconds() + EXPIRY_MARGIN_SECONDS
+        timer = asyncio.get_running_loop().call_later(
+            max(delay, 0.0), self.recheck, {key}
+        )
+        self.expiries[key] = (expiry, timer)
+
+    def forget(self, key):
+        self.credentials.pop(key, None)
+        _, timer = self.expiries.pop(key, (None, None))
+        if timer is not None:
+            timer.cancel()
+
     def forget_gone(self):
-        """Drop the credentials of sockets that left the hub since."""
+        """Drop the credentials and timers of sockets that left the hub since."""
         for key in [key for key in self.credentials if key not in self.hub.outboxes]:
-            del self.credentials[key]
+            self.forget(key)
 
     def stop(self):
         if self.rechecking is not None:
             self.rechecking.cancel()
             self.rechecking = None
-        self.credentials.clear()
+        for key in list(self.credentials):
+            self.forget(key)
         self.pending.clear()
-        self.recent.clear()

@@ -10,6 +10,7 @@ admin asks it) of each user still logged in: staff are few, sockets many.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import import_module
 
 from django.conf import settings
@@ -41,6 +42,12 @@ class Credentials:
 def still_valid(credentials):
     """The subset of ``credentials`` whose session still logs in its user, a user
     who may still watch the feed. Sockets sharing a session cost one lookup."""
+    return set(valid_until(credentials))
+
+
+def valid_until(credentials):
+    """{credentials: when its session expires} for those ``still_valid``; the
+    expiry is ``None`` where the session store does not say."""
     credentials = set(credentials)
     sessions = load_sessions({c.session_key for c in credentials})
     # Fresh user objects on every call: ``has_perm`` caches a user's permissions
@@ -50,11 +57,11 @@ def still_valid(credentials):
         {c.user_id for c in credentials if c.session_key in sessions}
     )
     return {
-        c
+        c: sessions[c.session_key].expires
         for c in credentials
         if c.session_key in sessions
         and c.user_id in users
-        and logs_in(sessions[c.session_key], users[c.user_id])
+        and logs_in(sessions[c.session_key].data, users[c.user_id])
     }
 
 
@@ -84,20 +91,31 @@ def hash_matches(session_hash, user):
     return any(constant_time_compare(session_hash, known) for known in hashes)
 
 
+@dataclass(frozen=True)
+class StoredSession:
+    data: dict
+    expires: datetime | None
+
+
 def load_sessions(keys):
-    """{key: data} of the sessions that exist and have not expired."""
+    """{key: StoredSession} of the sessions that exist and have not expired."""
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     if not issubclass(store_class, DatabaseSessionStore):
-        # Cache or signed-cookie sessions: no table to batch over, ask one by one.
-        return {key: data for key in keys if (data := store_class(key).load())}
+        # Cache or signed-cookie sessions: no table to batch over, ask one by
+        # one; the periodic re-check alone notices their expiry.
+        return {
+            key: StoredSession(data, None)
+            for key in keys
+            if (data := store_class(key).load())
+        }
     model, decoder = store_class.get_model_class(), store_class()
     now, keys, found = timezone.now(), sorted(keys), {}
     for start in range(0, len(keys), KEYS_PER_QUERY):
         rows = model.objects.filter(
             session_key__in=keys[start : start + KEYS_PER_QUERY], expire_date__gt=now
-        ).values_list("session_key", "session_data")
-        for key, data in rows:
+        ).values_list("session_key", "session_data", "expire_date")
+        for key, data, expires in rows:
             # A session that no longer decodes (another SECRET_KEY) is empty.
             if decoded := decoder.decode(data):
-                found[key] = decoded
+                found[key] = StoredSession(decoded, expires)
     return found

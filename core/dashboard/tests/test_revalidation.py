@@ -1,8 +1,10 @@
 """The hub's re-checks of its sockets, with a fake transport and a faked database."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from dashboard import validity
 from dashboard.protocol import CLOSE_NOT_ALLOWED
@@ -25,9 +27,24 @@ def sessions_ended(monkeypatch, *ended):
     """The database (faked) says these sessions ended."""
     monkeypatch.setattr(
         validity,
-        "still_valid",
-        lambda given: {c for c in given if c.session_key not in ended},
+        "valid_until",
+        lambda given: {c: None for c in given if c.session_key not in ended},
     )
+
+
+def sessions_expiring(monkeypatch, **expiry):
+    """The database (faked) keeps these sessions until their expiry date."""
+
+    def valid_until(given):
+        now = timezone.now()
+        return {c: expiry[c.session_key] for c in given if expiry[c.session_key] > now}
+
+    monkeypatch.setattr(validity, "valid_until", valid_until)
+    return expiry
+
+
+def in_seconds(seconds):
+    return timezone.now() + timedelta(seconds=seconds)
 
 
 async def watched_socket(hub, user_id, session_key):
@@ -60,7 +77,7 @@ async def test_sockets_stay_open_when_the_database_cannot_answer(hub, monkeypatc
     def unreachable(given):
         raise ConnectionError("database down")
 
-    monkeypatch.setattr(validity, "still_valid", unreachable)
+    monkeypatch.setattr(validity, "valid_until", unreachable)
     socket = await watched_socket(hub, 1, "session")
     hub.revoke([1], [])
     await asyncio.sleep(0.1)
@@ -74,3 +91,28 @@ async def test_every_socket_is_rechecked_periodically(hub, monkeypatch, settings
     valid = await watched_socket(hub, 2, "valid")
     await asyncio.sleep(0.3)  # no hint: only the periodic check can see it
     assert (expired.closed_with, valid.closed_with) == (CLOSE_NOT_ALLOWED, None)
+
+
+async def test_a_socket_closes_when_its_session_expires(hub, monkeypatch, settings):
+    settings.FEED_REVALIDATE_SECONDS = 60  # the periodic check cannot explain it
+    sessions_expiring(monkeypatch, soon=in_seconds(0.2), later=in_seconds(60))
+    expiring = await watched_socket(hub, 1, "soon")
+    staying = await watched_socket(hub, 2, "later")
+    await asyncio.sleep(0.1)
+    assert expiring.closed_with is None
+    await asyncio.sleep(0.3)
+    assert (expiring.closed_with, staying.closed_with) == (CLOSE_NOT_ALLOWED, None)
+
+
+async def test_an_extended_session_keeps_its_socket_until_the_new_expiry(
+    hub, monkeypatch, settings
+):
+    settings.FEED_REVALIDATE_SECONDS = 60
+    expiry = sessions_expiring(monkeypatch, session=in_seconds(0.2))
+    socket = await watched_socket(hub, 1, "session")
+    await asyncio.sleep(0.1)
+    expiry["session"] = in_seconds(0.4)  # a request extended it meanwhile
+    await asyncio.sleep(0.3)
+    assert socket.closed_with is None
+    await asyncio.sleep(0.3)
+    assert socket.closed_with == CLOSE_NOT_ALLOWED

@@ -43,8 +43,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # Redis carries the hint; the in-memory layer leaves it to FEED_REVALIDATE_SECONDS.
 CLOSED_WITHIN = 2.0 if os.environ.get("REDIS_URL") else 10.0
-# What no process announces (a session's expiry) waits for the periodic check.
-EXPIRED_WITHIN = 10.0
+# Nobody announces a session's expiry: the hub looks again when it is due.
+EXPIRED_WITHIN = 2.0
 # A product change on an open socket: pushed (Redis), or caught up from the
 # database (the in-memory layer: FEED_CATCHUP_SECONDS + SETTLE_SECONDS).
 DELIVERED_WITHIN = 10.0
@@ -164,17 +164,28 @@ async def test_logging_out_closes_that_session_only(server, staff):
     await staying_socket.close()
 
 
-async def test_an_expired_session_closes_its_socket(server, staff):
+async def test_an_expired_session_closes_its_socket(tmp_path, staff):
     session_key = await sync_to_async(log_in)(staff)
-    socket = await open_feed(server, session_key)
-    # As time would: no signal, no hint, only the periodic check sees it.
-    expired = time.monotonic()
-    await sync_to_async(Session.objects.filter(session_key=session_key).update)(
-        expire_date=timezone.now() - timedelta(seconds=1)
-    )
-    code, took = await close_code_within(socket, EXPIRED_WITHIN, since=expired)
-    print(f"expiry: closed with {code} after {took:.2f} s")
+    # The periodic re-check far away: the close must come from the expiry itself.
+    with Daphne(tmp_path, FEED_REVALIDATE_SECONDS="600") as server:
+        await sync_to_async(expire_in)(session_key, seconds=2)
+        socket = await open_feed(server, session_key)
+        expired = time.monotonic() + await sync_to_async(seconds_left)(session_key)
+        code, took = await close_code_within(socket, EXPIRED_WITHIN, since=expired)
+    print(f"expiry: closed with {code} {took:.2f} s after the session expired")
     assert code == CLOSE_NOT_ALLOWED
+    assert 0 <= took <= EXPIRED_WITHIN
+
+
+def expire_in(session_key, seconds):
+    Session.objects.filter(session_key=session_key).update(
+        expire_date=timezone.now() + timedelta(seconds=seconds)
+    )
+
+
+def seconds_left(session_key):
+    session = Session.objects.get(session_key=session_key)
+    return (session.expire_date - timezone.now()).total_seconds()
 
 
 # The hints behind it: one per commit, none for a plain login -----------------
