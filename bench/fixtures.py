@@ -9,7 +9,7 @@ SEED_PRODUCTS = 20
 
 
 def staff_sessions(count):
-    """``count`` real sessions of one staff user, as cookie header values.
+    """``count`` real sessions of one feed watcher, as cookie header values.
 
     Built the way ``login()`` stores them (user id, backend, session auth hash),
     in one transaction so that a thousand of them take well under a second.
@@ -24,9 +24,13 @@ def staff_sessions(count):
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import transaction
 
+    from accounts.groups import FEED_WATCHERS, role_group
+
     user, _ = get_user_model().objects.get_or_create(
         username=STAFF_USERNAME, defaults={"is_staff": True}
     )
+    # The feed needs view_productchange: a watcher, as the README's roles say.
+    user.groups.add(role_group(FEED_WATCHERS))
     cookies = []
     with transaction.atomic():
         for _ in range(count):
