@@ -5,4 +5,4 @@ class ProductsConfig(AppConfig):
     name = "products"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the change recorders)
+        from . import former_slugs, signals  # noqa: F401  (connect their receivers)

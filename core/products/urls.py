@@ -1,11 +1,12 @@
 from django.urls import path, register_converter
 
 from accounts.decorators import staff_only
-from accounts.roles import ADD_PRODUCT, CHANGE_PRODUCT, DELETE_PRODUCT
+from accounts.roles import ADD_PRODUCT, CHANGE_PRODUCT, DELETE_PRODUCT, WATCH_FEED
 
 from .views.product_create import product_create
 from .views.product_delete import product_delete
 from .views.product_detail import product_detail
+from .views.product_history import product_history
 from .views.product_list import product_list
 from .views.product_update import product_update
 
@@ -38,6 +39,10 @@ urlpatterns = [
     *staff_only(
         [path("<uslug:slug>/delete/", product_delete, name="product-delete")],
         permission=DELETE_PRODUCT,
+    ),
+    *staff_only(
+        [path("<uslug:slug>/history/", product_history, name="product-history")],
+        permission=WATCH_FEED,
     ),
     path("<uslug:slug>/", product_detail, name="product-detail"),
 ]

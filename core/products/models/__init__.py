@@ -1,5 +1,6 @@
 from .category import Category
 from .change import ProductChange
+from .former_slug import FormerSlug
 from .product import Product
 
-__all__ = ["Category", "Product", "ProductChange"]
+__all__ = ["Category", "FormerSlug", "Product", "ProductChange"]
