@@ -11,12 +11,16 @@ from django.utils import timezone
 from products.models import Product, ProductChange
 
 
-def recent_changes(size, before=None):
+def recent_changes(size, before=None, filters=None):
     """Up to ``size`` rows, newest first, older than event ``before`` if given,
     and whether there are more."""
     changes = ProductChange.objects.order_by("-pk")
     if before is not None:
         changes = changes.filter(pk__lt=before)
+    if filters is not None:  # a dashboard.filters.FeedFilters
+        changes = filters.filter(changes)
+    # Each row's data attributes name its product's SKU: read with the row.
+    changes = changes.select_related("product")
     rows = list(changes[: size + 1])
     return rows[:size], len(rows) > size
 

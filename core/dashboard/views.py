@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
+from django_htmx.http import push_url
 
 from products.models import ProductChange
 
-from .feed import counters, recent_changes
+from .feed import counters, latest_change_id, recent_changes
+from .filters import FeedFilters
 from .protocol import CLOSE_NOT_ALLOWED, RECONNECT_CODES
 
 
@@ -17,21 +19,42 @@ def older_than(request):
 
 @require_safe
 def product_feed(request):
-    """The live feed page; with ``before``, the rows older than that event.
+    """The live feed page, filtered by the query parameters; with ``before``,
+    the rows older than that event.
 
-    htmx asks for just the next rows ("Load older"); without JavaScript the same
-    URL is a full page.
+    htmx asks for just the next rows ("Load older") or, from the filter form, for
+    the filtered rows; without JavaScript the same URLs are full pages.
     """
+    filters = FeedFilters(request.GET)
     before = older_than(request)
-    changes, more = recent_changes(settings.FEED_PAGE_SIZE, before=before)
-    context = {"changes": changes, "more": more, "before": before}
-    if request.htmx and before is not None:
-        return render(request, "dashboard/_feed_page.html", context)
+    # Read before the rows: pushed rows after this one arrived after the page.
+    latest = latest_change_id()
+    changes, more = recent_changes(
+        settings.FEED_PAGE_SIZE, before=before, filters=filters
+    )
+    context = {
+        "changes": changes,
+        "more": more,
+        "before": before,
+        "filters": filters,
+        "query": filters.query_string(),
+        "latest": latest,
+    }
+    status = 400 if filters.errors else 200
+    partial = request.htmx and not request.htmx.history_restore_request
+    if partial and before is not None:
+        return render(request, "dashboard/_feed_page.html", context, status=status)
+    if partial:
+        # 200 even with invalid filters: htmx does not swap a 400, and the
+        # answer carries the errors to show beside the form.
+        response = render(request, "dashboard/_feed_filtered.html", context)
+        query = context["query"]
+        return push_url(response, f"{request.path}?{query}" if query else request.path)
     context["counters"] = counters()
     # The page's script reads the server's close codes from the page.
     context["reconnect_codes"] = " ".join(map(str, RECONNECT_CODES))
     context["not_allowed_codes"] = str(CLOSE_NOT_ALLOWED)
-    return render(request, "dashboard/product_feed.html", context)
+    return render(request, "dashboard/product_feed.html", context, status=status)
 
 
 @require_safe
@@ -39,3 +62,4 @@ def change_detail(request, pk):
     """One change with every value in full (feed rows shorten long ones)."""
     change = get_object_or_404(ProductChange, pk=pk)
     return render(request, "dashboard/change_detail.html", {"change": change})
+

@@ -3,7 +3,7 @@ from decimal import Decimal
 import factory
 from django.utils.text import slugify
 
-from products.models import Category, Product
+from products.models import Category, Product, ProductChange
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -27,6 +27,30 @@ class ProductFactory(factory.django.DjangoModelFactory):
     supplier = "Acme Supplies"
     category = factory.SubFactory(CategoryFactory)
     description = ""
+
+
+def field_items(**fields):
+    """Stored field changes: ``field_items(price=("9.99", "12.50"))``."""
+    return [
+        {"field": name, "label": name.capitalize(), "old": old, "new": new}
+        for name, (old, new) in fields.items()
+    ]
+
+
+class ProductChangeFactory(factory.django.DjangoModelFactory):
+    """A change row written directly, with a given actor, time or fields (the
+    write path records real ones; feed, export and retention tests need these)."""
+
+    class Meta:
+        model = ProductChange
+
+    action = ProductChange.Action.UPDATED
+    product = None
+    product_name = factory.Sequence(lambda n: f"Product {n}")
+    product_slug = factory.LazyAttribute(lambda change: slugify(change.product_name))
+    actor_name = ""
+    source = "web"
+    changes = factory.LazyFunction(lambda: field_items(quantity=("1", "2")))
 
 
 def product_form_data(product=None, **overrides):

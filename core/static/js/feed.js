@@ -62,7 +62,9 @@
     var rows = document.querySelectorAll("#feed-rows > .change");
     if (rows.length <= maxRows) return;
     for (var i = maxRows; i < rows.length; i++) rows[i].remove();
-    var more = document.querySelector("#feed-more a");
+    // Rows leave the page, so older rows exist even where the list said it
+    // was the whole history.
+    var more = document.querySelector("#feed-more a") || addOlderLink();
     if (more) {
       var url = more.getAttribute("href").replace(/before=\d+/, "before=" + rows[maxRows - 1].dataset.id);
       more.setAttribute("href", url);
@@ -70,6 +72,27 @@
       htmx.process(more);
     }
   }
+
+  function addOlderLink() {
+    var container = document.getElementById("feed-more");
+    if (!container) return null;
+    var url = new URL(window.location.href); // with the page's filters
+    url.searchParams.set("before", "0");
+    var link = document.createElement("a");
+    link.className = "button";
+    link.textContent = "Load older";
+    link.setAttribute("href", url.pathname + url.search);
+    link.setAttribute("hx-target", "#feed-more");
+    link.setAttribute("hx-swap", "outerHTML");
+    container.replaceChildren(link);
+    return link;
+  }
+
+  // Rows that another script shows later (held while paused) are bounded too.
+  feed.addEventListener("feed:rowsshown", function () {
+    trimRows();
+    refreshTimes();
+  });
 
   function relative(date) {
     var seconds = Math.round((Date.now() - date.getTime()) / 1000);
