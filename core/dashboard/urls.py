@@ -3,11 +3,12 @@ from django.urls import path
 from accounts.decorators import staff_only
 from accounts.roles import WATCH_FEED
 
-from .views import change_detail, product_feed
+from .views import change_detail, changes_export, product_feed
 
 urlpatterns = staff_only(
     [
         path("products/", product_feed, name="dashboard-products"),
+        path("products/export.csv", changes_export, name="dashboard-export"),
         path("products/changes/<int:pk>/", change_detail, name="dashboard-change"),
     ],
     permission=WATCH_FEED,

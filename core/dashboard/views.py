@@ -1,10 +1,14 @@
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
 from products.models import ProductChange
 
+from .export import async_chunks, csv_chunks
 from .feed import counters, latest_change_id, recent_changes
 from .filters import FeedFilters
 from .protocol import CLOSE_NOT_ALLOWED, RECONNECT_CODES
@@ -63,3 +67,25 @@ def change_detail(request, pk):
     change = get_object_or_404(ProductChange, pk=pk)
     return render(request, "dashboard/change_detail.html", {"change": change})
 
+
+@require_safe
+def changes_export(request):
+    """The changes the same filters show on the feed, oldest first, as CSV."""
+    filters = FeedFilters(request.GET)
+    if not filters.is_valid():
+        errors = "; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in filters.errors.items()
+        )
+        return HttpResponseBadRequest(
+            f"Invalid filters: {errors}", content_type="text/plain; charset=utf-8"
+        )
+    changes = filters.filter(ProductChange.objects.order_by("pk"))
+    chunks = csv_chunks(changes, field=filters.value("field"))
+    if isinstance(request, ASGIRequest):
+        chunks = async_chunks(chunks)
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = (
+        f'attachment; filename="product-changes-{stamp}.csv"'
+    )
+    return response

@@ -140,6 +140,7 @@ def test_without_javascript_the_form_is_a_plain_get_that_keeps_its_values(
     assert 'name="actor" id="id_actor" value="alice"' in html
     assert '<option value="price" selected>' in html
     assert "Only changes that match the filters are shown." in html
+    assert 'href="/dashboard/products/export.csv?actor=alice&amp;field=price"' in html
 
 
 def test_an_unfiltered_feed_says_nothing_about_filters(staff_client, log):
@@ -147,6 +148,7 @@ def test_an_unfiltered_feed_says_nothing_about_filters(staff_client, log):
 
     assert len(shown(staff_client.get(URL), log)) == 5
     assert "Only changes that match" not in html
+    assert 'href="/dashboard/products/export.csv"' in html
 
 
 def test_nothing_matching_says_so(staff_client, log):
