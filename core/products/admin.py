@@ -5,6 +5,7 @@ from django.db import IntegrityError, models
 from . import writes
 from .models import Category, Product, ProductChange
 from .uploads import write_transaction
+from .admin_change_log import ActorFilter, readable_change
 
 
 @admin.register(Category)
@@ -56,10 +57,24 @@ class ProductAdmin(admin.ModelAdmin):
 class ProductChangeAdmin(admin.ModelAdmin):
     """The change log is a record: readable here, never edited."""
 
-    list_display = ["id", "created_at", "action", "product_name", "who"]
-    list_filter = ["action", "source"]
+    list_display = ["id", "created_at", "action", "product_name", "who", "changed"]
+    list_filter = ["action", "source", ("actor_name", ActorFilter)]
     search_fields = ["product_name", "product_slug", "actor_name"]
     date_hierarchy = "created_at"
+    # Readable, as the feed shows it, rather than the stored JSON.
+    fields = ["readable", "product", "product_slug", "actor", "source"]
+    readonly_fields = fields
+
+    class Media:
+        css = {"all": ["css/admin_change_log.css"]}
+
+    @admin.display(description="change")
+    def readable(self, change):
+        return readable_change(change)
+
+    @admin.display(description="fields")
+    def changed(self, change):
+        return ", ".join(item.field for item in change.field_changes)
 
     def has_add_permission(self, request):
         return False
