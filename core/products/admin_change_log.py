@@ -8,7 +8,9 @@ from django.template.loader import render_to_string
 class ActorFilter(admin.AllValuesFieldListFilter):
     """By the username recorded with each change (also of deleted users)."""
 
-    title = "actor"
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "actor"  # not the field's "actor name"
 
 
 def readable_change(change):

@@ -89,6 +89,6 @@ def test_the_log_filters_by_action_source_and_actor(
 def test_the_filters_are_offered(watcher_client, log):
     html = watcher_client.get(LOG).content.decode()
 
-    for heading in ("By action", "By source", "By actor"):
-        assert heading in html
+    headings = re.findall(r"<summary>\s*By ([^<]*?)\s*</summary>", html)
+    assert headings == ["action", "source", "actor"]
     assert 'href="?actor_name=alice"' in html
