@@ -67,6 +67,10 @@ class FeedFilters(forms.Form):
         required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # as the catalog's filters
+        super().__init__(*args, **kwargs)
+
     def clean(self):
         cleaned_data = super().clean()
         since, until = cleaned_data.get("since"), cleaned_data.get("until")

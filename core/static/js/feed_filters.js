@@ -172,8 +172,13 @@
     return kept;
   }
 
+  // The extension swaps a message's elements synchronously between these two
+  // events; the microtask ends the flag even if a swap throws.
   feed.addEventListener("htmx:wsBeforeMessage", function () {
     inSocketMessage = true;
+    queueMicrotask(function () {
+      inSocketMessage = false;
+    });
   });
   feed.addEventListener("htmx:wsAfterMessage", function () {
     inSocketMessage = false;
