@@ -16,7 +16,6 @@
   var attempts = 0;
   // Rows with a larger id than this arrived while the page was open.
   var newestSeen = newestId();
-  status.hidden = false; // without JavaScript the page says why it does not update
 
   function codes(text) {
     return (text || "").split(/\s+/).filter(Boolean).map(Number);
@@ -34,6 +33,8 @@
     status.dataset.state = state;
     status.querySelector(".status-text").textContent = text;
   }
+
+  show("connecting", "Connecting…"); // the page said that live updates need this script
 
   feed.addEventListener("htmx:wsConnecting", function () {
     show(opened ? "reconnecting" : "connecting", opened ? "Reconnecting…" : "Connecting…");
