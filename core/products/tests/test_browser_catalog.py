@@ -125,6 +125,7 @@ async def test_a_search_typed_in_pauses_is_one_history_entry_and_leaving_the_box
         await box.fill(typed)
         await expect(page).to_have_url(f"/products/?q={typed}&category=&sort=name")
     await expect(card_names(page)).to_have_text(["Lamp"])
+    await expect(page.get_by_role("status")).to_have_text("1 product matching “lamp”")
     assert await page.evaluate("history.length") == entries + 1
     assert len(searches) == 4
 

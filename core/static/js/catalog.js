@@ -93,10 +93,11 @@
 
   // After "Next" or "Previous": the new page starts at the results' heading.
   document.addEventListener("htmx:afterSettle", function (event) {
-    var config = event.detail.requestConfig;
-    if (!config || !config.elt.closest || !config.elt.closest(".pagination")) return;
     var heading = document.getElementById("results-heading");
-    if (!heading) return;
+    var status = document.getElementById("results-status");
+    if (heading && status) status.textContent = heading.textContent.replace(/\s+/g, " ").trim();
+    var config = event.detail.requestConfig;
+    if (!heading || !config || !config.elt.closest || !config.elt.closest(".pagination")) return;
     heading.focus({ preventScroll: true });
     heading.closest("section").scrollIntoView({ block: "start" });
   });
