@@ -6,7 +6,9 @@ import os
 
 import pytest
 import pytest_asyncio
+from asgiref.sync import sync_to_async
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 from PIL import Image
 
@@ -156,3 +158,7 @@ def module_daphne(django_db_setup, tmp_path_factory):
 async def module_chromium():
     async with chromium() as browser:
         yield browser
+    # The tests' sync_to_async ORM calls leave a connection open in asgiref's
+    # worker thread; on PostgreSQL it would keep the test database from being
+    # dropped.
+    await sync_to_async(connections.close_all)()
