@@ -77,6 +77,13 @@
   document.addEventListener("htmx:responseError", requestFailed);
   document.addEventListener("htmx:sendError", requestFailed);
   document.addEventListener("htmx:timeout", requestFailed);
+  // Back or Forward pressed again before the page came: only the last one counts
+  // (an earlier answer arriving late would show results for another address).
+  var restoring = null;
+  document.addEventListener("htmx:historyCacheMiss", function (event) {
+    if (restoring) restoring.abort();
+    restoring = event.detail.xhr;
+  });
   document.addEventListener("htmx:historyCacheMissLoadError", function (event) {
     if (filters()) showFailure(event.detail.path);
   });
