@@ -6,7 +6,7 @@ from PIL import Image
 from products.demo_images import SIZE, product_image
 from products.management.commands.seed_demo import CATEGORIES
 
-# The old pictures (a saturated colour, huge initials) were about 20 kB each.
+# The old pictures (a saturated colour, huge initials) were 11-14 kB each.
 SMALL = 8 * 1024
 
 
