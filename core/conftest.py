@@ -5,12 +5,15 @@ import io
 import os
 
 import pytest
+import pytest_asyncio
+from asgiref.sync import sync_to_async
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 from PIL import Image
 
 from accounts.tests.factories import StaffFactory, SuperuserFactory, UserFactory
-from dashboard.tests.live_server import Daphne
+from dashboard.tests.live_server import Daphne, chromium
 
 IMAGE_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
 
@@ -134,3 +137,28 @@ def start_daphne(tmp_path, transactional_db):
     for server in servers:
         server.stop()
         print(server.log()[-3000:])  # shown by pytest only when the test failed
+
+
+# Browser tests, one server and one browser per module -------------------------
+# Each test opens its own browser context (cookies, viewport); modules using
+# these mark their tests ``pytest.mark.asyncio(loop_scope="module")``.
+
+
+@pytest.fixture(scope="module")
+def module_daphne(django_db_setup, tmp_path_factory):
+    """A daphne on the test database for a whole module, with its own media."""
+    folder = tmp_path_factory.mktemp("daphne")
+    server = Daphne(folder, MEDIA_ROOT=str(folder / "media")).start()
+    yield server
+    server.stop()
+    print(server.log()[-3000:])  # shown by pytest only when a test failed
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def module_chromium():
+    async with chromium() as browser:
+        yield browser
+    # The tests' sync_to_async ORM calls leave a connection open in asgiref's
+    # worker thread; on PostgreSQL it would keep the test database from being
+    # dropped.
+    await sync_to_async(connections.close_all)()

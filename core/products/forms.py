@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 
 from .models import Category, Product
+from .widgets import ProductImageInput
 
 
 class ProductForm(forms.ModelForm):
@@ -25,7 +26,7 @@ class ProductForm(forms.ModelForm):
         # Pillow knows and without spotting files cut short.
         field_classes = {"image": forms.FileField}
         widgets = {
-            "image": forms.ClearableFileInput(
+            "image": ProductImageInput(
                 attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}
             ),
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -33,6 +34,10 @@ class ProductForm(forms.ModelForm):
         help_texts = {
             "price": "In dollars, up to 2 decimal places.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].empty_label = "No category"
 
     def clean_sku(self):
         return self.cleaned_data["sku"].strip().upper()

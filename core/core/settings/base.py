@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's own widget templates, for the form renderer below.
+    "django.forms",
     "channels",
     "django_htmx",
     "axes",
@@ -83,6 +85,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "core.urls"
+# Widgets render through TEMPLATES, so our own widget templates (templates/) are
+# found beside Django's.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 ASGI_APPLICATION = "core.asgi.application"
 
 TEMPLATES = [
@@ -287,7 +292,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF],
+        # blob: for the preview of an image chosen in a form, before upload
+        # (a URL the page itself makes for a local file).
+        "img-src": [SELF, "blob:"],
         # 'self' covers ws:// and wss:// to this origin (CSP level 3).
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from playwright.async_api import async_playwright, expect
 
 from accounts.tests.factories import PASSWORD, StaffFactory
-from dashboard.tests.test_browser import CHROMIUM, CHROMIUM_FLAGS
+from dashboard.tests.live_server import CHROMIUM, CHROMIUM_FLAGS
 from products.tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

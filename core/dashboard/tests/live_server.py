@@ -10,12 +10,39 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 
 CORE_DIR = Path(__file__).resolve().parents[2]
+
+# Debian's Chromium, for the browser tests (Playwright's async API).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@asynccontextmanager
+async def chromium():
+    """``async with chromium() as browser``: headless Chromium under Playwright."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 def free_port():

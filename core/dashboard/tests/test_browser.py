@@ -7,24 +7,15 @@ from decimal import Decimal
 
 import pytest
 from asgiref.sync import sync_to_async
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from accounts.tests.factories import PASSWORD, StaffFactory
 from products.tests.factories import ProductFactory
 
-from .live_server import Daphne
+from .live_server import Daphne, chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 LIVE = 2000  # ms: a change must show on the dashboard within this
 
 
@@ -37,12 +28,8 @@ def server(tmp_path):
 
 @pytest.fixture
 async def browser():
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_FLAGS
-        )
-        yield chromium
-        await chromium.close()
+    async with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

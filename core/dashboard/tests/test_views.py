@@ -1,5 +1,8 @@
 """The live feed page and its "Load older" pages."""
 
+import re
+from datetime import UTC, datetime
+
 import pytest
 from django.test import override_settings
 
@@ -123,3 +126,35 @@ def test_the_log_is_read_only_in_the_admin(client):
     page = client.get(f"/admin/products/productchange/{change.pk}/change/")
     assert page.status_code == 200 and b'name="_save"' not in page.content
     assert client.get("/admin/products/productchange/add/").status_code == 403
+
+
+def test_without_javascript_the_page_says_it_shows_the_state_at_load(staff_client):
+    html = staff_client.get(URL).content.decode()
+
+    # "Connecting…" only once the script runs: it would never change without it.
+    status = re.search(r'<p id="connection-status".*?</p>', html, re.S)[0]
+    assert "Live updates need JavaScript" in status
+    assert "Connecting" not in status
+
+
+def test_the_page_carries_a_log_in_again_link_back_to_the_feed(staff_client):
+    html = staff_client.get(URL).content.decode()
+
+    assert (
+        '<a class="status-action" href="/accounts/login/?next=/dashboard/products/"'
+        " hidden>Log in again</a>"
+    ) in html
+
+
+def test_older_rows_name_how_far_back_they_reach_in_the_title(staff_client):
+    ProductFactory(name="First")
+    ProductFactory(name="Second")
+    oldest, newest = ProductChange.objects.order_by("pk")
+    oldest.created_at = datetime(2024, 5, 3, 14, 7, tzinfo=UTC)
+    oldest.save(update_fields=["created_at"])
+
+    older = staff_client.get(f"{URL}?before={newest.pk}", HTTP_HX_REQUEST="true")
+
+    assert older.content.decode().startswith(
+        "<title>Live feed, back to 3 May 2024, 14:07 · Shop Manager</title>"
+    )

@@ -57,6 +57,39 @@ def test_unknown_product_shows_our_not_found_page(client):
     assert f'href="{reverse("product-list")}"' in content
 
 
+def test_with_debug_on_an_unknown_product_still_shows_our_not_found_page(
+    client, settings
+):
+    """make run turns DEBUG on: a mistyped product address must not show Django's
+    technical 404 to a newcomer."""
+    settings.DEBUG = True
+
+    response = client.get(reverse("product-detail", args=["no-such-mug"]))
+
+    assert response.status_code == 404
+    content = response.content.decode()
+    assert "Page not found" in content
+    assert "Back to the catalog" in content
+    assert "URLconf" not in content
+
+
+def test_an_out_of_stock_product_does_not_claim_to_be_in_stock(client):
+    product = ProductFactory(quantity=0)
+
+    content = client.get(product.get_absolute_url()).content.decode()
+
+    assert "Out of stock" in content
+    assert "In stock" not in content
+
+
+def test_a_product_in_stock_shows_how_many(client):
+    product = ProductFactory(quantity=17)
+
+    content = client.get(product.get_absolute_url()).content.decode()
+
+    assert "<dt>In stock</dt><dd>17</dd>" in content
+
+
 def test_product_name_is_escaped(client):
     product = ProductFactory(name="<script>alert(1)</script>")
 

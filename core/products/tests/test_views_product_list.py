@@ -268,8 +268,33 @@ def test_htmx_request_gets_only_the_results(client, catalog):
     content = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in content
-    assert content.lstrip().startswith('<section id="results"')
+    # htmx takes a top-level <title> as the new document title.
+    assert content.lstrip().startswith(
+        '<title>Catalog: “mug” · Shop Manager</title>\n<section id="results"'
+    )
     assert shown(response) == ["Blue Mug"]
+
+
+def test_the_title_names_the_search_the_category_and_the_page(client, settings):
+    settings.CATALOG_PAGE_SIZE = 1
+    kitchen = CategoryFactory(name="Kitchen", slug="kitchen")
+    ProductFactory.create_batch(3, name="Mug", category=kitchen)
+    query = {"q": "mug", "category": "kitchen", "page": 2}
+
+    page = client.get(LIST_URL, query).content.decode()
+    fragment = client.get(LIST_URL, query, headers={"HX-Request": "true"})
+
+    title = "Catalog: “mug” in Kitchen, page 2 of 3 · Shop Manager"
+    assert f"<title>{title}</title>" in page
+    assert fragment.content.decode().startswith(f"<title>{title}</title>")
+    assert "3 products matching “mug” in Kitchen" in page
+    assert ", page 2 of 3</span>" in page
+
+
+def test_the_first_page_title_is_plain(client, catalog):
+    content = client.get(LIST_URL).content.decode()
+
+    assert "<title>Catalog · Shop Manager</title>" in content
 
 
 def test_ordinary_request_gets_the_whole_page(client, catalog):

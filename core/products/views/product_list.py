@@ -15,9 +15,14 @@ def product_list(request):
     page = Paginator(products, settings.CATALOG_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    context = {"filters": filters, "page": page, "query": filters.query_string()}
     # htmx swaps only the results; a history restore needs the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
+    context = {
+        "filters": filters,
+        "page": page,
+        "query": filters.query_string(),
+        "partial": partial,
+    }
     template = "products/_results.html" if partial else "products/product_list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

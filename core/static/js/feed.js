@@ -1,4 +1,5 @@
-// Live feed page: connection indicator, row cap, relative times, "Load older" cursor.
+// Live feed page: connection indicator, row cap, relative times, "Load older"
+// cursor and focus, a brief highlight on rows that arrive.
 (function () {
   "use strict";
   var feed = document.getElementById("live-feed");
@@ -13,6 +14,8 @@
   var RECONNECT = codes(feed.dataset.reconnectCodes);
   var NOT_ALLOWED = codes(feed.dataset.notAllowedCodes);
   var attempts = 0;
+  // Rows with a larger id than this arrived while the page was open.
+  var newestSeen = newestId();
 
   function codes(text) {
     return (text || "").split(/\s+/).filter(Boolean).map(Number);
@@ -31,6 +34,8 @@
     status.querySelector(".status-text").textContent = text;
   }
 
+  show("connecting", "Connecting…"); // the page said that live updates need this script
+
   feed.addEventListener("htmx:wsConnecting", function () {
     show(opened ? "reconnecting" : "connecting", opened ? "Reconnecting…" : "Connecting…");
   });
@@ -42,7 +47,8 @@
   feed.addEventListener("htmx:wsClose", function (event) {
     var code = event.detail.event.code;
     if (NOT_ALLOWED.indexOf(code) >= 0) {
-      show("ended", "Session ended: log in again to follow changes");
+      show("ended", "Session ended.");
+      status.querySelector(".status-action").hidden = false;
     } else if (RECONNECT.indexOf(code) >= 0) {
       show("reconnecting", "Reconnecting…");
       reconnectLater(event.detail.socketWrapper);
@@ -54,7 +60,46 @@
   });
   feed.addEventListener("htmx:wsAfterMessage", function () {
     trimRows();
+    highlightNew();
     refreshTimes();
+  });
+
+  function newestId() {
+    var first = document.querySelector("#feed-rows > .change");
+    return first ? parseInt(first.dataset.id, 10) : 0;
+  }
+
+  // The first message after (re)connecting replaces every row: only the ones
+  // newer than any shown before get the highlight.
+  function highlightNew() {
+    document.querySelectorAll("#feed-rows > .change").forEach(function (row) {
+      if (parseInt(row.dataset.id, 10) <= newestSeen) return;
+      row.classList.add("change-new");
+      setTimeout(function () {
+        row.classList.remove("change-new");
+      }, 3000);
+    });
+    newestSeen = Math.max(newestSeen, newestId());
+  }
+
+  // "Load older": the first of the loaded rows gets focus and is scrolled to
+  // (the response's <title> updates the page title).
+  var lastBeforeLoad = null;
+  feed.addEventListener("htmx:beforeRequest", function (event) {
+    if (!event.target.closest("#feed-more")) return;
+    var rows = document.querySelectorAll("#feed-rows > .change");
+    lastBeforeLoad = rows[rows.length - 1] || null;
+  });
+  feed.addEventListener("htmx:afterSettle", function (event) {
+    var config = event.detail.requestConfig;
+    if (!lastBeforeLoad || !config || !config.elt.closest("#feed-more")) return;
+    var first = lastBeforeLoad.nextElementSibling;
+    lastBeforeLoad = null;
+    refreshTimes();
+    if (!first) return;
+    first.setAttribute("tabindex", "-1");
+    first.focus({ preventScroll: true });
+    first.scrollIntoView({ block: "start" });
   });
 
   // Keep the live part bounded; older rows stay reachable through "Load older".
@@ -109,5 +154,8 @@
       el.textContent = relative(new Date(el.getAttribute("datetime")));
     });
   }
+  // Every relative time on the page comes from relative() above, also the ones
+  // the server wrote: rows loaded with the page and rows pushed agree.
+  refreshTimes();
   setInterval(refreshTimes, 30000);
 })();

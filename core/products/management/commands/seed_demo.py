@@ -246,7 +246,7 @@ class Command(BaseCommand):
             # the product, picture included, as one "created" change.
             product.image.save(
                 f"{sku.lower()}.{EXTENSION}",
-                ContentFile(product_image(name, sku)),
+                ContentFile(product_image(category)),
                 save=False,
             )
             saved_files.append(product.image.name)
