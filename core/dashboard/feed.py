@@ -8,17 +8,18 @@ from django.db.models import Count, DecimalField, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from products.change_display import show_changes
 from products.models import Product, ProductChange
 
 
 def recent_changes(size, before=None):
     """Up to ``size`` rows, newest first, older than event ``before`` if given,
-    and whether there are more."""
+    and whether there are more; ready to be shown (related names read in bulk)."""
     changes = ProductChange.objects.order_by("-pk")
     if before is not None:
         changes = changes.filter(pk__lt=before)
     rows = list(changes[: size + 1])
-    return rows[:size], len(rows) > size
+    return show_changes(rows[:size]), len(rows) > size
 
 
 def counters():
@@ -44,8 +45,10 @@ def changes_after(event_id, settled_for):
     """Committed changes after ``event_id`` that are at least ``settled_for``
     seconds old: those a live push should have delivered by now."""
     settled = timezone.now() - timedelta(seconds=settled_for)
-    return list(
-        ProductChange.objects.filter(pk__gt=event_id, created_at__lte=settled).order_by(
-            "pk"
-        )[:100]
+    return show_changes(
+        list(
+            ProductChange.objects.filter(
+                pk__gt=event_id, created_at__lte=settled
+            ).order_by("pk")[:100]
+        )
     )
