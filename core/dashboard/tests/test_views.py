@@ -60,6 +60,23 @@ def test_field_lines_show_money_names_and_em_dash(staff_client):
     assert '<ins class="new">blue-mug.png</ins>' in html
 
 
+def test_the_feed_and_the_product_page_show_the_same_figures(staff_client, client):
+    product = ProductFactory(price="1234567.5", quantity=12000)
+    product.price = "99999999.99"
+    product.quantity = 1500
+    product.save()
+    page = client.get(product.get_absolute_url()).content.decode()
+    feed = staff_client.get(URL).content.decode()
+    for figure in ("$99,999,999.99", "1,500"):
+        assert figure in page
+    assert '<del class="old">$1,234,567.50</del>' in feed
+    assert '<ins class="new">$99,999,999.99</ins>' in feed
+    assert '<del class="old">12,000</del>' in feed
+    assert '<ins class="new">1,500</ins>' in feed
+    assert 'id="counter-value">$149,999,999,985.00<' in feed
+    assert 'id="counter-units">1,500<' in feed
+
+
 def test_a_deleted_product_is_not_linked(staff_client):
     product = ProductFactory(name="Gone Mug")
     product.delete()
