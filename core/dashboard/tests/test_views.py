@@ -1,11 +1,18 @@
 """The live feed page and its "Load older" pages."""
 
+import re
+
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
+from dashboard.fragments import render_event
 from products.models import ProductChange
 from products.tests.factories import CategoryFactory, ProductFactory
+
+from .html import oob_targets
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +82,60 @@ def test_the_feed_and_the_product_page_show_the_same_figures(staff_client, clien
     assert '<ins class="new">1,500</ins>' in feed
     assert 'id="counter-value">$149,999,999,985.00<' in feed
     assert 'id="counter-units">1,500<' in feed
+
+
+def test_the_page_reads_categories_for_all_rows_at_once(
+    staff_client, django_assert_max_num_queries
+):
+    for _ in range(3):
+        ProductFactory(category=CategoryFactory())
+    staff_client.get(URL)  # the session and permissions, once
+    with CaptureQueriesContext(connection) as few:
+        staff_client.get(URL)
+    for _ in range(10):
+        ProductFactory(category=CategoryFactory())
+    with django_assert_max_num_queries(len(few)):
+        html = staff_client.get(URL).content.decode()
+    assert html.count("Category:") == 13
+
+
+def without_times(html):
+    return re.sub(r"<time .*?</time>", "", html, flags=re.S)
+
+
+def test_page_older_rows_and_the_socket_render_one_partial(staff_client):
+    product = ProductFactory(name="Blue Mug", category=CategoryFactory(name="Kitchen"))
+    product.quantity = 12000
+    product.save()
+    ProductFactory(name="Newer")
+    changes = list(ProductChange.objects.order_by("-pk"))
+    row = re.compile(r'<article class="change[^"]*" id="change-\d+".*?</article>', re.S)
+
+    page = row.findall(staff_client.get(URL).content.decode())
+    older = staff_client.get(f"{URL}?before={changes[0].pk}", HTTP_HX_REQUEST="true")
+    pushed = [render_event(change) for change in changes]
+
+    assert [without_times(r) for r in row.findall(older.content.decode())] == [
+        without_times(r) for r in page[1:]
+    ]
+    assert [without_times(row.findall(event)[0]) for event in pushed] == [
+        without_times(r) for r in page
+    ]
+    assert all(oob_targets(event) == {"feed-rows": "afterbegin"} for event in pushed)
+    assert "hx-swap-oob" not in "".join(page)
+
+
+def test_the_change_page_shows_labels_and_names(staff_client):
+    product = ProductFactory(category=CategoryFactory(name="Kitchen"), price="5")
+    product.category = CategoryFactory(name="Garden")
+    product.price = "1234.5"
+    product.save()
+    change = ProductChange.objects.latest("pk")
+    html = staff_client.get(f"{URL}changes/{change.pk}/").content.decode()
+    assert "<dt>Category</dt>" in html and "<dt>Price</dt>" in html
+    assert '<span class="full-value">Kitchen</span>' in html
+    assert '<span class="full-value">Garden</span>' in html
+    assert '<span class="full-value">$1,234.50</span>' in html
 
 
 def test_a_deleted_product_is_not_linked(staff_client):
