@@ -84,6 +84,46 @@ def test_the_feed_and_the_product_page_show_the_same_figures(staff_client, clien
     assert 'id="counter-units">1,500<' in feed
 
 
+def fields_in(html, container):
+    """data-field names inside the first ``<container ...>`` element of ``html``."""
+    start = html.index(f"<{container}")
+    end = html.index(f"</{container.split()[0]}>", start)
+    return re.findall(r'data-field="(\w+)"', html[start:end])
+
+
+@pytest.mark.parametrize("action", ["created", "deleted"])
+def test_create_and_delete_rows_show_the_essentials_and_fold_the_rest(
+    staff_client, action
+):
+    product = ProductFactory(name="Blue Mug", sku="MUG-1", supplier="Acme")
+    if action == "deleted":
+        product.delete()
+    row = re.search(
+        rf'<article class="change change-{action}".*?</article>',
+        staff_client.get(URL).content.decode(),
+        re.S,
+    )[0]
+    assert fields_in(row, 'ul class="change-fields change-essentials"') == [
+        "name",
+        "sku",
+        "price",
+        "quantity",
+    ]
+    assert fields_in(row, "details") == ["slug", "supplier", "category"]
+    assert "<summary>Details" in row
+    assert "Supplier:</span> <span" in row  # folded, not left out
+
+
+def test_update_rows_list_every_changed_field_unfolded(staff_client):
+    product = ProductFactory(supplier="Acme")
+    product.supplier = "Globex"
+    product.save()
+    html = staff_client.get(URL).content.decode()
+    row = re.search(r'<article class="change change-updated".*?</article>', html, re.S)
+    assert "<details" not in row[0]
+    assert '<li data-field="supplier">' in row[0]
+
+
 def test_the_page_reads_categories_for_all_rows_at_once(
     staff_client, django_assert_max_num_queries
 ):
