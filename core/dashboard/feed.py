@@ -45,10 +45,8 @@ def changes_after(event_id, settled_for):
     """Committed changes after ``event_id`` that are at least ``settled_for``
     seconds old: those a live push should have delivered by now."""
     settled = timezone.now() - timedelta(seconds=settled_for)
-    return show_changes(
-        list(
-            ProductChange.objects.filter(
-                pk__gt=event_id, created_at__lte=settled
-            ).order_by("pk")[:100]
-        )
+    return list(
+        ProductChange.objects.filter(pk__gt=event_id, created_at__lte=settled).order_by(
+            "pk"
+        )[:100]
     )
