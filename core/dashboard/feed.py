@@ -8,12 +8,13 @@ from django.db.models import Count, DecimalField, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from products.change_display import show_changes
 from products.models import Product, ProductChange
 
 
 def recent_changes(size, before=None, filters=None):
     """Up to ``size`` rows, newest first, older than event ``before`` if given,
-    and whether there are more."""
+    and whether there are more; ready to be shown (related names read in bulk)."""
     changes = ProductChange.objects.order_by("-pk")
     if before is not None:
         changes = changes.filter(pk__lt=before)
@@ -22,7 +23,7 @@ def recent_changes(size, before=None, filters=None):
     # Each row's data attributes name its product's SKU: read with the row.
     changes = changes.select_related("product")
     rows = list(changes[: size + 1])
-    return rows[:size], len(rows) > size
+    return show_changes(rows[:size]), len(rows) > size
 
 
 def counters():

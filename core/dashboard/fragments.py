@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from products.change_display import show_changes
+
 from .feed import changes_after, counters, latest_change_id, recent_changes
 from .protocol import MAX_FRAME_BYTES, frame_size
 
@@ -69,7 +71,7 @@ def render_snapshot():
     changes, more = recent_changes(settings.FEED_SNAPSHOT_SIZE)
     shown, rows, size = [], [], 0
     for change in changes:
-        row = render_to_string("dashboard/_change_row.html", {"change": change})
+        row = render_to_string("products/_change_row.html", {"change": change})
         size += frame_size(row)
         if size > SNAPSHOT_ROWS_BUDGET:
             more = True
@@ -94,6 +96,8 @@ def render_missed(after_id, seen, settled_for):
     the highest id looked at, and fresh counters (as_of, html) if any event was
     missing (its counters were lost with it)."""
     changes = changes_after(after_id, settled_for)
-    missed = [(c.pk, render_event(c)) for c in changes if c.pk not in seen]
+    # Related names for the missed rows only, read at once.
+    missing = show_changes([c for c in changes if c.pk not in seen])
+    missed = [(c.pk, render_event(c)) for c in missing]
     latest = max((c.pk for c in changes), default=after_id)
     return missed, latest, render_counters() if missed else None

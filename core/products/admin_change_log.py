@@ -15,4 +15,4 @@ class ActorFilter(admin.AllValuesFieldListFilter):
 
 def readable_change(change):
     """The change as the feed shows it, from the same partial."""
-    return render_to_string("dashboard/_change_row.html", {"change": change})
+    return render_to_string("products/_change_row.html", {"change": change})

@@ -1,19 +1,21 @@
-"""Field-level diff of two snapshots of a record, as plain values.
+"""Field-level diff of two snapshots of a record, as raw values.
 
 Pure: no database, no Django models. A snapshot maps field names to Python values
-(``Decimal``, ``int``, ``str``, ``None`` ...). Values compare as their own type, so
-``Decimal("5.0")`` and ``Decimal("5.00")`` are the same price; ``None`` and ``""``
-are both "empty". The result carries strings only, ready to be stored as JSON.
+(``Decimal``, ``int``, ``str``, ``date``, ``None`` ...). Values compare as their own
+type, so ``Decimal("5.0")`` and ``Decimal("5.00")`` are the same price; ``None`` and
+``""`` are both "empty". The result carries each value as the string Django's
+``Field.value_to_string`` gives for it (``""`` for empty): data to store as JSON,
+not text to show. Labels and formatting are made when a change is shown.
 """
 
 from dataclasses import asdict, dataclass
+from datetime import date, time
 from decimal import Decimal
 
 
 @dataclass(frozen=True)
 class FieldChange:
     field: str
-    label: str
     old: str
     new: str
 
@@ -22,12 +24,13 @@ class FieldChange:
 
 
 def as_text(value):
+    """``value`` as ``Field.value_to_string`` writes it, but ``""`` for ``None``."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return format(value, "f")  # never "1E+1"
+    if isinstance(value, (date, time)):  # datetime is a date
+        return value.isoformat()
     return str(value)
 
 
@@ -41,20 +44,16 @@ def same(old, new):
     return old == new
 
 
-def diff(old, new, *, labels=None, exclude=()):
+def diff(old, new, *, exclude=()):
     """Changes from ``old`` to ``new``, in the snapshots' field order.
 
     An empty ``old`` (a create) lists every non-empty new value; an empty ``new``
     (a delete) lists every non-empty old value.
     """
-    labels = labels or {}
     fields = list(dict.fromkeys([*new, *old]))
     return [
         FieldChange(
-            field=field,
-            label=labels.get(field, field),
-            old=as_text(old.get(field)),
-            new=as_text(new.get(field)),
+            field=field, old=as_text(old.get(field)), new=as_text(new.get(field))
         )
         for field in fields
         if field not in exclude and not same(old.get(field), new.get(field))

@@ -16,7 +16,7 @@ from django.dispatch import Signal, receiver
 from .actor import current_actor
 from .changes import diff
 from .models import Product, ProductChange
-from .snapshots import committed_snapshot, field_labels, snapshot
+from .snapshots import committed_snapshot, snapshot
 from .uploads import delete_on_commit
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def delete_image_of_deleted_product(sender, instance, **kwargs):
 
 
 def record_change(product, action, before, after):
-    changes = diff(before, after, labels=field_labels(Product))
+    changes = diff(before, after)
     if action == ProductChange.Action.UPDATED and not changes:
         return None  # a save that changes nothing is not an event
     actor = current_actor()

@@ -1,9 +1,8 @@
-"""A product's tracked fields as plain values, the input of ``changes.diff``."""
+"""A product's tracked fields as raw Python values, the input of ``changes.diff``."""
 
 from decimal import Decimal
 
 from django.db import connection, models
-from django.utils.text import capfirst
 
 
 def tracked_fields(model):
@@ -14,16 +13,13 @@ def tracked_fields(model):
     ]
 
 
-def field_labels(model):
-    return {field.name: capfirst(field.verbose_name) for field in tracked_fields(model)}
-
-
-def plain_value(instance, field):
-    """Related rows by display name, files by name, decimals at the field's scale."""
+def raw_value(instance, field):
+    """The value ``Field.value_to_string`` would write, still typed so that the
+    diff compares it as such: related rows by primary key (read from the row
+    itself, no query for the related one), files by name, decimals at the field's
+    scale."""
     if field.is_relation:
-        if getattr(instance, field.attname) is None:
-            return None
-        return str(getattr(instance, field.name))
+        return getattr(instance, field.attname)
     value = field.value_from_object(instance)
     if isinstance(field, models.FileField):
         return value.name or None
@@ -35,7 +31,7 @@ def plain_value(instance, field):
 
 def snapshot(instance):
     return {
-        field.name: plain_value(instance, field)
+        field.name: raw_value(instance, field)
         for field in tracked_fields(type(instance))
     }
 
@@ -46,14 +42,9 @@ def committed_snapshot(instance):
     if instance._state.adding or instance.pk is None:
         return {}
     model = type(instance)
-    related = [f.name for f in tracked_fields(model) if f.is_relation]
     # A primary-key lookup: no ORDER BY (first() would add the model's ordering).
-    rows = (
-        model._default_manager.select_related(*related)
-        .filter(pk=instance.pk)
-        .order_by()
-    )
-    if connection.features.has_select_for_update_of:
-        rows = rows.select_for_update(of=("self",))
+    rows = model._default_manager.filter(pk=instance.pk).order_by()
+    if connection.features.has_select_for_update:
+        rows = rows.select_for_update()
     committed = next(iter(rows), None)
     return snapshot(committed) if committed is not None else {}

@@ -153,3 +153,31 @@ async def test_a_restarted_server_is_rejoined_with_what_changed_meanwhile(
         first.stop()
         if second is not None:
             second.stop()
+
+
+async def test_create_rows_fold_all_but_the_essentials_with_or_without_javascript(
+    browser, server, staff_accounts
+):
+    watcher, _ = staff_accounts
+    await sync_to_async(ProductFactory)(
+        name="Blue Mug", sku="MUG-1", price=Decimal("1234.50"), supplier="Acme"
+    )
+    live = await logged_in_page(browser, server, watcher)
+    await open_dashboard(live)
+    # The same session in a browser without JavaScript.
+    context = await browser.new_context(base_url=server.url, java_script_enabled=False)
+    await context.add_cookies(await live.context.cookies())
+    static = await context.new_page()
+    await static.goto("/dashboard/products/")
+
+    for page in (live, static):
+        row = page.locator("#feed-rows > .change-created").first
+        essentials = row.locator(".change-essentials")
+        await expect(essentials).to_contain_text("SKU: MUG-1")
+        await expect(essentials).to_contain_text("Price: $1,234.50")
+        supplier = row.locator('.change-details li[data-field="supplier"]')
+        await expect(supplier).to_be_hidden()
+        await row.locator(".change-details > summary").focus()
+        await page.keyboard.press("Enter")
+        await expect(supplier).to_have_text("Supplier: Acme")
+        await expect(supplier).to_be_visible()

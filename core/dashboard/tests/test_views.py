@@ -4,11 +4,16 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
+from dashboard.fragments import render_event
 from products.models import ProductChange
 from products.tests.factories import CategoryFactory, ProductFactory
+
+from .html import oob_targets
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +66,117 @@ def test_field_lines_show_money_names_and_em_dash(staff_client):
     assert '<ins class="new">—</ins>' in html
     assert '<ins class="new">Garden</ins>' in html
     assert '<ins class="new">blue-mug.png</ins>' in html
+
+
+def test_the_feed_and_the_product_page_show_the_same_figures(staff_client, client):
+    product = ProductFactory(price="1234567.5", quantity=12000)
+    product.price = "99999999.99"
+    product.quantity = 1500
+    product.save()
+    page = client.get(product.get_absolute_url()).content.decode()
+    feed = staff_client.get(URL).content.decode()
+    for figure in ("$99,999,999.99", "1,500"):
+        assert figure in page
+    assert '<del class="old">$1,234,567.50</del>' in feed
+    assert '<ins class="new">$99,999,999.99</ins>' in feed
+    assert '<del class="old">12,000</del>' in feed
+    assert '<ins class="new">1,500</ins>' in feed
+    assert 'id="counter-value">$149,999,999,985.00<' in feed
+    assert 'id="counter-units">1,500<' in feed
+
+
+def fields_in(html, container):
+    """data-field names inside the first ``<container ...>`` element of ``html``."""
+    start = html.index(f"<{container}")
+    end = html.index(f"</{container.split()[0]}>", start)
+    return re.findall(r'data-field="(\w+)"', html[start:end])
+
+
+@pytest.mark.parametrize("action", ["created", "deleted"])
+def test_create_and_delete_rows_show_the_essentials_and_fold_the_rest(
+    staff_client, action
+):
+    product = ProductFactory(name="Blue Mug", sku="MUG-1", supplier="Acme")
+    if action == "deleted":
+        product.delete()
+    row = re.search(
+        rf'<article class="change change-{action}".*?</article>',
+        staff_client.get(URL).content.decode(),
+        re.S,
+    )[0]
+    assert fields_in(row, 'ul class="change-fields change-essentials"') == [
+        "name",
+        "sku",
+        "price",
+        "quantity",
+    ]
+    assert fields_in(row, "details") == ["slug", "supplier", "category"]
+    assert "<summary>Details" in row
+    assert "Supplier:</span> <span" in row  # folded, not left out
+
+
+def test_update_rows_list_every_changed_field_unfolded(staff_client):
+    product = ProductFactory(supplier="Acme")
+    product.supplier = "Globex"
+    product.save()
+    html = staff_client.get(URL).content.decode()
+    row = re.search(r'<article class="change change-updated".*?</article>', html, re.S)
+    assert "<details" not in row[0]
+    assert '<li data-field="supplier">' in row[0]
+
+
+def test_the_page_reads_categories_for_all_rows_at_once(
+    staff_client, django_assert_max_num_queries
+):
+    for _ in range(3):
+        ProductFactory(category=CategoryFactory())
+    staff_client.get(URL)  # the session and permissions, once
+    with CaptureQueriesContext(connection) as few:
+        staff_client.get(URL)
+    for _ in range(10):
+        ProductFactory(category=CategoryFactory())
+    with django_assert_max_num_queries(len(few)):
+        html = staff_client.get(URL).content.decode()
+    assert html.count("Category:") == 13
+
+
+def without_times(html):
+    return re.sub(r"<time .*?</time>", "", html, flags=re.S)
+
+
+def test_page_older_rows_and_the_socket_render_one_partial(staff_client):
+    product = ProductFactory(name="Blue Mug", category=CategoryFactory(name="Kitchen"))
+    product.quantity = 12000
+    product.save()
+    ProductFactory(name="Newer")
+    changes = list(ProductChange.objects.order_by("-pk"))
+    row = re.compile(r'<article class="change[^"]*" id="change-\d+".*?</article>', re.S)
+
+    page = row.findall(staff_client.get(URL).content.decode())
+    older = staff_client.get(f"{URL}?before={changes[0].pk}", HTTP_HX_REQUEST="true")
+    pushed = [render_event(change) for change in changes]
+
+    assert [without_times(r) for r in row.findall(older.content.decode())] == [
+        without_times(r) for r in page[1:]
+    ]
+    assert [without_times(row.findall(event)[0]) for event in pushed] == [
+        without_times(r) for r in page
+    ]
+    assert all(oob_targets(event) == {"feed-rows": "afterbegin"} for event in pushed)
+    assert "hx-swap-oob" not in "".join(page)
+
+
+def test_the_change_page_shows_labels_and_names(staff_client):
+    product = ProductFactory(category=CategoryFactory(name="Kitchen"), price="5")
+    product.category = CategoryFactory(name="Garden")
+    product.price = "1234.5"
+    product.save()
+    change = ProductChange.objects.latest("pk")
+    html = staff_client.get(f"{URL}changes/{change.pk}/").content.decode()
+    assert "<dt>Category</dt>" in html and "<dt>Price</dt>" in html
+    assert '<span class="full-value">Kitchen</span>' in html
+    assert '<span class="full-value">Garden</span>' in html
+    assert '<span class="full-value">$1,234.50</span>' in html
 
 
 def test_a_deleted_product_is_not_linked(staff_client):

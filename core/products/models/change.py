@@ -4,12 +4,42 @@ from django.utils import timezone
 
 from ..changes import FieldChange
 
+# Rows recorded before changes were kept as raw values carry a "label" beside
+# each field, and their values are display text (a category's name, not its pk).
+# Migration 0003 converts what it can; what it cannot keeps that shape.
+LEGACY_KEY = "label"
+
+
+def as_stored_text(value):
+    return "" if value is None else str(value)
+
+
+def read_field_changes(items):
+    """``[(FieldChange, is_display_text)]`` from stored items of any shape: a
+    missing key reads as empty, a value that is not a string as its text, an
+    item that is not a mapping is skipped."""
+    if not isinstance(items, list):
+        return []
+    return [
+        (
+            FieldChange(
+                field=as_stored_text(item.get("field")),
+                old=as_stored_text(item.get("old")),
+                new=as_stored_text(item.get("new")),
+            ),
+            LEGACY_KEY in item,
+        )
+        for item in items
+        if isinstance(item, dict)
+    ]
+
 
 class ProductChange(models.Model):
     """One recorded create, update or delete of a product; its id is the event id.
 
-    The field changes are stored as data (``[{field, label, old, new}]``, strings)
-    and only turned into text when shown.
+    The field changes are stored as raw values (``[{field, old, new}]``, strings
+    as ``Field.value_to_string`` gives them), like the admin's ``LogEntry``: labels
+    and display text are made when shown (``products.change_display``).
     """
 
     class Action(models.TextChoices):
@@ -51,4 +81,4 @@ class ProductChange(models.Model):
 
     @property
     def field_changes(self):
-        return [FieldChange(**change) for change in self.changes]
+        return [change for change, _ in read_field_changes(self.changes)]

@@ -32,7 +32,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
 def field_items(**fields):
     """Stored field changes: ``field_items(price=("9.99", "12.50"))``."""
     return [
-        {"field": name, "label": name.capitalize(), "old": old, "new": new}
+        {"field": name, "old": old, "new": new}
         for name, (old, new) in fields.items()
     ]
 

@@ -4,7 +4,8 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connections, transaction
+from django.db import close_old_connections, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from products.actor import acting_as, process_source
 from products.models import Product, ProductChange
@@ -54,7 +55,7 @@ def test_create_records_the_initial_values(announced, committed):
         "sku": ("", "MUG-1"),
         "price": ("", "9.50"),
         "quantity": ("", "3"),
-        "category": ("", "Kitchen"),
+        "category": ("", str(category.pk)),
     }
     assert announced == [change]
 
@@ -66,9 +67,7 @@ def test_update_records_only_the_changed_fields_as_old_and_new(announced, commit
         product.save()
     change = ProductChange.objects.latest("pk")
     assert change.action == "updated"
-    assert change.changes == [
-        {"field": "price", "label": "Price", "old": "9.99", "new": "12.50"}
-    ]
+    assert change.changes == [{"field": "price", "old": "9.99", "new": "12.50"}]
     assert announced[-1] == change
 
 
@@ -95,15 +94,53 @@ def test_a_save_that_changes_nothing_records_and_announces_nothing(
     assert announced == []
 
 
-def test_category_shows_by_name_and_image_by_file_name():
-    product = ProductFactory(category=CategoryFactory(name="Kitchen"))
-    product.category = CategoryFactory(name="Garden")
+def test_category_is_stored_by_key_and_image_by_file_name():
+    kitchen = CategoryFactory(name="Kitchen")
+    product = ProductFactory(category=kitchen)
+    garden = CategoryFactory(name="Garden")
+    product.category = garden
     product.image.name = "products/mug.png"
     product.save()
     assert fields(ProductChange.objects.latest("pk")) == {
-        "category": ("Kitchen", "Garden"),
+        "category": (str(kitchen.pk), str(garden.pk)),
         "image": ("", "products/mug.png"),
     }
+
+
+def test_stored_values_are_what_django_serialises():
+    """Every value is ``Field.value_to_string`` of the saved row ("" for empty):
+    raw data, no labels and no display text."""
+    product = ProductFactory(
+        price=Decimal("1234.5"), quantity=12000, supplier="", description="A mug."
+    )
+    product.image.name = "products/mug_0Cd52K4.png"
+    product.save()
+    product.refresh_from_db()
+    created, updated = ProductChange.objects.filter(product=product).order_by("pk")
+    stored = {item["field"]: item["new"] for item in created.changes}
+    stored.update({item["field"]: item["new"] for item in updated.changes})
+    for item in [*created.changes, *updated.changes]:
+        assert set(item) == {"field", "old", "new"}
+    serialised = {
+        field.name: field.value_to_string(product)
+        for field in Product._meta.concrete_fields
+        if field.name not in Product.untracked_fields
+    }
+    assert stored == {name: value for name, value in serialised.items() if value}
+    assert stored["price"] == "1234.50"  # at the field's scale
+
+
+def test_recording_a_change_reads_no_related_row():
+    """The category is stored by key: neither the locked read nor the snapshot
+    reads the category row."""
+    product = ProductFactory(category=CategoryFactory())
+    product = Product.objects.get(pk=product.pk)  # nothing related cached
+    product.category = CategoryFactory()
+    product.quantity += 1
+    with CaptureQueriesContext(connection) as context:
+        product.save()
+    assert ProductChange.objects.latest("pk").action == "updated"
+    assert not [q["sql"] for q in context if "products_category" in q["sql"]]
 
 
 def test_delete_records_the_last_values_and_keeps_the_name(announced, committed):

@@ -31,6 +31,15 @@ def test_product_page_shows_the_product(client):
     assert f'href="{reverse("product-list")}?category=kitchen"' in content
 
 
+def test_product_page_shows_money_and_quantity_in_the_site_formats(client):
+    product = ProductFactory(price=Decimal("1234567.5"), quantity=12000)
+
+    content = client.get(product.get_absolute_url()).content.decode()
+
+    assert '<p class="price price-large">$1,234,567.50</p>' in content
+    assert "<dd>12,000</dd>" in content
+
+
 def test_product_without_image_shows_the_placeholder(client):
     product = ProductFactory()
 

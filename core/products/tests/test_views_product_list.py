@@ -176,6 +176,16 @@ def test_stock_is_shown_as_a_badge(client, catalog):
     assert "In stock" in content  # mug, 7
 
 
+def test_cards_show_money_and_stock_in_the_site_formats(client, settings):
+    settings.LOW_STOCK_THRESHOLD = 5000
+    ProductFactory(name="Big Tank", price=Decimal("99999999.99"), quantity=1500)
+
+    content = client.get(LIST_URL).content.decode()
+
+    assert '<span class="price">$99,999,999.99</span>' in content
+    assert "Low stock: 1,500" in content
+
+
 def test_product_name_is_escaped(client):
     ProductFactory(name="<script>alert(1)</script>")
 

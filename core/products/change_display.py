@@ -1,0 +1,169 @@
+"""Recorded changes as people read them, made when shown and never stored (as the
+admin does with its ``LogEntry``): labels from the model, values formatted per
+field, related rows by their current name.
+
+A page of rows is prepared with ``show_changes``, which looks related rows up in
+bulk (one query per related model, not one per row); ``shown_change`` reads one
+row, prepared or not.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from django.utils.text import capfirst
+
+from .changes import FieldChange
+from .formats import EMPTY, is_long, money, quantity, readable_file_name
+from .models import Product
+from .models.change import read_field_changes
+
+# What create and delete rows show at once; their other fields fold away.
+ESSENTIAL_FIELDS = ("name", "sku", "price", "quantity")
+MONEY_FIELDS = frozenset({"price", "cost_price"})
+_PREPARED = "_shown_change"
+
+
+@dataclass(frozen=True)
+class ShownField:
+    field: str
+    label: str
+    old: str
+    new: str
+
+    @property
+    def essential(self):
+        return self.field in ESSENTIAL_FIELDS
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    fields: tuple
+
+    @property
+    def essentials(self):
+        return [item for item in self.fields if item.essential]
+
+    @property
+    def details(self):
+        return [item for item in self.fields if not item.essential]
+
+    @property
+    def has_long_values(self):
+        """Whether a row shortens any value (the full ones are on the change's
+        own page)."""
+        return any(is_long(item.old) or is_long(item.new) for item in self.fields)
+
+
+def model_field(name):
+    try:
+        return Product._meta.get_field(name)
+    except FieldDoesNotExist:  # a field removed since the row was recorded
+        return None
+
+
+def label(name):
+    field = model_field(name)
+    return capfirst(field.verbose_name) if field is not None else name
+
+
+def related_model(name):
+    field = model_field(name)
+    if field is not None and field.is_relation and field.many_to_one:
+        return field.related_model
+    return None
+
+
+def as_pk(model, raw):
+    try:
+        return model._meta.pk.to_python(raw)
+    except ValidationError:
+        return None
+
+
+def related_names(items):
+    """``{(model, raw pk): name}`` for the related rows that ``items`` (pairs of
+    ``FieldChange`` and whether it holds display text) mention: one query per
+    related model."""
+    wanted = defaultdict(set)
+    for item, is_display_text in items:
+        model = related_model(item.field)
+        if model is None or is_display_text:
+            continue
+        for raw in (item.old, item.new):
+            if raw and as_pk(model, raw) is not None:
+                wanted[model].add(raw)
+    names = {}
+    for model, raws in wanted.items():
+        found = model._default_manager.in_bulk({as_pk(model, raw) for raw in raws})
+        for raw in raws:
+            row = found.get(as_pk(model, raw))
+            if row is not None:
+                names[model, raw] = str(row)
+    return names
+
+
+def value_text(name, raw, names, is_display_text=False):
+    """A stored value as shown: money, counts with separators, a related row's
+    name (``#3 (deleted)`` once it is gone), a file's readable name."""
+    if raw == "":
+        return EMPTY
+    field = model_field(name)
+    if field is None:
+        return raw
+    if name in MONEY_FIELDS:
+        return money(raw)
+    if field.is_relation:
+        model = related_model(name)
+        if is_display_text or model is None or as_pk(model, raw) is None:
+            return raw  # recorded as text by an older version
+        return names.get((model, raw), f"#{raw} (deleted)")
+    if isinstance(field, models.FileField):
+        return readable_file_name(raw)
+    if isinstance(field, models.BooleanField):
+        return {"True": "yes", "False": "no"}.get(raw, raw)
+    if isinstance(field, (models.IntegerField, models.DecimalField)):
+        return quantity(raw)
+    return raw
+
+
+def build(items, names):
+    return ShownChange(
+        fields=tuple(
+            ShownField(
+                field=item.field,
+                label=label(item.field),
+                old=value_text(item.field, item.old, names, is_display_text),
+                new=value_text(item.field, item.new, names, is_display_text),
+            )
+            for item, is_display_text in items
+        )
+    )
+
+
+def show_changes(changes):
+    """Prepares ``changes`` (ProductChange rows) to be shown, looking related rows
+    up for all of them at once. Returns ``changes``."""
+    per_change = [read_field_changes(change.changes) for change in changes]
+    names = related_names([item for items in per_change for item in items])
+    for change, items in zip(changes, per_change):
+        setattr(change, _PREPARED, build(items, names))
+    return changes
+
+
+def shown_change(change):
+    """The ``ShownChange`` of one ProductChange (prepared by ``show_changes`` or
+    made now)."""
+    prepared = getattr(change, _PREPARED, None)
+    if prepared is None:
+        show_changes([change])
+        prepared = getattr(change, _PREPARED)
+    return prepared
+
+
+def shown_value(name, raw):
+    """One stored value of field ``name`` as shown (a related row costs a query:
+    use ``show_changes`` for many)."""
+    item = (FieldChange(field=name, old=raw, new=""), False)
+    return value_text(name, raw, related_names([item]))

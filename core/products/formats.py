@@ -1,0 +1,75 @@
+"""How numbers, money and stored values read on every page: one format each.
+
+Pure: no Django. The template filters in ``templatetags/product_format.py`` and the
+change rows (``change_display``) use these, so a price reads the same on a card,
+the product page, the feed and the counters.
+"""
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import PurePosixPath
+
+EMPTY = "—"
+CENT = Decimal("0.01")
+# Values longer than this are shortened in change rows (the full change is one
+# click away): a row, and so every frame pushed to the feed, stays small whatever
+# a description holds.
+SHOWN_CHARACTERS = 160
+# Django's storage appends "_" and seven random letters and digits to a file name
+# that is taken. Seven lowercase letters are more likely a word ("_handles").
+COLLISION_SUFFIX = re.compile(r"_(?=[a-z]*[A-Z0-9])[A-Za-z0-9]{7}$")
+
+
+def as_decimal(value):
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def money(value):
+    """``$99,999,999.99``: dollars with thousands separators and cents; text that
+    is not a number comes back as it is."""
+    if value is None or value == "":
+        return ""
+    amount = as_decimal(value)
+    if amount is None or not amount.is_finite():
+        return str(value)
+    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"
+
+
+def quantity(value):
+    """``1,234,567``: a count with thousands separators."""
+    if value is None or value == "":
+        return ""
+    number = as_decimal(value)
+    if number is None or not number.is_finite():
+        return str(value)
+    if number == number.to_integral_value():
+        return f"{int(number):,}"
+    return f"{number:,}"
+
+
+def readable_file_name(name):
+    """A stored file's name without its folder and without the random suffix the
+    storage added to keep it unique: ``products/mug_0Cd52K4.png`` -> ``mug.png``."""
+    path = PurePosixPath(name)
+    stem = COLLISION_SUFFIX.sub("", path.stem) or path.stem
+    return f"{stem}{path.suffix}"
+
+
+def is_long(text):
+    return text is not None and len(text) > SHOWN_CHARACTERS
+
+
+def shortened(text):
+    """``text`` cut to ``SHOWN_CHARACTERS`` at a word boundary, with an ellipsis."""
+    if not is_long(text):
+        return text
+    cut = text[:SHOWN_CHARACTERS]
+    space = cut.rfind(" ")
+    if space > SHOWN_CHARACTERS // 2:
+        cut = cut[:space]
+    return f"{cut.rstrip()}…"
