@@ -49,8 +49,9 @@ def changes_after(event_id, settled_for):
     """Committed changes after ``event_id`` that are at least ``settled_for``
     seconds old: those a live push should have delivered by now."""
     settled = timezone.now() - timedelta(seconds=settled_for)
+    # Each row's data attributes name its product's SKU: read with the row.
     return list(
-        ProductChange.objects.filter(pk__gt=event_id, created_at__lte=settled).order_by(
-            "pk"
-        )[:100]
+        ProductChange.objects.filter(pk__gt=event_id, created_at__lte=settled)
+        .select_related("product")
+        .order_by("pk")[:100]
     )

@@ -32,8 +32,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
 def field_items(**fields):
     """Stored field changes: ``field_items(price=("9.99", "12.50"))``."""
     return [
-        {"field": name, "old": old, "new": new}
-        for name, (old, new) in fields.items()
+        {"field": name, "old": old, "new": new} for name, (old, new) in fields.items()
     ]
 
 
