@@ -16,16 +16,11 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
+from core.testing.processes import free_port
+
 from .fanout_client import SNAPSHOT_MARKER
 from .profiling import Profiler
-from .services import (
-    BenchError,
-    CpuMeter,
-    LineChild,
-    free_port,
-    python_helper,
-    wait_until_idle,
-)
+from .services import BenchError, CpuMeter, LineChild, python_helper, wait_until_idle
 from .stats import summary_ms
 
 # After the last event, wait this long for frames still on their way. Only every

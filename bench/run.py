@@ -35,7 +35,9 @@ from bench.services import (  # noqa: E402
     BenchError,
     find_or_start_redis,
     forget_redis_keys,
+    log_tail,
     machine_busy_seconds,
+    problem_lines,
     raise_nofile_limit,
     redis_server_info,
     start_daphne,
@@ -329,7 +331,7 @@ def without_click(
 
 
 def daphne_log_summary(daphne):
-    problems = daphne.log_problems()
+    problems = problem_lines(daphne.log())
     return {"problem_lines": len(problems), "last_problems": problems[-15:]}
 
 
@@ -381,7 +383,7 @@ def main(argv=None):
             if daphne is not None:
                 results["daphne_log"] = daphne_log_summary(daphne)
                 if results["errors"]:
-                    progress(f"daphne log (last lines):\n{daphne.log_tail()}")
+                    progress(f"daphne log (last lines):\n{log_tail(daphne.log())}")
             progress("stopping everything the bench started")
     results["duration_s"] = round(time.monotonic() - began, 1)
     results["goals"] = report.goals(results)

@@ -13,15 +13,17 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-# The tests' loopback helpers (core/ is on the path: see run.py).
-from dashboard.tests.live_server import free_port  # noqa: F401 (re-exported)
-from dashboard.tests.live_server import stop_process
-from dashboard.tests.live_server import wait_for_port as listening
-
 import redis
 
+# The loopback processes the tests start too (core/ is on the path: see run.py).
+from core.testing.processes import (  # noqa: F401 (CORE_DIR re-exported)
+    CORE_DIR,
+    DaphneProcess,
+    RedisServer,
+    stop_process,
+)
+
 BENCH_DIR = Path(__file__).resolve().parent
-CORE_DIR = BENCH_DIR.parent / "core"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -43,13 +45,6 @@ def require_loopback(url, what):
     host = urlsplit(url).hostname or ""
     if host not in LOOPBACK_HOSTS:
         raise BenchError(f"{what} must point at 127.0.0.1, not {host!r}: {url}")
-
-
-def wait_for_port(port, process, name, timeout=30):
-    try:
-        listening(port, process, name=name, timeout=timeout)
-    except (RuntimeError, TimeoutError) as error:
-        raise BenchError(str(error)) from error
 
 
 def pids_named(command):
@@ -137,50 +132,17 @@ class CpuMeter:
         self.shares = {**shares, "machine": round(machine, 2), "other": round(other, 2)}
 
 
-class Child:
-    """A subprocess with its output in a log file; stopped politely, then killed."""
-
-    def __init__(self, name, argv, log_path, env=None, cwd=None, stdin=None):
-        self.name = name
-        self.log_path = Path(log_path)
-        with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                env=env,
-                stdin=stdin,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    @property
-    def pid(self):
-        return self.process.pid
-
-    def alive(self):
-        return self.process.poll() is None
-
-    def stop(self, grace=10):
-        stop_process(self.process, grace)
-
-    def log_tail(self, lines=40):
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def log_problems(self):
-        """Lines of the log that look like errors (tracebacks, ERROR, WARNING)."""
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return []
-        markers = ("Traceback", "ERROR", "WARNING", "Error", "exception")
-        return [line for line in text.splitlines() if any(m in line for m in markers)]
+def problem_lines(log):
+    """Lines of a log that look like errors (tracebacks, ERROR, WARNING)."""
+    markers = ("Traceback", "ERROR", "WARNING", "Error", "exception")
+    return [line for line in log.splitlines() if any(m in line for m in markers)]
 
 
-class LineChild(Child):
+def log_tail(log, lines=40):
+    return "\n".join(log.splitlines()[-lines:])
+
+
+class LineChild:
     """A helper that takes commands on stdin and answers one line each on stdout.
 
     stdout is read by a thread into a queue, so every wait has a timeout even when
@@ -203,6 +165,16 @@ class LineChild(Child):
             )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def log_tail(self, lines=40):
+        try:
+            return log_tail(self.log_path.read_text(errors="replace"), lines)
+        except OSError:
+            return ""
 
     def _read(self):
         for line in self.process.stdout:
@@ -236,12 +208,13 @@ class LineChild(Child):
                 return rest
 
     def stop(self, grace=10):
+        """Its stdin closed (the helper's cue to finish), then as any process."""
         if self.process.poll() is None:
             try:
                 self.process.stdin.close()
             except (BrokenPipeError, OSError):
                 pass
-        super().stop(grace)
+        stop_process(self.process, grace)
 
 
 def python_helper(script):
@@ -296,16 +269,10 @@ def find_or_start_redis(environ, work_dir, cleanup):
     binary = shutil.which("redis-server")
     if binary is None:
         raise BenchError("No Redis answers on 127.0.0.1:6379 and no redis-server")
-    port = free_port()
-    server = Child(
-        "redis-server",
-        [binary, "--port", str(port), "--bind", "127.0.0.1"]
-        + ["--save", "", "--appendonly", "no"],
-        Path(work_dir) / "redis.log",
-    )
+    server = RedisServer(work_dir, binary=binary)
     cleanup.callback(server.stop)
-    wait_for_port(port, server.process, "redis-server")
-    return f"redis://127.0.0.1:{port}/0", "started"
+    started(server)
+    return server.url, "started"
 
 
 # Daphne ------------------------------------------------------------------------
@@ -322,23 +289,27 @@ WITHOUT_CLICK = (
 
 
 def start_daphne(environ, work_dir, cleanup, without_click=False):
-    port = free_port()
-    launcher = ["-c", WITHOUT_CLICK] if without_click else ["-m", "daphne"]
-    name = "daphne-without-click" if without_click else "daphne"
+    """daphne on a free port (``.port``, ``.pid``, ``.log()``), stopped by
+    ``cleanup``."""
     # -v 0: no access log. A line per request and per socket would cost daphne
     # time that the bench would then count as the app's; warnings still log.
-    daphne = Child(
-        name,
-        [sys.executable, *launcher, "-v", "0", "-b", "127.0.0.1"]
-        + ["-p", str(port), "core.asgi:application"],
-        Path(work_dir) / f"{name}.log",
-        env={**environ, "PYTHONUNBUFFERED": "1"},
-        cwd=CORE_DIR,
+    daphne = DaphneProcess(
+        work_dir,
+        args=["-v", "0"],
+        environment=environ,
+        launcher=["-c", WITHOUT_CLICK] if without_click else ["-m", "daphne"],
+        name="daphne-without-click" if without_click else "daphne",
     )
     cleanup.callback(daphne.stop)
-    wait_for_port(port, daphne.process, "daphne")
-    daphne.port = port
-    return daphne
+    return started(daphne, timeout=30)
+
+
+def started(server, timeout=20):
+    """``server.start()``, its failure told as a BenchError."""
+    try:
+        return server.start(timeout=timeout)
+    except (RuntimeError, TimeoutError) as error:
+        raise BenchError(f"{error}:\n{log_tail(server.log())}") from error
 
 
 def wait_until_idle(pid, busy=0.15, calm_for=0.5, timeout=15):

@@ -1,4 +1,5 @@
-"""Small statistics helpers (no numpy on purpose: the bench needs only the venv)."""
+"""Percentiles as the bench reports them (no numpy on purpose: the bench needs
+only the venv). Medians come from the standard library's ``statistics``."""
 
 import math
 
@@ -9,16 +10,6 @@ def percentile(sorted_values, fraction):
         return None
     rank = max(1, math.ceil(fraction * len(sorted_values)))
     return sorted_values[min(rank, len(sorted_values)) - 1]
-
-
-def median(values):
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def summary_ms(nanoseconds):

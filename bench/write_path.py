@@ -11,8 +11,7 @@ is not in it.
 import itertools
 import time
 from decimal import Decimal
-
-from .stats import median
+from statistics import median
 
 WARM_UP = 30
 

@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from dashboard.tests.live_server import free_port
+from core.testing.processes import free_port
 
 
 def test_healthz_answers_without_touching_anything(client):

@@ -16,10 +16,10 @@ from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import StaffFactory
 from core.settings.base import channel_layer_config
+from core.testing.processes import RedisServer
 from dashboard.protocol import CLOSE_NOT_ALLOWED, CLOSE_RESTART
 from products.tests.factories import ProductFactory
 
-from .live_server import Daphne
 from .live_sockets import (
     close_code_within,
     frame_containing,
@@ -27,7 +27,6 @@ from .live_sockets import (
     log_out,
     open_feed,
 )
-from .private_redis import PrivateRedis
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,20 +40,18 @@ CLOSED_WITHIN = 2.0
 
 @pytest.fixture
 def redis_server(tmp_path):
-    with PrivateRedis(tmp_path) as redis_server:
+    with RedisServer(tmp_path) as redis_server:
         yield redis_server
 
 
 @pytest.fixture
-def server(tmp_path, transactional_db, redis_server, monkeypatch, settings):
+def server(start_daphne, redis_server, settings):
     """daphne and this process (which announces the changes made here) on the
     private Redis."""
-    monkeypatch.setenv("REDIS_URL", redis_server.url)
     settings.CHANNEL_LAYERS = {
         "default": channel_layer_config(redis_server.url, settings.CHANNEL_PREFIX)
     }
-    with Daphne(tmp_path) as server:
-        yield server
+    return start_daphne(REDIS_URL=redis_server.url)
 
 
 async def test_after_redis_restarts_empty_the_feed_heals(server, redis_server):
