@@ -1,164 +1,65 @@
-"""Fixtures shared by every app's tests: users, logged-in clients, isolated media,
-and real images made with Pillow in memory."""
+"""Test layers, and the shared fixtures when Django is there.
 
-import io
+Every test is in one layer, the heaviest thing it needs, marked here so that
+``-m unit`` (or ``db``, ``socket``, ``browser``) runs one layer. ``redis`` marks
+what only the Redis channel layer can show: skipped, with the reason, without
+``REDIS_URL``.
+
+Nothing here imports Django: ``pytest -p no:django core/products/tests/
+test_changes.py`` runs the pure tests without it. With pytest-django (the
+default), ``core/testing/fixtures.py`` brings users, clients, media and servers.
+"""
+
 import os
 
 import pytest
-import pytest_asyncio
-from asgiref.sync import sync_to_async
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
-from django.test import Client
-from PIL import Image
 
-from accounts.tests.factories import StaffFactory, SuperuserFactory, UserFactory
-from dashboard.tests.live_server import Daphne, chromium
+from core.testing.images import make_image_bytes  # noqa: F401 (tests import it)
 
-IMAGE_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
+DJANGO_FIXTURES = "core.testing.fixtures"
 
-
-@pytest.fixture(autouse=True)
-def announcements_delivered():
-    """Changes are announced off the committing thread: deliver a test's own
-    before the next test starts, so no event reaches another test's sockets."""
-    yield
-    from dashboard.broadcast import announcer
-
-    announcer().release()
+# Heaviest first: a test is in the first layer it needs.
+LAYERS = ("browser", "socket", "db")
+# Fixtures that put a test in a layer, wherever in its closure they appear.
+LAYER_FIXTURES = {
+    "browser": {"module_chromium"},
+    "socket": {"start_daphne", "module_daphne", "daphne", "open_feed"},
+    "db": {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    },
+}
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Uploads go to a per-test folder, never into the repository."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def pytest_addoption(parser, pluginmanager):
+    if not pluginmanager.has_plugin("django"):
+        # Read by pytest-django; without it, say so rather than warn.
+        parser.addini("DJANGO_SETTINGS_MODULE", "pytest-django's (not loaded)")
 
 
-# Users -----------------------------------------------------------------------
+def pytest_configure(config):
+    if config.pluginmanager.has_plugin("django"):
+        config.pluginmanager.import_plugin(DJANGO_FIXTURES)
 
 
-@pytest.fixture
-def staff_user(db):
-    return StaffFactory(username="staff")
+def layer_of(item):
+    needed = set(getattr(item, "fixturenames", ()))
+    for layer in LAYERS:
+        if item.get_closest_marker(layer) or needed & LAYER_FIXTURES[layer]:
+            return layer
+        if layer == "db" and item.get_closest_marker("django_db"):
+            return layer
+    return "unit"
 
 
-@pytest.fixture
-def regular_user(db):
-    return UserFactory(username="shopper")
-
-
-@pytest.fixture
-def inactive_staff_user(db):
-    return StaffFactory(username="former-staff", is_active=False)
-
-
-@pytest.fixture
-def superuser(db):
-    return SuperuserFactory(username="admin")
-
-
-def logged_in_client(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def staff_client(staff_user):
-    return logged_in_client(staff_user)
-
-
-@pytest.fixture
-def regular_client(regular_user):
-    return logged_in_client(regular_user)
-
-
-@pytest.fixture
-def inactive_staff_client(inactive_staff_user):
-    """Logged in, but the auth backend treats the session as anonymous."""
-    return logged_in_client(inactive_staff_user)
-
-
-@pytest.fixture
-def superuser_client(superuser):
-    return logged_in_client(superuser)
-
-
-# Images ----------------------------------------------------------------------
-
-
-def make_image_bytes(fmt="PNG", size=(8, 6), color=(200, 40, 40), noise=False):
-    """Real image bytes in ``fmt`` (PNG, JPEG, WEBP, GIF). ``noise`` fills the
-    picture with random pixels, which PNG cannot compress: the file is then
-    about width x height x 3 bytes."""
-    if noise:
-        width, height = size
-        picture = Image.frombytes("RGB", size, os.urandom(width * height * 3))
-    else:
-        picture = Image.new("RGB", size, color)
-    buffer = io.BytesIO()
-    options = {"compress_level": 0} if fmt == "PNG" and noise else {}
-    picture.save(buffer, format=fmt, **options)
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def image_bytes():
-    """``image_bytes(fmt="PNG", size=(8, 6), color=..., noise=False) -> bytes``."""
-    return make_image_bytes
-
-
-@pytest.fixture
-def image_upload():
-    """``image_upload(fmt="PNG", name=None, **image_options)``: an uploaded file
-    holding a real image, named after its format unless ``name`` is given."""
-
-    def build(fmt="PNG", name=None, **options):
-        content = make_image_bytes(fmt, **options)
-        name = name or f"picture.{IMAGE_EXTENSIONS[fmt]}"
-        return SimpleUploadedFile(name, content, content_type=f"image/{fmt.lower()}")
-
-    return build
-
-
-@pytest.fixture
-def start_daphne(tmp_path, transactional_db):
-    """``start_daphne(args=(), **environment)`` -> a running daphne (a
-    subprocess, see ``dashboard/tests/live_server.py``), stopped at the end."""
-    servers = []
-
-    def start(args=(), **environment):
-        server = Daphne(tmp_path, args=args, **environment)
-        servers.append(server)
-        return server.start()
-
-    yield start
-    for server in servers:
-        server.stop()
-        print(server.log()[-3000:])  # shown by pytest only when the test failed
-
-
-# Browser tests, one server and one browser per module -------------------------
-# Each test opens its own browser context (cookies, viewport); modules using
-# these mark their tests ``pytest.mark.asyncio(loop_scope="module")``.
-
-
-@pytest.fixture(scope="module")
-def module_daphne(django_db_setup, tmp_path_factory):
-    """A daphne on the test database for a whole module, with its own media."""
-    folder = tmp_path_factory.mktemp("daphne")
-    server = Daphne(folder, MEDIA_ROOT=str(folder / "media")).start()
-    yield server
-    server.stop()
-    print(server.log()[-3000:])  # shown by pytest only when a test failed
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def module_chromium():
-    async with chromium() as browser:
-        yield browser
-    # The tests' sync_to_async ORM calls leave a connection open in asgiref's
-    # worker thread; on PostgreSQL it would keep the test database from being
-    # dropped.
-    await sync_to_async(connections.close_all)()
+def pytest_collection_modifyitems(config, items):
+    redis_url = os.environ.get("REDIS_URL")
+    for item in items:
+        item.add_marker(layer_of(item))
+        redis = item.get_closest_marker("redis")
+        if redis and not redis_url:
+            why = redis.kwargs.get("reason", "a property of the Redis channel layer")
+            item.add_marker(pytest.mark.skip(reason=f"needs REDIS_URL: {why}"))

@@ -39,6 +39,7 @@ def test_the_session_store_treats_a_malformed_key_as_no_session(key):
     assert session.load() == {}
 
 
+@pytest.mark.socket
 @pytest.mark.django_db(transaction=True)
 async def test_the_feed_socket_refuses_a_nul_session_cookie_without_an_error():
     headers = [

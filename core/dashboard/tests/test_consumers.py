@@ -280,6 +280,10 @@ async def test_revoking_one_user_leaves_other_staff_connected(open_feed, staff_u
     assert await mine.receive_nothing(timeout=0.3)
 
 
+@pytest.mark.redis(
+    reason="redis-py's socket timeout against channels-redis's blocking pop; "
+    "the in-memory layer has neither"
+)
 async def test_a_socket_idle_longer_than_the_redis_pop_timeout_still_receives(
     open_feed, staff_user, make_product
 ):

@@ -24,7 +24,7 @@ from products.tests.factories import ProductFactory
 from .conftest import session_cookie
 from .live_server import Daphne
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.socket, pytest.mark.django_db(transaction=True)]
 
 # Changes saved by this process reach the server's hub through the database
 # catch-up on the in-memory layer (through Redis when REDIS_URL is set): make it

@@ -14,7 +14,6 @@ Only channels-redis connects two processes, so without REDIS_URL the module skip
 import asyncio
 import html
 import http.client
-import os
 import random
 import re
 import threading
@@ -39,11 +38,11 @@ from products.tests.factories import ProductFactory, product_form_data
 from .live_server import Daphne
 
 pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("REDIS_URL"),
-        reason="needs REDIS_URL: two daphne processes share the feed only through "
-        "channels-redis (the in-memory layer lives in one process)",
+    pytest.mark.redis(
+        reason="two daphne processes share the feed only through channels-redis "
+        "(the in-memory layer lives in one process)"
     ),
+    pytest.mark.socket,
     pytest.mark.django_db(transaction=True),
 ]
 
