@@ -138,14 +138,22 @@ def start_daphne(tmp_path, transactional_db):
 
 
 @pytest.fixture(scope="module")
-def module_daphne(django_db_setup, tmp_path_factory):
+def module_daphne_environment():
+    """Extra variables for the module's daphne: a module overrides this fixture
+    to run its server with other settings (a quicker catch-up...)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def module_daphne(django_db_setup, tmp_path_factory, module_daphne_environment):
     """A daphne on the test database for a whole module, with its own media
     folder, which ``media_root`` then gives each of the module's tests (so the
     server shows what a test saved). Its tests need
     ``django_db(transaction=True)``: the server sees only committed rows."""
     folder = tmp_path_factory.mktemp("daphne")
     media = folder / "media"
-    server = Daphne(folder, MEDIA_ROOT=str(media)).start()
+    server = Daphne(folder, MEDIA_ROOT=str(media), **module_daphne_environment)
+    server.start()
     server.media_root = media
     yield server
     server.stop()

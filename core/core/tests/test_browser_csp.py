@@ -4,14 +4,18 @@ browser reports no violation (a real daphne, Playwright's async API)."""
 from decimal import Decimal
 
 import pytest
+import pytest_asyncio
 from asgiref.sync import sync_to_async
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from accounts.tests.factories import PASSWORD, StaffFactory
-from dashboard.tests.live_server import CHROMIUM, CHROMIUM_FLAGS
 from products.tests.factories import ProductFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.asyncio(loop_scope="module"),
+]
 
 # Collected in the page before any of its own scripts run.
 RECORD_VIOLATIONS = """
@@ -22,19 +26,15 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-@pytest.fixture
-async def page(daphne):
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_FLAGS
-        )
-        context = await browser.new_context(base_url=daphne.url)
-        await context.add_init_script(RECORD_VIOLATIONS)
-        page = await context.new_page()
-        page.console_messages = []
-        page.on("console", lambda message: page.console_messages.append(message.text))
-        yield page
-        await browser.close()
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(module_chromium, module_daphne):
+    context = await module_chromium.new_context(base_url=module_daphne.url)
+    await context.add_init_script(RECORD_VIOLATIONS)
+    page = await context.new_page()
+    page.console_messages = []
+    page.on("console", lambda message: page.console_messages.append(message.text))
+    yield page
+    await context.close()
 
 
 async def violations(page):

@@ -6,30 +6,38 @@ One staff browser watches the dashboard while another edits through the forms.
 from decimal import Decimal
 
 import pytest
+import pytest_asyncio
 from asgiref.sync import sync_to_async
 from playwright.async_api import expect
 
 from accounts.tests.factories import PASSWORD, StaffFactory
 from products.tests.factories import ProductFactory
 
-from .live_server import Daphne, chromium
+from .live_server import Daphne
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# One daphne and one Chromium for the module (core/testing/fixtures.py), so its
+# tests share one event loop.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.asyncio(loop_scope="module"),
+]
 
 LIVE = 2000  # ms: a change must show on the dashboard within this
 
 
 @pytest.fixture
-def server(tmp_path):
-    with Daphne(tmp_path) as daphne:
-        yield daphne
-    print(daphne.log()[-3000:])  # shown by pytest only when the test failed
+def server(module_daphne):
+    return module_daphne
 
 
-@pytest.fixture
-async def browser():
-    async with chromium() as launched:
-        yield launched
+@pytest_asyncio.fixture(loop_scope="module")
+async def browser(module_chromium):
+    """The module's Chromium; the contexts (cookies, pages, sockets) a test opens
+    are closed after it."""
+    yield module_chromium
+    for context in list(module_chromium.contexts):
+        await context.close()
 
 
 @pytest.fixture

@@ -17,10 +17,14 @@ from accounts.tests.factories import WatcherFactory
 from products.models import ProductChange
 from products.tests.factories import ProductChangeFactory, ProductFactory, field_items
 
-from .live_server import Daphne
 from .test_browser import browser, logged_in_page  # noqa: F401  (fixture)
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# One daphne and one Chromium for the module, so its tests share one event loop.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.asyncio(loop_scope="module"),
+]
 
 LIVE = 5000  # ms: a change reaches the page through the catch-up within this
 # Counts the socket's messages: the first one is the current state.
@@ -30,13 +34,14 @@ document.addEventListener("htmx:wsAfterMessage", () => { window.feedMessages += 
 """
 
 
+@pytest.fixture(scope="module")
+def module_daphne_environment():
+    return {"FEED_CATCHUP_SECONDS": "0.3", "FEED_CATCHUP_SETTLE_SECONDS": "0.2"}
+
+
 @pytest.fixture
-def server(tmp_path):
-    with Daphne(
-        tmp_path, FEED_CATCHUP_SECONDS="0.3", FEED_CATCHUP_SETTLE_SECONDS="0.2"
-    ) as daphne:
-        yield daphne
-    print(daphne.log()[-3000:])  # shown by pytest only when the test failed
+def server(module_daphne):
+    return module_daphne
 
 
 @pytest.fixture

@@ -30,7 +30,6 @@ from dashboard import revocation
 from dashboard.protocol import CLOSE_NOT_ALLOWED
 from products.tests.factories import ProductFactory
 
-from .live_server import Daphne
 from .live_sockets import (
     close_code_within,
     frame_containing,
@@ -51,9 +50,9 @@ DELIVERED_WITHIN = 10.0
 
 
 @pytest.fixture
-def server(tmp_path, transactional_db):
-    with Daphne(tmp_path) as server:
-        yield server
+def server(module_daphne):
+    """One daphne for the module: each test's users and sessions are its own."""
+    return module_daphne
 
 
 @pytest.fixture
@@ -164,14 +163,14 @@ async def test_logging_out_closes_that_session_only(server, staff):
     await staying_socket.close()
 
 
-async def test_an_expired_session_closes_its_socket(tmp_path, staff):
+async def test_an_expired_session_closes_its_socket(start_daphne, staff):
     session_key = await sync_to_async(log_in)(staff)
     # The periodic re-check far away: the close must come from the expiry itself.
-    with Daphne(tmp_path, FEED_REVALIDATE_SECONDS="600") as server:
-        await sync_to_async(expire_in)(session_key, seconds=2)
-        socket = await open_feed(server, session_key)
-        expired = time.monotonic() + await sync_to_async(seconds_left)(session_key)
-        code, took = await close_code_within(socket, EXPIRED_WITHIN, since=expired)
+    server = await sync_to_async(start_daphne)(FEED_REVALIDATE_SECONDS="600")
+    await sync_to_async(expire_in)(session_key, seconds=2)
+    socket = await open_feed(server, session_key)
+    expired = time.monotonic() + await sync_to_async(seconds_left)(session_key)
+    code, took = await close_code_within(socket, EXPIRED_WITHIN, since=expired)
     print(f"expiry: closed with {code} {took:.2f} s after the session expired")
     assert code == CLOSE_NOT_ALLOWED
     assert 0 <= took <= EXPIRED_WITHIN
