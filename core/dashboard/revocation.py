@@ -7,7 +7,9 @@ does so periodically for what no hint reports (expiry, a lost message).
 
 - Session deleted: logout (of that session only), ``cycle_key`` after a
   password change, the admin or a shell deleting sessions.
-- User saved: password change, demotion, deactivation; the database says which.
+- User saved: a password change, demotion, deactivation, lost superuser status
+  of someone who could watch (active staff). Any other save, a shopper's
+  included, changes no one's feed.
 - User deleted.
 - A permission lost: a group taken from the user, a permission taken from the
   user or from one of their groups, a group deleted.
@@ -19,7 +21,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_save,
+    pre_delete,
+    pre_save,
+)
 from django.dispatch import receiver
 
 from .broadcast import request_recheck
@@ -62,17 +70,37 @@ def recheck_ended_session(sender, instance, **kwargs):
     hint_on_commit(session_key=instance.session_key)
 
 
+# What a save can take away: the password signs the user's sessions (a new one
+# ends them); losing a flag can end the feed.
+FLAGS = ("is_active", "is_staff", "is_superuser")
+RIGHTS = ("password", *FLAGS)
+
+
+@receiver(pre_save, sender=User, dispatch_uid="dashboard.note_rights_before_save")
+def note_rights_before_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    """The stored rights of a user about to be saved, if the save may change
+    them: a login saves ``last_login`` alone and costs no query."""
+    instance._rights_before = None
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and not set(update_fields) & set(RIGHTS):
+        return
+    instance._rights_before = (
+        User._default_manager.filter(pk=instance.pk).values(*RIGHTS).first()
+    )
+
+
 @receiver(post_save, sender=User, dispatch_uid="dashboard.recheck_saved_user")
-def recheck_saved_user(
-    sender, instance, created=False, raw=False, update_fields=None, **kwargs
-):
-    # A new user has no socket yet; every login saves last_login alone, which
-    # changes no one's rights.
-    if created or raw:
+def recheck_saved_user(sender, instance, **kwargs):
+    """Only active staff can hold a feed socket, and only losing a right can end
+    it. A new user, a shopper, a promotion or a staff member's new name asks no
+    one (every hint reaches every process)."""
+    before = instance.__dict__.pop("_rights_before", None)
+    if not before or not (before["is_active"] and before["is_staff"]):
         return
-    if update_fields is not None and set(update_fields) <= {"last_login"}:
-        return
-    hint_on_commit(user_id=instance.pk)
+    lost_flag = any(before[flag] and not getattr(instance, flag) for flag in FLAGS)
+    if lost_flag or before["password"] != instance.password:
+        hint_on_commit(user_id=instance.pk)
 
 
 @receiver(post_delete, sender=User, dispatch_uid="dashboard.recheck_deleted_user")

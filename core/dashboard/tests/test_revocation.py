@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -23,6 +24,7 @@ from accounts.tests.factories import (
     PASSWORD,
     StaffFactory,
     StaffWithoutPermissionsFactory,
+    SuperuserFactory,
     UserFactory,
     WatcherFactory,
 )
@@ -211,6 +213,78 @@ def test_deleting_many_sessions_at_once_sends_one_hint(staff, hints):
 def test_logging_in_asks_no_one_to_recheck_the_user(staff, hints):
     Client().login(username=staff.username, password=PASSWORD)
     assert all(users == set() for users, _ in hints)
+
+
+def test_a_shopper_logging_in_asks_no_one_even_when_the_hash_is_upgraded(
+    settings, hints
+):
+    """Django re-hashes a password at login after its hasher changes (every
+    upgrade raises PBKDF2's iterations): a save of the password, of someone
+    who can hold no feed socket."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+    shopper = UserFactory(username="shopper")
+    old_hash = PBKDF2PasswordHasher().encode(PASSWORD, "pepper", iterations=1000)
+    type(shopper).objects.filter(pk=shopper.pk).update(password=old_hash)
+    hints.clear()
+
+    response = Client().post(
+        "/accounts/login/", {"username": "shopper", "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    shopper.refresh_from_db()
+    assert shopper.password.startswith("md5$")  # upgraded, so saved
+    assert hints == []
+
+
+def rename(user):
+    user.first_name = "Renamed"
+
+
+def new_password(user):
+    user.set_password("a-whole-new-passphrase")
+
+
+def promote(user):
+    user.is_staff = user.is_superuser = True
+
+
+@pytest.mark.parametrize("change", [rename, new_password, promote])
+def test_saving_a_shopper_asks_no_one(hints, change):
+    shopper = UserFactory(username="shopper")
+    hints.clear()
+    change(shopper)
+    shopper.save()
+    assert hints == []
+
+
+@pytest.mark.parametrize(
+    "change, hinted",
+    [
+        (rename, False),
+        (promote, False),
+        (new_password, True),
+        (lambda user: setattr(user, "is_staff", False), True),
+        (lambda user: setattr(user, "is_active", False), True),
+    ],
+    ids=["rename", "promote", "password", "demote", "deactivate"],
+)
+def test_saving_staff_hints_only_when_a_right_is_lost(staff, hints, change, hinted):
+    hints.clear()
+    change(staff)
+    staff.save()
+    assert hints == ([({staff.pk}, set())] if hinted else [])
+
+
+def test_a_superuser_losing_the_flag_is_hinted(hints):
+    admin = SuperuserFactory(username="admin")
+    hints.clear()
+    admin.is_superuser = False
+    admin.save()
+    assert hints == [({admin.pk}, set())]
 
 
 async def test_losing_a_permission_held_directly_closes_the_socket(server):
