@@ -1,7 +1,7 @@
 # Shop Manager — developer tasks (GNU make).
 #
 #   make run     set up .venv, migrate, load demo data, serve on http://127.0.0.1:8000
-#                (DEBUG on: core.settings.dev)
+#                (HOST=... PORT=... to change; DEBUG on: core.settings.dev)
 #   make test    black --check, flake8, pytest (extra pytest args: PYTEST_ARGS="-k slug -x")
 #   make fmt     format the code with black
 #   make bench   run the delivery benchmark (bench/run.py)
@@ -22,12 +22,15 @@ STAMP := $(VENV)/.installed
 # and core.asgi default to core.settings.local, DEBUG off.
 RUN_SETTINGS := DJANGO_SETTINGS_MODULE=core.settings.dev
 MANAGE := cd core && $(RUN_SETTINGS) $(BIN)/python manage.py
+# The address the demo links point at: the one served, on loopback for a wildcard bind.
+SITE_URL := http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)/
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test fmt bench clean
 
 help:
 	@echo "make run    - set up, migrate, seed demo data and serve on http://$(HOST):$(PORT)"
+	@echo "              (HOST=... PORT=... to serve elsewhere)"
 	@echo "make test   - black --check, flake8 and pytest (PYTEST_ARGS=... for pytest)"
 	@echo "make fmt    - format with black"
 	@echo "make bench  - run bench/run.py"
@@ -47,7 +50,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(MANAGE) migrate --noinput
-	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo --site-url $(SITE_URL)
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	cd core && $(RUN_SETTINGS) $(BIN)/daphne -b $(HOST) -p $(PORT) core.asgi:application
 

@@ -139,6 +139,12 @@ class TestASeededDatabase:
         assert "http://127.0.0.1:8000/accounts/login/" in seeded.output
         assert "KIT-1001" in seeded.output  # the product listing
 
+    def test_the_links_point_at_the_site_url_given(self):
+        output = seed("--site-url", "http://127.0.0.1:8101")
+        assert "Log in at http://127.0.0.1:8101/accounts/login/" in output
+        assert "http://127.0.0.1:8101/dashboard/products/" in output
+        assert ":8000" not in output
+
     def test_creates_the_role_groups_with_their_permissions(self):
         assert {
             group.name: set(group.permissions.values_list("codename", flat=True))

@@ -22,6 +22,8 @@ from products.demo_images import EXTENSION, product_image
 from products.models import Category, Product
 
 SOURCE = "command seed_demo"
+# Where the printed links point unless --site-url says otherwise (make run passes
+# the host and port it serves on).
 SITE_URL = "http://127.0.0.1:8000/"
 
 CATEGORIES = [
@@ -154,13 +156,26 @@ class Command(BaseCommand):
             help="Do not list the products; still print the logins.",
         )
         parser.add_argument(
+            "--site-url",
+            default=SITE_URL,
+            help=f"Where the site is served, for the printed links (default "
+            f"{SITE_URL}).",
+        )
+        parser.add_argument(
             "--allow-demo-passwords",
             action="store_true",
             help="Create the demo logins even with DEBUG off. Their passwords are "
             "published: only for a demo that nobody else can reach.",
         )
 
-    def handle(self, *args, quiet=False, allow_demo_passwords=False, **options):
+    def handle(
+        self,
+        *args,
+        quiet=False,
+        allow_demo_passwords=False,
+        site_url=SITE_URL,
+        **options,
+    ):
         self.check_demo_passwords_allowed(allow_demo_passwords)
         saved_files = []
         try:
@@ -183,7 +198,7 @@ class Command(BaseCommand):
             f"Products: {len(new_products)} created, "
             f"{len(products) - len(new_products)} already present."
         )
-        self.print_logins(users)
+        self.print_logins(users, site_url.rstrip("/") + "/")
 
     def check_demo_passwords_allowed(self, allowed):
         """The demo logins' passwords are in this file, so anyone who can reach
@@ -305,15 +320,15 @@ class Command(BaseCommand):
         )
         self.stdout.write("")
 
-    def print_logins(self, users):
+    def print_logins(self, users, site_url):
         self.stdout.write("")
-        self.stdout.write(self.style.MIGRATE_HEADING(f"Demo logins ({SITE_URL})"))
+        self.stdout.write(self.style.MIGRATE_HEADING(f"Demo logins ({site_url})"))
         rows = []
         for user, password, role, path, created in users:
             note = "" if created else "existing user, password not reset"
-            rows.append((role, user.get_username(), password, SITE_URL + path, note))
+            rows.append((role, user.get_username(), password, site_url + path, note))
         self.write_table(("Role", "Username", "Password", "Start at", "Note"), rows)
-        self.stdout.write(f"Log in at {SITE_URL}accounts/login/")
+        self.stdout.write(f"Log in at {site_url}accounts/login/")
 
     def write_table(self, headers, rows):
         widths = [
