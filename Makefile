@@ -1,14 +1,18 @@
 # Shop Manager — developer tasks (GNU make).
 #
-#   make run     set up .venv, migrate, load demo data, serve on http://127.0.0.1:8000
-#                (HOST=... PORT=... to change; DEBUG on: core.settings.dev)
-#   make test    black --check, flake8, pytest (extra pytest args: PYTEST_ARGS="-k slug -x")
+#   make run     set up .venv (runtime packages), migrate, load demo data, serve on
+#                http://127.0.0.1:8000 (HOST=... PORT=... to change; DEBUG on:
+#                core.settings.dev)
+#   make test    black --check, flake8, pytest (extra pytest args: PYTEST_ARGS="-k slug -x",
+#                one layer: PYTEST_ARGS="-m unit", or db, socket, browser, redis)
 #   make fmt     format the code with black
 #   make bench   run the delivery benchmark (bench/run.py)
+#   make lock    re-lock requirements*.txt from requirements*.in (pip-tools)
 #   make clean   remove the local SQLite database, uploaded media and collected static files
 #
 # Only python3 is needed on a fresh machine: the first run creates .venv and installs
-# requirements.txt; later runs reinstall only when requirements.txt changes.
+# requirements.txt (make run) or requirements-dev.txt (tests, tools, bench: the runtime
+# plus what they need); later runs reinstall only when a requirements file changes.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -17,23 +21,28 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 BIN := $(abspath $(VENV))/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 # make run is the only command that runs with DEBUG on (core.settings.dev); manage.py
 # and core.asgi default to core.settings.local, DEBUG off.
 RUN_SETTINGS := DJANGO_SETTINGS_MODULE=core.settings.dev
 MANAGE := cd core && $(RUN_SETTINGS) $(BIN)/python manage.py
 # The address the demo links point at: the one served, on loopback for a wildcard bind.
 SITE_URL := http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)/
+# How both lock files are made (the command is recorded at the top of each).
+PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test fmt bench clean
+.PHONY: help install run test fmt bench lock clean
 
 help:
 	@echo "make run    - set up, migrate, seed demo data and serve on http://$(HOST):$(PORT)"
 	@echo "              (HOST=... PORT=... to serve elsewhere)"
-	@echo "make test   - black --check, flake8 and pytest (PYTEST_ARGS=... for pytest)"
+	@echo "make test   - black --check, flake8 and pytest (PYTEST_ARGS=... for pytest,"
+	@echo "              e.g. PYTEST_ARGS=\"-m unit\"; layers: unit, db, socket, browser, redis)"
 	@echo "make fmt    - format with black"
 	@echo "make bench  - run bench/run.py"
+	@echo "make lock   - re-lock requirements.txt and requirements-dev.txt from the .in files"
 	@echo "make clean  - remove core/db.sqlite3, core/media/ and core/staticfiles/"
 
 # The virtualenv itself. Order-only below: the interpreter is usually a symlink whose
@@ -41,29 +50,39 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Dependencies, reinstalled only when requirements.txt is newer than the stamp.
-$(STAMP): requirements.txt | $(BIN)/python
+# Dependencies, reinstalled only when a requirements file is newer than its stamp.
+$(RUNTIME): requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install -r requirements.txt
 	touch $@
 
-install: $(STAMP)
+$(DEV): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install -r requirements-dev.txt
+	touch $@
 
-run: $(STAMP)
+install: $(RUNTIME)
+
+run: $(RUNTIME)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --site-url $(SITE_URL)
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	cd core && $(RUN_SETTINGS) $(BIN)/daphne -b $(HOST) -p $(PORT) core.asgi:application
 
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/black --check .
 	$(BIN)/flake8
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-fmt: $(STAMP)
+fmt: $(DEV)
 	$(BIN)/black .
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python bench/run.py
+
+# Keeps every pin that still fits; `make lock PIP_COMPILE_ARGS=--upgrade` (or
+# --upgrade-package NAME) moves them.
+lock: $(DEV)
+	$(PIP_COMPILE) $(PIP_COMPILE_ARGS) --output-file=requirements.txt requirements.in
+	$(PIP_COMPILE) $(PIP_COMPILE_ARGS) --output-file=requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -f core/db.sqlite3 core/db.sqlite3-journal core/db.sqlite3-wal core/db.sqlite3-shm
