@@ -44,6 +44,7 @@ def record_save(sender, instance, created, raw=False, **kwargs):
         return
     before = {} if created else getattr(instance, _BEFORE, {})
     action = ProductChange.Action.CREATED if created else ProductChange.Action.UPDATED
+    instance.settle_version()  # the change row records the version it produced
     record_change(instance, action, before, snapshot(instance))
 
 
@@ -87,6 +88,9 @@ def record_change(product, action, before, after):
         actor_name=user.get_username() if user else "",
         source=actor.source,
         changes=[change.as_dict() for change in changes],
+        product_version=(
+            None if action == ProductChange.Action.DELETED else product.version
+        ),
     )
     # robust: a broken channel layer is logged and never fails a saved write.
     transaction.on_commit(partial(announce, change), robust=True)

@@ -67,6 +67,10 @@ class ProductChange(models.Model):
     actor_name = models.CharField(max_length=150, blank=True)
     source = models.CharField(max_length=60)
     changes = models.JSONField(default=list)
+    # The product's version this change produced, so that "what changed since
+    # version v" is a query. Empty for a delete (no version remains) and for
+    # rows recorded before products had versions.
+    product_version = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

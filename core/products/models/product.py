@@ -8,6 +8,8 @@ from django.core.validators import (
     MinValueValidator,
 )
 from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
@@ -73,9 +75,13 @@ class Product(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Counted by the database on every write (version = version + 1 in the
+    # UPDATE): a form carries the version it was opened at, and a write made
+    # against an older one is refused instead of undoing what came between.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     # Bookkeeping fields that change on every save and mean nothing in a diff.
-    untracked_fields = ("id", "created_at", "updated_at")
+    untracked_fields = ("id", "created_at", "updated_at", "version")
 
     class Meta:
         ordering = ["name"]
@@ -91,6 +97,9 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=0),
                 name="product_quantity_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="product_version_positive"
             ),
             models.CheckConstraint(
                 condition=~models.Q(slug="") & ~models.Q(slug__in=RESERVED_SLUGS),
@@ -140,6 +149,34 @@ class Product(models.Model):
     # the signals commits, or rolls back, together with the product itself (and
     # an image stored on the way is deleted again if it does not commit).
     def save(self, *args, **kwargs):
+        uploading = self.prepare_write()
+        loaded_version = self.version
+        if not self._state.adding:
+            # Whoever saves (the shell, a command, code that bypasses the write
+            # path), the database counts the write.
+            self.version = F("version") + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        try:
+            with write_transaction():
+                try:
+                    if self.slug:
+                        super().save(*args, **kwargs)
+                    else:
+                        self._save_with_new_slug(*args, **kwargs)
+                finally:
+                    # The file is written before the row: remember it even when
+                    # the row then fails, so that it is removed with the transaction.
+                    if uploading and self.image._committed:
+                        remember_stored(self.image)
+                self.settle_version()
+        except BaseException:
+            self.version = loaded_version  # nothing was written
+            raise
+
+    def prepare_write(self):
+        """Normalises values as every write stores them; True if a new image is
+        about to be stored."""
         # Also here, not only in clean(): Product.objects.create() and other
         # code that skips validation must not store "mug-1" beside "MUG-1".
         if self.sku:
@@ -150,23 +187,20 @@ class Product(models.Model):
             self.image.name = stored_name(
                 self.image.name, detected_format(self.image.file)
             )
-        with write_transaction():
-            try:
-                if self.slug:
-                    super().save(*args, **kwargs)
-                else:
-                    self._save_with_new_slug(*args, **kwargs)
-            finally:
-                # The file is written before the row: remember it even when the
-                # row then fails, so that it is removed with the transaction.
-                if uploading and self.image._committed:
-                    remember_stored(self.image)
+        return uploading
+
+    def settle_version(self):
+        """After a save that left ``version + 1`` to the database: the number it
+        stored (one primary-key read; the write path knows it without one)."""
+        if isinstance(self.version, Combinable):
+            self.refresh_from_db(fields=["version"])
 
     def delete(self, *args, **kwargs):
         with write_transaction():
             return super().delete(*args, **kwargs)
 
-    def _save_with_new_slug(self, *args, **kwargs):
+    def free_slugs(self):
+        """Addresses made from the name that no other product uses, in order."""
         base = slug_from_name(self.name)
         validate_slug_base(base)
         # The product's own current address is not taken (a cleared slug in the
@@ -178,8 +212,11 @@ class Product(models.Model):
         )
         for number in count(1):
             candidate = numbered(base, number)
-            if candidate in taken:
-                continue
+            if candidate not in taken:
+                yield candidate
+
+    def _save_with_new_slug(self, *args, **kwargs):
+        for candidate in self.free_slugs():
             self.slug = candidate
             try:
                 # A savepoint, so a concurrent insert of the same slug only costs
@@ -191,4 +228,3 @@ class Product(models.Model):
                 self.slug = ""
                 if not Product.objects.filter(slug=candidate).exists():
                     raise
-                taken.add(candidate)

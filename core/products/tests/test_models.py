@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from products.models import Product
+from products.models import Product, ProductChange
 from products.models import product as product_module
 
 from .factories import CategoryFactory, ProductFactory
@@ -197,6 +197,70 @@ def test_lower_case_sku_cannot_sneak_in_beside_its_upper_case_twin():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Product.objects.create(name="Green Mug", sku="mug-9", price="3.00")
+
+
+# Versions --------------------------------------------------------------------
+
+
+def test_a_new_product_is_at_version_1():
+    product = Product.objects.create(name="Green Mug", sku="MUG-9", price="3.00")
+
+    assert product.version == 1
+    assert Product.objects.values_list("version", flat=True).get() == 1
+
+
+def test_every_plain_save_counts_and_the_instance_holds_the_stored_number():
+    product = ProductFactory()
+
+    product.quantity = 3
+    product.save()
+    product.save()  # a save that changes nothing is still a write
+
+    assert product.version == 3
+    assert Product.objects.values_list("version", flat=True).get() == 3
+
+
+def test_a_save_of_some_fields_counts_too():
+    product = ProductFactory()
+
+    product.quantity = 3
+    product.save(update_fields=["quantity"])
+
+    assert product.version == 2
+    assert Product.objects.get(pk=product.pk).version == 2
+
+
+def test_the_database_counts_from_the_stored_number_not_the_instance():
+    product = ProductFactory()
+    stale = Product.objects.get(pk=product.pk)
+    product.save()
+
+    stale.save()
+
+    assert stale.version == 3
+
+
+def test_a_failed_save_leaves_the_loaded_version_on_the_instance():
+    ProductFactory(sku="MUG-1")
+    product = ProductFactory(sku="MUG-2")
+
+    product.sku = "MUG-1"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        product.save()
+
+    assert product.version == 1
+
+
+def test_each_recorded_change_knows_the_version_it_produced():
+    product = ProductFactory(quantity=1)
+    product.quantity = 2
+    product.save()
+    product.delete()
+
+    recorded = ProductChange.objects.order_by("pk").values_list(
+        "action", "product_version"
+    )
+    assert list(recorded) == [("created", 1), ("updated", 2), ("deleted", None)]
 
 
 # Text ------------------------------------------------------------------------
