@@ -1,11 +1,25 @@
+import copy
+
 from django import forms
-from django.contrib import admin
-from django.db import IntegrityError, models
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from . import writes
+from .forms import ProductDeleteForm, version_field
 from .models import Category, Product, ProductChange
 from .uploads import write_transaction
 from .admin_change_log import ActorFilter, readable_change
+
+CHANGED_MEANWHILE = (
+    "This product was changed since you opened this page; nothing was saved. "
+    "What changed is listed above. The form holds your values: save again to "
+    "apply them over those changes."
+)
 
 
 @admin.register(Category)
@@ -15,15 +29,61 @@ class CategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class ProductAdminForm(forms.ModelForm):
+    """The admin's product form. The rules are the model's, as in our own forms;
+    a change form also carries the version it was opened at."""
+
+    class Meta:
+        model = Product
+        fields = "__all__"
+        # The model field checks uploads, as in our own form (see ProductForm).
+        field_classes = {"image": forms.FileField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflict = None
+        if self.instance.pk is not None:
+            # Not a model form field (the database counts it); the change form
+            # template renders it as a hidden input.
+            self.fields["version"] = version_field()
+            self.initial.setdefault("version", self.instance.version)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        version = cleaned_data.get("version")
+        # The instance is still as loaded here: the form applies its values later.
+        if version is not None and version != self.instance.version:
+            self.conflict = writes.refusal(self.instance, version)
+            raise ValidationError(CHANGED_MEANWHILE, code="stale_version")
+        return cleaned_data
+
+    def version_to_send(self):
+        """The version the next submit is made against: the current one after a
+        refusal, so that saving again applies the user's values on purpose."""
+        if self.conflict is not None:
+            return self.conflict.product.version
+        return self["version"].value()
+
+
+class _LostRace(Exception):
+    """A write lost a race the form had checked (a unique value, the version)."""
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    form = ProductAdminForm
     list_display = ["name", "sku", "category", "price", "quantity", "updated_at"]
     list_filter = ["category"]
     search_fields = ["name", "sku", "description", "supplier"]
     list_select_related = ["category"]
-    readonly_fields = ["created_at", "updated_at"]
-    # The model field checks uploads, as in our own form (see ProductForm).
-    formfield_overrides = {models.ImageField: {"form_class": forms.FileField}}
+    readonly_fields = ["version", "created_at", "updated_at"]
+
+    def get_object(self, request, object_id, from_field=None):
+        product = super().get_object(request, object_id, from_field)
+        if product is not None:
+            # The values loaded with its version, before the form changes them.
+            product._as_loaded = copy.copy(product)
+        return product
 
     def changeform_view(self, request, *args, **kwargs):
         try:
@@ -31,26 +91,93 @@ class ProductAdmin(admin.ModelAdmin):
             # back is deleted with it.
             with write_transaction():
                 return super().changeform_view(request, *args, **kwargs)
-        except IntegrityError:
-            # Another write took this SKU or address after the form checked it,
-            # and has committed by now: checked again, the form explains it
-            # beside the field. A second failure is not such a race.
+        except (IntegrityError, writes.StaleVersion, _LostRace):
+            # Another write took this SKU or address, or wrote a new version,
+            # after the form checked it, and has committed by now: checked
+            # again, the form explains it. A second failure is not such a race.
             for _, files in request.FILES.lists():
                 for file in files:
                     file.seek(0)
             with write_transaction():
                 return super().changeform_view(request, *args, **kwargs)
+        except writes.ProductGone as refusal:
+            return self._gone(request, refusal)
 
     def save_model(self, request, obj, form, change):
-        writes.product_save(product=obj)
+        if change:
+            saved = writes.product_update(
+                product=obj._as_loaded, form=form, version=form.cleaned_data["version"]
+            )
+        else:
+            saved = writes.product_create(form=form)
+        if saved is None:
+            raise _LostRace
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "POST" and not ProductDeleteForm(request.POST).is_valid():
+            self.message_user(
+                request,
+                "Nothing was deleted: the confirmation was sent without the version "
+                "of the product it showed. Check it and confirm again.",
+                messages.ERROR,
+            )
+            return redirect(request.get_full_path())
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except writes.StaleVersion as refusal:
+            self.message_user(
+                request, changed_meanwhile(refusal, "deleted"), messages.ERROR
+            )
+            return redirect(request.get_full_path())
+        except writes.ProductGone as refusal:
+            return self._gone(request, refusal)
 
     def delete_model(self, request, obj):
-        writes.product_delete(product=obj)
+        form = ProductDeleteForm(request.POST)
+        form.is_valid()  # delete_view has refused a POST without a version
+        writes.product_delete(product=obj, version=form.cleaned_data["version"])
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except writes.Conflict as refusal:  # from "Delete selected products"
+            self.message_user(
+                request, changed_meanwhile(refusal, "deleted"), messages.ERROR
+            )
+            return redirect(request.get_full_path())
 
     def delete_queryset(self, request, queryset):
-        with write_transaction():  # the selection goes as a whole or not at all
+        # The selection goes as a whole or not at all, each product at the
+        # version this request loaded it.
+        with write_transaction():
             for product in queryset:
-                writes.product_delete(product=product)
+                writes.product_delete(product=product, version=product.version)
+
+    def _gone(self, request, refusal):
+        self.message_user(
+            request, changed_meanwhile(refusal, "saved"), messages.WARNING
+        )
+        return redirect(reverse("admin:products_product_changelist"))
+
+
+def changed_meanwhile(refusal, verb):
+    """One line for an admin message: who changed what since the page was opened."""
+    if isinstance(refusal, writes.ProductGone):
+        return f"“{refusal.product.name}” was deleted meanwhile; nothing was {verb}."
+    changes = "; ".join(
+        f"{', '.join(item['field'] for item in change.changes) or 'saved'} "
+        f"by {change.who}, {_when(change)}"
+        for change in refusal.changes
+    )
+    return (
+        f"“{refusal.product.name}” was changed since you opened this page"
+        f"{f' ({changes})' if changes else ''}; nothing was {verb}. "
+        "Check it and try again."
+    )
+
+
+def _when(change):
+    return date_format(localtime(change.created_at), "DATETIME_FORMAT")
 
 
 @admin.register(ProductChange)

@@ -6,6 +6,25 @@ from django.db.models import Q
 from .models import Category, Product
 from .widgets import ProductImageInput
 
+# A form without its version cannot say what its values were written over.
+INCOMPLETE_FORM = (
+    "This form was sent without the version it was opened at; reload the page "
+    "and make your changes again."
+)
+
+
+def version_field():
+    """The hidden field carrying the product version a form was opened at."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={
+            "required": INCOMPLETE_FORM,
+            "invalid": INCOMPLETE_FORM,
+            "min_value": INCOMPLETE_FORM,
+        },
+    )
+
 
 class ProductForm(forms.ModelForm):
     class Meta:
@@ -44,7 +63,10 @@ class ProductForm(forms.ModelForm):
 
 
 class ProductUpdateForm(ProductForm):
-    """Staff may also change the web address explicitly when editing."""
+    """Staff may also change the web address explicitly when editing. The form
+    carries the version it was opened at (see ``writes.product_update``)."""
+
+    version = version_field()
 
     class Meta(ProductForm.Meta):
         fields = ["name", "slug", *ProductForm.Meta.fields[1:]]
@@ -56,6 +78,13 @@ class ProductUpdateForm(ProductForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = True
+        self.initial.setdefault("version", self.instance.version)
+
+
+class ProductDeleteForm(forms.Form):
+    """The delete confirmation: the version the product was shown at."""
+
+    version = version_field()
 
 
 class CatalogFilterForm(forms.Form):

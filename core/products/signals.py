@@ -1,12 +1,15 @@
 """Record every product write as a ``ProductChange`` and announce it on commit;
 delete image files a committed write left unused.
 
-Runs for every path that saves through the model (our views, the admin, the shell,
-management commands). ``QuerySet.update()`` and bulk operations fire no signals and
-are not used on products.
+The net for every save and delete through the model (the shell, management
+commands, any code that bypasses ``writes``). The write path's versioned update
+is a ``QuerySet.update()``, which fires no signals, and records its change itself
+with ``record_change``; so does its versioned delete (``recorded_by_caller``).
+Other bulk operations are not used on products.
 """
 
 import logging
+from contextlib import contextmanager
 from functools import partial
 
 from django.db import transaction
@@ -25,6 +28,22 @@ logger = logging.getLogger(__name__)
 product_changed = Signal()
 
 _BEFORE = "_committed_snapshot"
+_RECORDED_BY_CALLER = "_change_recorded_by_caller"
+
+
+@contextmanager
+def recorded_by_caller(instance):
+    """Within it, deleting ``instance`` is left to the caller to record: the write
+    path, which knows the committed values without reading them again."""
+    setattr(instance, _RECORDED_BY_CALLER, True)
+    try:
+        yield
+    finally:
+        delattr(instance, _RECORDED_BY_CALLER)
+
+
+def _recorded_by_caller(instance):
+    return getattr(instance, _RECORDED_BY_CALLER, False)
 
 
 @receiver(pre_save, sender=Product)
@@ -35,6 +54,8 @@ def remember_committed_state(sender, instance, raw=False, **kwargs):
 
 @receiver(pre_delete, sender=Product)
 def remember_state_before_delete(sender, instance, **kwargs):
+    if _recorded_by_caller(instance):
+        return
     setattr(instance, _BEFORE, committed_snapshot(instance) or snapshot(instance))
 
 
@@ -50,6 +71,8 @@ def record_save(sender, instance, created, raw=False, **kwargs):
 
 @receiver(post_delete, sender=Product)
 def record_delete(sender, instance, **kwargs):
+    if _recorded_by_caller(instance):
+        return
     before = getattr(instance, _BEFORE, None) or snapshot(instance)
     record_change(instance, ProductChange.Action.DELETED, before, {})
 
@@ -68,6 +91,8 @@ def delete_replaced_image(sender, instance, created, raw=False, **kwargs):
 
 @receiver(post_delete, sender=Product)
 def delete_image_of_deleted_product(sender, instance, **kwargs):
+    if _recorded_by_caller(instance):
+        return
     name = getattr(instance, _BEFORE, {}).get("image")  # as committed
     if name:
         delete_on_commit(Product, "image", instance.image.storage, name)

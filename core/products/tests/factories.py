@@ -54,7 +54,7 @@ class ProductChangeFactory(factory.django.DjangoModelFactory):
 
 def product_form_data(product=None, **overrides):
     """What the create (or, given ``product``, the edit) form posts, as a browser
-    would send it: every field, empty ones as ""."""
+    would send it: every field, empty ones as "", and the edit form's version."""
     if product is None:
         data = {
             "name": "Blue Mug",
@@ -75,5 +75,6 @@ def product_form_data(product=None, **overrides):
             "quantity": str(product.quantity),
             "supplier": product.supplier,
             "description": product.description,
+            "version": product.version,
         }
     return {**data, **overrides}

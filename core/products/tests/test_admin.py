@@ -178,7 +178,11 @@ def test_admin_deletes_a_replaced_image_after_commit(
     product = ProductFactory(image=image_upload("PNG", name="old.png"))
     old_name = product.image.name
     data = admin_form(
-        name=product.name, slug=product.slug, sku=product.sku, image=image_upload()
+        name=product.name,
+        slug=product.slug,
+        sku=product.sku,
+        image=image_upload(),
+        version=product.version,
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -197,7 +201,9 @@ def test_admin_deletes_the_image_of_a_deleted_product_after_commit(
     url = reverse("admin:products_product_delete", args=[product.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = superuser_client.post(url, {"post": "yes"})
+        response = superuser_client.post(
+            url, {"post": "yes", "version": product.version}
+        )
 
     assert response.status_code == 302
     assert not Product.objects.exists()

@@ -246,6 +246,7 @@ def test_edits_through_our_views_record_the_signed_in_user(staff_client, staff_u
         "supplier": product.supplier,
         "category": product.category_id,
         "description": "",
+        "version": product.version,
     }
     response = staff_client.post(f"/products/{product.slug}/edit/", data)
     assert response.status_code == 302
@@ -266,6 +267,7 @@ def test_edits_through_the_admin_are_recorded_as_admin(client, superuser):
         "supplier": product.supplier,
         "description": "",
         "category": product.category_id,
+        "version": product.version,
     }
     response = client.post(f"/admin/products/product/{product.pk}/change/", data)
     assert response.status_code == 302

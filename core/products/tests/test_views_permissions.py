@@ -90,6 +90,8 @@ def send(client, url_name, method, product):
         data = product_form_data(name="New Kettle", sku="KETTLE-1")
     elif url_name == "product-update":
         data = product_form_data(product, name="Renamed Mug", price="1.00")
+    elif url_name == "product-delete":
+        data = {"version": product.version}
     else:
         data = {}
     return client.post(url, data)

@@ -18,19 +18,25 @@ def delete_url(product):
     return reverse("product-delete", args=[product.slug])
 
 
+def confirm(client, product, **data):
+    """Posts the confirmation, as its page would (at the product's version)."""
+    return client.post(delete_url(product), {"version": product.version, **data})
+
+
 def test_delete_page_asks_for_confirmation_and_keeps_the_product(staff_client, product):
     response = staff_client.get(delete_url(product))
 
     assert response.status_code == 200
     content = response.content.decode()
     assert "Delete “Blue Mug”?" in content
-    assert '<form method="post">' in content
+    assert f'<form method="post" action="{delete_url(product)}">' in content
+    assert f'name="version" value="{product.version}"' in content
     assert f'href="{product.get_absolute_url()}">Cancel' in content
     assert Product.objects.filter(pk=product.pk).exists()
 
 
 def test_confirming_deletes_and_returns_to_the_catalog(staff_client, product):
-    response = staff_client.post(delete_url(product))
+    response = confirm(staff_client, product)
 
     assert response.status_code == 302
     assert response.url == reverse("product-list")
@@ -42,7 +48,7 @@ def test_confirming_deletes_and_returns_to_the_catalog(staff_client, product):
 
 
 def test_deleting_keeps_the_change_history(staff_client, product):
-    staff_client.post(delete_url(product))
+    confirm(staff_client, product)
 
     actions = list(
         ProductChange.objects.filter(product_slug="blue-mug").values_list(
@@ -67,7 +73,7 @@ def test_deleting_removes_the_image_after_commit(
     assert served(name) == 200
 
     with django_capture_on_commit_callbacks(execute=True):
-        staff_client.post(delete_url(product))
+        confirm(staff_client, product)
 
     assert media_files(media_root) == set()
     assert served(name) == 404
