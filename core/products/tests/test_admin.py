@@ -1,11 +1,15 @@
 import html
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from products.models import Product
+from products.actor import acting_as
+from products.models import Product, ProductChange
 
 from .factories import CategoryFactory, ProductFactory
 from .helpers import media_files, served
@@ -226,3 +230,143 @@ def test_admin_bulk_delete_removes_every_image_after_commit(
     assert response.status_code == 302
     assert not Product.objects.exists()
     assert media_files(media_root) == set()
+
+
+# Versions: a stale admin form changes nothing -------------------------------
+
+
+def delete_url(product):
+    return reverse("admin:products_product_delete", args=[product.pk])
+
+
+def change_data(product, **overrides):
+    """What the change form posts for ``product`` as loaded, with ``overrides``."""
+    loaded = {
+        "name": product.name,
+        "slug": product.slug,
+        "sku": product.sku,
+        "price": str(product.price),
+        "quantity": str(product.quantity),
+        "version": product.version,
+    }
+    return admin_form(**{**loaded, **overrides})
+
+
+def saved_meanwhile(product, **values):
+    other = Product.objects.get(pk=product.pk)
+    for name, value in values.items():
+        setattr(other, name, value)
+    with acting_as(None, source="shell"):
+        other.save()
+
+
+def test_admin_change_form_carries_the_version(superuser_client):
+    product = ProductFactory()
+    saved_meanwhile(product, quantity=4)
+
+    response = superuser_client.get(change_url(product))
+
+    assert '<input type="hidden" name="version" value="2">' in (
+        response.content.decode()
+    )
+
+
+def test_a_stale_admin_save_is_refused_and_shows_what_changed(superuser_client):
+    product = ProductFactory(name="Blue Mug", price="12.50", quantity=7)
+    data = change_data(product, quantity="3")
+    saved_meanwhile(product, price="17.25")
+
+    response = superuser_client.post(change_url(product), data)
+
+    assert response.status_code == 200
+    content = html.unescape(response.content.decode())
+    assert "was changed since you opened this page; nothing was saved" in content
+    assert "$17.25" in content and "shell" in content
+    assert '<input type="hidden" name="version" value="2">' in content
+    assert 'name="quantity" value="3"' in content  # the admin's input, kept
+    assert Product.objects.values_list("price", "quantity").get() == (
+        Decimal("17.25"),
+        7,
+    )
+
+
+def test_saving_again_after_a_refused_admin_save_applies_it(superuser_client):
+    product = ProductFactory(price="12.50", quantity=7)
+    saved_meanwhile(product, price="17.25")
+
+    response = superuser_client.post(
+        change_url(product), change_data(product, quantity="3", version=2)
+    )
+
+    assert response.status_code == 302
+    assert Product.objects.values_list("price", "quantity", "version").get() == (
+        Decimal("12.50"),
+        3,
+        3,
+    )
+
+
+def test_a_stale_admin_delete_is_refused_with_a_message(superuser_client):
+    product = ProductFactory(name="Blue Mug")
+    saved_meanwhile(product, quantity=4)
+
+    response = superuser_client.post(
+        delete_url(product), {"post": "yes", "version": 1}, follow=True
+    )
+
+    assert Product.objects.filter(pk=product.pk).exists()
+    content = html.unescape(response.content.decode())
+    assert "“Blue Mug” was changed since you opened this page" in content
+    assert "quantity by shell" in content
+    assert "nothing was deleted" in content
+    assert '<input type="hidden" name="version" value="2">' in content
+
+
+def test_an_admin_delete_without_a_version_deletes_nothing(superuser_client):
+    product = ProductFactory()
+
+    response = superuser_client.post(delete_url(product), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert Product.objects.filter(pk=product.pk).exists()
+
+
+def test_an_admin_delete_at_the_current_version_is_recorded(superuser_client):
+    product = ProductFactory(name="Blue Mug")
+
+    response = superuser_client.post(delete_url(product), {"post": "yes", "version": 1})
+
+    assert response.status_code == 302
+    change = ProductChange.objects.latest("pk")
+    assert (change.action, change.source, change.product_name) == (
+        "deleted",
+        "admin",
+        "Blue Mug",
+    )
+
+
+def test_admin_refuses_a_bmp_image_on_the_change_form_too(
+    superuser_client, image_bytes, media_root
+):
+    product = ProductFactory()
+    bmp = SimpleUploadedFile("picture.bmp", image_bytes("BMP"), "image/bmp")
+
+    response = superuser_client.post(
+        change_url(product), change_data(product, image=bmp)
+    )
+
+    assert response.status_code == 200
+    assert "Upload a JPEG, PNG, WebP or GIF image." in admin_errors(response)
+    assert Product.objects.get(pk=product.pk).image.name == ""
+    assert media_files(media_root) == set()
+
+
+def test_admin_changes_go_through_the_versioned_write(superuser_client):
+    product = ProductFactory(quantity=1)
+
+    with CaptureQueriesContext(connection) as queries:
+        superuser_client.post(change_url(product), change_data(product, quantity="2"))
+
+    assert not any("FOR UPDATE" in query["sql"] for query in queries)
+    assert Product.objects.values_list("quantity", "version").get() == (2, 2)
+    assert ProductChange.objects.latest("pk").product_version == 2

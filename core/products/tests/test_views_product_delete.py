@@ -1,6 +1,11 @@
+import html
+import re
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
+from products.actor import acting_as
 from products.models import Product, ProductChange
 
 from .factories import ProductFactory
@@ -77,3 +82,70 @@ def test_deleting_removes_the_image_after_commit(
 
     assert media_files(media_root) == set()
     assert served(name) == 404
+
+
+# Versions and conflicts --------------------------------------------------------
+
+
+def test_a_stale_delete_is_refused_with_what_changed_since(
+    staff_client, product, superuser
+):
+    page = staff_client.get(delete_url(product))
+    other = Product.objects.get(pk=product.pk)
+    other.price = Decimal("17.25")
+    with acting_as(superuser, source="admin"):
+        other.save()
+
+    response = staff_client.post(delete_url(product), {"version": 1})
+
+    assert page.status_code == 200
+    assert response.status_code == 409
+    assert Product.objects.filter(pk=product.pk).exists()
+    content = html.unescape(response.content.decode())
+    assert "“Blue Mug” was changed since you opened this page" in content
+    assert "It was not deleted" in content
+    assert "$17.25" in content and "admin" in content
+    assert 'name="version" value="2"' in content
+
+
+def test_confirming_again_after_a_conflict_deletes(staff_client, product):
+    product.quantity = 3
+    product.save()
+    refused = staff_client.post(delete_url(product), {"version": 1})
+    version = re.search(r'name="version" value="(\d+)"', refused.content.decode())[1]
+
+    response = staff_client.post(delete_url(product), {"version": version})
+
+    assert response.status_code == 302
+    assert not Product.objects.exists()
+
+
+def test_deleting_a_product_deleted_meanwhile_says_so(staff_client, product):
+    product.delete()
+
+    response = confirm(staff_client, product)
+
+    assert response.status_code == 410
+    content = html.unescape(response.content.decode())
+    assert "“Blue Mug” was deleted" in content
+    assert ProductChange.objects.filter(action="deleted").count() == 1
+
+
+def test_a_delete_without_its_version_deletes_nothing(staff_client, product):
+    response = staff_client.post(delete_url(product))
+
+    assert response.status_code == 400
+    assert "Nothing was deleted" in response.content.decode()
+    assert Product.objects.filter(pk=product.pk).exists()
+
+
+def test_a_delete_records_the_values_it_removed(staff_client, product):
+    confirm(staff_client, product)
+
+    change = ProductChange.objects.latest("pk")
+    assert (change.action, change.actor_name, change.product_id) == (
+        "deleted",
+        "staff",
+        None,
+    )
+    assert {c["field"]: c["old"] for c in change.changes}["sku"] == "MUG-1"

@@ -1,3 +1,5 @@
+import html
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -5,7 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from products.models import Product
+from products.actor import acting_as
+from products.models import Product, ProductChange
 
 from .factories import ProductFactory, product_form_data
 from .helpers import BAD_VALUES, NUL_FIELDS, field_errors, media_files, served
@@ -230,3 +233,155 @@ def test_nul_character_is_explained_beside_its_field(staff_client, product, fiel
     assert response.status_code == 200
     assert field_errors(response, field)
     assert stored(product) == before
+
+
+# Versions and conflicts --------------------------------------------------------
+
+
+def hidden_version(response):
+    return int(re.search(r'name="version" value="(\d+)"', response.content.decode())[1])
+
+
+def conflict_section(response):
+    """The text of the "what changed since you opened it" part of a page."""
+    match = re.search(
+        r'<section class="conflict".*?</section>', response.content.decode(), re.S
+    )
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match[0])))
+
+
+def save_meanwhile(product, user, **values):
+    """Another user's save, committed after the form was opened."""
+    other = Product.objects.get(pk=product.pk)
+    for name, value in values.items():
+        setattr(other, name, value)
+    with acting_as(user, source="admin"):
+        other.save()
+    return other
+
+
+def test_the_edit_form_carries_the_version_it_shows(staff_client, product):
+    save_meanwhile(product, None, quantity=8)
+
+    response = staff_client.get(edit_url(product))
+
+    assert hidden_version(response) == 2
+    assert 'type="hidden" name="version"' in response.content.decode()
+
+
+def test_a_stale_edit_changes_nothing_and_shows_what_changed_since(
+    staff_client, product, superuser
+):
+    # Opened at $12.50; an admin changes the price; the form changes only the
+    # quantity. Saved as it was, the price would silently go back to $12.50.
+    opened = staff_client.get(edit_url(product))
+    save_meanwhile(product, superuser, price=Decimal("17.25"))
+
+    response = edit(staff_client, product, quantity="3", version=hidden_version(opened))
+
+    assert response.status_code == 409
+    assert (stored(product)["price"], stored(product)["quantity"]) == (
+        Decimal("17.25"),
+        7,
+    )
+    changed = conflict_section(response)
+    assert "“Blue Mug” was changed since you opened this page" in changed
+    assert "Your changes were not saved" in changed
+    assert "admin" in changed and "$12.50" in changed and "$17.25" in changed
+    content = response.content.decode()
+    assert 'name="quantity" value="3"' in content  # the user's input, kept
+    assert 'name="price" value="12.50"' in content
+    assert hidden_version(response) == 2
+    assert ProductChange.objects.filter(product=product).count() == 2
+
+
+def test_saving_again_after_a_conflict_applies_the_users_values(
+    staff_client, product, superuser
+):
+    save_meanwhile(product, superuser, price=Decimal("17.25"))
+    refused = edit(staff_client, product, quantity="3", version=1)
+
+    response = edit(
+        staff_client, product, quantity="3", version=hidden_version(refused)
+    )
+
+    assert response.status_code == 302
+    assert (stored(product)["price"], stored(product)["quantity"]) == (
+        Decimal("12.50"),
+        3,
+    )
+    change = ProductChange.objects.latest("pk")
+    assert change.actor_name == "staff"
+    assert {c["field"]: (c["old"], c["new"]) for c in change.changes} == {
+        "price": ("17.25", "12.50"),
+        "quantity": ("7", "3"),
+    }
+    assert change.product_version == 3
+
+
+def test_a_stale_edit_with_a_new_image_stores_no_file_and_asks_for_it_again(
+    staff_client, product, superuser, media_root, image_upload
+):
+    files = media_files(media_root)
+    save_meanwhile(product, superuser, quantity=8)
+
+    response = edit(staff_client, product, image=image_upload("PNG"), version=1)
+
+    assert response.status_code == 409
+    assert "Your new image was not kept: choose it again" in response.content.decode()
+    assert media_files(media_root) == files
+
+
+def test_an_edit_of_a_product_deleted_meanwhile_saves_nothing(
+    staff_client, product, superuser
+):
+    data = product_form_data(product, price="1.00")
+    with acting_as(superuser, source="admin"):
+        Product.objects.get(pk=product.pk).delete()
+
+    response = staff_client.post(edit_url(product), data)
+
+    assert response.status_code == 410
+    content = html.unescape(response.content.decode())
+    assert "“Blue Mug” was deleted" in content
+    assert "Nothing was saved" in content
+    assert "admin" in content
+    assert not Product.objects.exists()
+
+
+def test_an_edit_sent_to_the_address_before_a_rename_is_refused_with_the_rename(
+    staff_client, product, superuser
+):
+    data = product_form_data(product, price="1.00")
+    save_meanwhile(product, superuser, slug="sky-mug")
+
+    response = staff_client.post(edit_url(product), data)
+
+    assert response.status_code == 409
+    assert "blue-mug" in conflict_section(response)
+    assert "sky-mug" in conflict_section(response)
+    content = response.content.decode()
+    assert f'action="{reverse("product-update", args=["sky-mug"])}"' in content
+    assert stored(product)["price"] == Decimal("12.50")
+
+
+def test_an_edit_without_its_version_saves_nothing(staff_client, product):
+    before = stored(product)
+    data = product_form_data(product, price="1.00")
+    del data["version"]
+
+    response = staff_client.post(edit_url(product), data)
+
+    assert response.status_code == 200
+    assert "sent without the version it was opened at" in html.unescape(
+        response.content.decode()
+    )
+    assert stored(product) == before
+
+
+def test_saving_unchanged_values_writes_and_records_nothing(staff_client, product):
+    response = edit(staff_client, product)
+
+    assert response.status_code == 302
+    assert Product.objects.get(pk=product.pk).version == 1
+    assert ProductChange.objects.filter(product=product).count() == 1  # created

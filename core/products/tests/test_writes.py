@@ -4,12 +4,16 @@ and leave no uploaded file behind."""
 import copy
 import threading
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
+from django.db.models import F
 from django.db.models.signals import post_save
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import make_image_bytes
@@ -257,3 +261,216 @@ def test_replacement_that_rolls_back_keeps_the_old_image(media_root):
 
     assert Product.objects.get(pk=mug.pk).image.name == old_name
     assert {name for name, _ in media_files(media_root)} == {old_name}
+
+
+# Versions ------------------------------------------------------------------------
+
+
+def loaded(product):
+    """The product as a page loads it to write it (see views/refusals.py)."""
+    return Product.objects.select_related("category").get(pk=product.pk)
+
+
+def written_statements(queries):
+    """The statements of ``queries`` that are not transaction bookkeeping."""
+    bookkeeping = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "BEGIN", "COMMIT")
+    return [
+        query["sql"]
+        for query in queries
+        if not query["sql"].upper().startswith(bookkeeping)
+    ]
+
+
+def test_an_update_with_its_version_is_one_update_and_one_change_row():
+    product = loaded(ProductFactory(quantity=1))
+
+    with CaptureQueriesContext(connection) as queries:
+        saved = writes.product_update(
+            product=product, version=1, data={"quantity": 2, "price": Decimal("5")}
+        )
+
+    statements = written_statements(queries.captured_queries)
+    assert len(statements) == 2, statements
+    update, insert = statements
+    assert update.startswith('UPDATE "products_product"')
+    assert '"version" = ' in update.split("WHERE")[1]  # conditional on it
+    assert insert.startswith('INSERT INTO "products_productchange"')
+    assert not any("FOR UPDATE" in sql for sql in queries.captured_queries)
+    assert saved.version == 2
+    assert Product.objects.values_list("quantity", "version").get() == (2, 2)
+
+
+def test_a_stale_update_raises_with_the_current_product_and_the_changes_since():
+    product = ProductFactory(quantity=1)
+    opened = loaded(product)
+    for quantity in (2, 3):
+        product.quantity = quantity
+        product.save()
+
+    with pytest.raises(writes.StaleVersion) as refused:
+        writes.product_update(product=opened, version=1, data={"price": Decimal(1)})
+
+    assert refused.value.product.version == 3
+    assert [change.product_version for change in refused.value.changes] == [2, 3]
+    assert Product.objects.values_list("price", "quantity").get() == (
+        Decimal("9.99"),
+        3,
+    )
+
+
+def test_an_update_that_finds_its_version_gone_at_the_update_writes_nothing():
+    """The race the in-memory check cannot see: another write commits between
+    the load and the conditional UPDATE."""
+    product = ProductFactory(quantity=1)
+    opened = loaded(product)
+    Product.objects.filter(pk=product.pk).update(version=F("version") + 1)
+
+    with pytest.raises(writes.StaleVersion):
+        writes.product_update(product=opened, version=1, data={"quantity": 5})
+
+    assert Product.objects.get(pk=product.pk).quantity == 1
+    assert ProductChange.objects.filter(action="updated").count() == 0
+
+
+def test_an_update_of_a_product_deleted_since_it_was_loaded_is_refused():
+    product = ProductFactory(name="Blue Mug")
+    opened = loaded(product)
+    product.delete()
+
+    with pytest.raises(writes.ProductGone) as refused:
+        writes.product_update(product=opened, version=1, data={"quantity": 5})
+
+    assert refused.value.deletion.product_name == "Blue Mug"
+    assert not Product.objects.exists()
+
+
+def test_a_delete_with_a_stale_version_deletes_nothing():
+    product = ProductFactory()
+    opened = loaded(product)
+    product.save()
+
+    with pytest.raises(writes.StaleVersion):
+        writes.product_delete(product=opened, version=1)
+
+    assert Product.objects.filter(pk=product.pk).exists()
+
+
+def test_a_delete_with_its_version_reads_no_row_under_a_lock():
+    product = loaded(ProductFactory())
+
+    with CaptureQueriesContext(connection) as queries:
+        writes.product_delete(product=product, version=1)
+
+    assert not any("FOR UPDATE" in sql for sql in queries.captured_queries)
+    assert not Product.objects.exists()
+    assert ProductChange.objects.latest("pk").action == "deleted"
+
+
+def test_a_taken_sku_in_data_is_a_validation_error_on_the_field():
+    ProductFactory(sku="MUG-1")
+    product = loaded(ProductFactory(sku="MUG-2"))
+
+    with pytest.raises(ValidationError) as refused:
+        writes.product_update(product=product, version=1, data={"sku": "MUG-1"})
+
+    assert refused.value.message_dict == {
+        "sku": ["Another product already uses this SKU."]
+    }
+
+
+def test_upload_of_a_versioned_update_that_fails_later_is_removed(
+    media_root, monkeypatch
+):
+    product = ProductFactory(image=picture(1))
+    old_name = product.image.name
+
+    def fail(*args):
+        raise RuntimeError("change log unavailable")
+
+    # After the product row was written, in the same transaction.
+    monkeypatch.setattr(writes, "record_change", fail)
+
+    with pytest.raises(RuntimeError):
+        writes.product_update(
+            product=loaded(product), version=1, data={"image": picture(2)}
+        )
+
+    assert Product.objects.get(pk=product.pk).image.name == old_name
+    assert {name for name, _ in media_files(media_root)} == {old_name}
+
+
+def test_image_replaced_by_a_versioned_update_is_deleted_on_commit(media_root):
+    product = ProductFactory(image=picture(1))
+
+    saved = writes.product_update(
+        product=loaded(product), version=1, data={"image": picture(2)}
+    )
+
+    # transaction=True: the write committed, and its on-commit work ran.
+    assert {name for name, _ in media_files(media_root)} == {saved.image.name}
+
+
+def test_two_submits_with_one_version_save_one_and_refuse_the_other(
+    staff_user, checks_pass_before_saves
+):
+    # Both requests have loaded the product at version 1 and passed the form
+    # before either writes: only the conditional UPDATE can tell them apart.
+    checks_pass_before_saves(2)
+    mug = ProductFactory(name="Blue Mug", quantity=1)
+    url = reverse("product-update", args=[mug.slug])
+    requests = [(url, product_form_data(mug, quantity=str(q))) for q in (5, 9)]
+
+    responses = post_together(staff_user, requests)
+
+    assert sorted(response.status_code for response in responses) == [302, 409]
+    (winner,) = [r for r in responses if r.status_code == 302]
+    (loser,) = [r for r in responses if r.status_code == 409]
+    quantity = Product.objects.get(pk=mug.pk).quantity
+    assert str(quantity) == requests[responses.index(winner)][1]["quantity"]
+    assert "was changed since you opened this page" in loser.content.decode()
+    updates = ProductChange.objects.filter(action="updated")
+    assert [(c.changes[0]["old"], c.product_version) for c in updates] == [("1", 2)]
+
+
+def test_a_delete_and_an_edit_at_one_version_one_wins_the_other_is_refused(
+    staff_user, checks_pass_before_saves
+):
+    checks_pass_before_saves(2)
+    mug = ProductFactory(name="Blue Mug", quantity=1)
+    requests = [
+        (
+            reverse("product-update", args=[mug.slug]),
+            product_form_data(mug, quantity="5"),
+        ),
+        (reverse("product-delete", args=[mug.slug]), {"version": mug.version}),
+    ]
+
+    edit, delete = post_together(staff_user, requests)
+
+    if Product.objects.exists():  # the edit won: the delete saw it
+        assert (edit.status_code, delete.status_code) == (302, 409)
+        assert Product.objects.get().quantity == 5
+    else:  # the delete won: the edit found the product gone
+        assert (edit.status_code, delete.status_code) == (410, 302)
+    assert ProductChange.objects.exclude(action="created").count() == 1
+
+
+def test_concurrent_admin_saves_with_one_version_save_one_and_show_the_other(
+    superuser, checks_pass_before_saves
+):
+    # On SQLite the admin's transaction takes the write lock before the form is
+    # checked, so the second request sees the first's version in its form.
+    if connection.vendor != "sqlite":
+        checks_pass_before_saves(2)
+    mug = ProductFactory(name="Blue Mug", quantity=1)
+    url = reverse("admin:products_product_change", args=[mug.pk])
+    requests = [
+        (url, {**product_form_data(mug, quantity=str(q)), "image": ""}) for q in (5, 9)
+    ]
+
+    responses = post_together(superuser, requests)
+
+    assert sorted(response.status_code for response in responses) == [200, 302]
+    (loser,) = [r for r in responses if r.status_code == 200]
+    assert "was changed since you opened this page" in loser.content.decode()
+    assert ProductChange.objects.filter(action="updated").count() == 1

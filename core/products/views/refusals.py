@@ -9,21 +9,20 @@ from ..writes import ProductGone
 
 
 def product_to_write(slug):
-    """The product at ``slug``, with what its change rows show. Raises
+    """The product at ``slug``, or at ``slug`` before its address changed (so a
+    form opened before the change is refused with it, not lost). Raises
     ``ProductGone`` for a product deleted from that address, else 404."""
     product = Product.objects.select_related("category").filter(slug=slug).first()
     if product is not None:
         return product
-    deletion = (
-        ProductChange.objects.filter(
-            action=ProductChange.Action.DELETED, product_slug=slug
-        )
-        .order_by("-pk")
-        .first()
-    )
-    if deletion is None:
-        raise Http404("No product at this address.")
-    raise ProductGone(None, deletion)
+    # Rare (staff pages, an address that is no longer current), so the change
+    # rows are searched rather than an index kept for it on every write.
+    latest = ProductChange.objects.filter(product_slug=slug).order_by("-pk").first()
+    if latest is not None and latest.action == ProductChange.Action.DELETED:
+        raise ProductGone(None, latest)
+    if latest is not None and latest.product_id is not None:
+        return Product.objects.select_related("category").get(pk=latest.product_id)
+    raise Http404("No product at this address.")
 
 
 def gone(request, refusal):
