@@ -52,6 +52,7 @@ async def test_saves_succeed_are_logged_and_a_reconnect_shows_what_was_missed(
             "supplier": product.supplier,
             "category": product.category_id,
             "description": "",
+            "version": product.version,
         }
         with override_settings(CHANNEL_LAYERS={"default": layer}):
             response = staff_client.post(f"/products/{product.slug}/edit/", data)

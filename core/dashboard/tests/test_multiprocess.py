@@ -71,6 +71,8 @@ ROW_FIELD = re.compile(r'<li data-field="(\w+)">(.*?)</li>', re.S)
 OLD = re.compile(r'<del class="old">(.*?)</del>', re.S)
 NEW = re.compile(r'<ins class="new">(.*?)</ins>', re.S)
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
+MAX_RESUBMITS = 10
 
 
 def shown(field_name, text):
@@ -266,36 +268,51 @@ class Editors:
                 if token is None:
                     return False  # no form: reported as an edit that never succeeded
                 method = "POST"
-                sent = self.now()
-                status, _, _ = http_request(
-                    port,
-                    "POST",
-                    path,
-                    jar,
-                    {**form, "csrfmiddlewaretoken": token.group(1)},
-                )
+                # Another editor may save the product between this form's GET
+                # and its POST: the edit is then refused (409) with the current
+                # version, and sent again with it, as staff would.
+                for _ in range(MAX_RESUBMITS):
+                    version = VERSION_INPUT.search(body)
+                    sent = self.now()
+                    status, _, body = http_request(
+                        port,
+                        "POST",
+                        path,
+                        jar,
+                        {
+                            **form,
+                            "csrfmiddlewaretoken": token.group(1),
+                            "version": version.group(1) if version else "",
+                        },
+                    )
+                    answered = self.now()
+                    self.record_post(editor, port, slug, form, status, sent, answered)
+                    if status != 409:
+                        break
             except (OSError, http.client.HTTPException) as error:
                 self.errors.append(
                     (port, method, slug, form["quantity"], repr(error), self.now())
                 )
                 self.down.add(port)
                 continue
-            answered = self.now()
-            self.responses.append(Response(port, "POST", path, status, answered))
-            self.posts.append(
-                Post(
-                    editor,
-                    port,
-                    slug,
-                    int(form["quantity"]),
-                    form["price"],
-                    status,
-                    sent,
-                    answered,
-                )
-            )
             return status == 302
         return False
+
+    def record_post(self, editor, port, slug, form, status, sent, answered):
+        path = f"/products/{slug}/edit/"
+        self.responses.append(Response(port, "POST", path, status, answered))
+        self.posts.append(
+            Post(
+                editor,
+                port,
+                slug,
+                int(form["quantity"]),
+                form["price"],
+                status,
+                sent,
+                answered,
+            )
+        )
 
 
 # Dashboards: websocket clients in the event loop ------------------------------
