@@ -6,7 +6,8 @@
 #   make test    black --check, flake8, pytest (extra pytest args: PYTEST_ARGS="-k slug -x",
 #                one layer: PYTEST_ARGS="-m unit", or db, socket, browser, redis)
 #   make fmt     format the code with black
-#   make bench   run the delivery benchmark (bench/run.py)
+#   make bench   run the benchmark (bench/run.py; BENCH_ARGS=... for it); installs
+#                bench/requirements.txt, the libraries the write path is compared with
 #   make lock    re-lock requirements*.txt from requirements*.in (pip-tools)
 #   make clean   remove the local SQLite database, uploaded media and collected static files
 #
@@ -19,10 +20,12 @@ VENV ?= .venv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 BIN := $(abspath $(VENV))/bin
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
+BENCH := $(VENV)/.installed-bench
 # make run is the only command that runs with DEBUG on (core.settings.dev); manage.py
 # and core.asgi default to core.settings.local, DEBUG off.
 RUN_SETTINGS := DJANGO_SETTINGS_MODULE=core.settings.dev
@@ -41,7 +44,7 @@ help:
 	@echo "make test   - black --check, flake8 and pytest (PYTEST_ARGS=... for pytest,"
 	@echo "              e.g. PYTEST_ARGS=\"-m unit\"; layers: unit, db, socket, browser, redis)"
 	@echo "make fmt    - format with black"
-	@echo "make bench  - run bench/run.py"
+	@echo "make bench  - run bench/run.py (BENCH_ARGS=... for it)"
 	@echo "make lock   - re-lock requirements.txt and requirements-dev.txt from the .in files"
 	@echo "make clean  - remove core/db.sqlite3, core/media/ and core/staticfiles/"
 
@@ -57,6 +60,11 @@ $(RUNTIME): requirements.txt | $(BIN)/python
 
 $(DEV): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install -r requirements-dev.txt
+	touch $@
+
+# The libraries the bench compares the write path with; the app never needs them.
+$(BENCH): bench/requirements.txt $(DEV)
+	$(BIN)/python -m pip install -r bench/requirements.txt
 	touch $@
 
 install: $(RUNTIME)
@@ -75,8 +83,8 @@ test: $(DEV)
 fmt: $(DEV)
 	$(BIN)/black .
 
-bench: $(DEV)
-	$(BIN)/python bench/run.py
+bench: $(BENCH)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Keeps every pin that still fits; `make lock PIP_COMPILE_ARGS=--upgrade` (or
 # --upgrade-package NAME) moves them.

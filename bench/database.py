@@ -81,6 +81,10 @@ def setup_django(environ):
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+    # Then the tables of bench/comparison, which has no migrations: its models
+    # refer to the app's tables, which must exist first (run_syncdb makes the
+    # tables of such apps before it applies any migration).
+    call_command("migrate", verbosity=0, interactive=False, run_syncdb=True)
 
 
 def close_connections():

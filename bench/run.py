@@ -55,7 +55,7 @@ class Config:
     sizes: tuple
     seconds: float  # each fan-out phase, and each catalog URL under load
     rate: float  # steady phase, events per second, the same for every N
-    write_iterations: int
+    write_saves: int  # per way of writing, in the write-path comparison
     phases: tuple = PHASES
     storm_sockets: int = 500
     profile: bool = False  # py-spy on daphne in the max phase at the largest N
@@ -82,6 +82,11 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--storm-sockets", type=int, default=500, help="sockets in the storm phase"
+    )
+    parser.add_argument(
+        "--write-saves",
+        type=int,
+        help="saves per way of writing in the write phase (default 2000)",
     )
     parser.add_argument(
         "--profile",
@@ -116,11 +121,14 @@ def parse_args(argv):
         parser.error("--seconds: between 0.5 and 30")
     if not 0.1 <= args.rate <= 500:
         parser.error("--rate: between 0.1 and 500 events/s")
+    write_saves = args.write_saves or (300 if args.quick else 2000)
+    if not 10 <= write_saves <= 100_000:
+        parser.error("--write-saves: between 10 and 100000")
     return Config(
         sizes=sizes,
         seconds=seconds,
         rate=args.rate,
-        write_iterations=100 if args.quick else 300,
+        write_saves=write_saves,
         phases=tuple(name for name in PHASES if name in phases),
         storm_sockets=args.storm_sockets,
         profile=args.profile,
@@ -159,6 +167,10 @@ def bench(config, work_dir, cleanup, results, started):
         "REDIS_URL": redis_url,
         "BENCH_CHANNEL_PREFIX": prefix,
         "MEDIA_ROOT": str(Path(work_dir) / "media"),
+        # daphne runs the bench settings too, which install bench/comparison.
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(REPO_DIR), os.environ.get("PYTHONPATH")])
+        ),
     }
     database.setup_django(environment)
     cleanup.callback(database.close_connections)
@@ -220,10 +232,8 @@ def bench(config, work_dir, cleanup, results, started):
             watch,
         )
     if "write" in config.phases:
-        progress("write path")
-        results["write_path"] = write_path.measure(
-            products[0].pk, config.write_iterations
-        )
+        progress(f"write path: {config.write_saves} saves each way, round-robin")
+        results["write_path"] = write_path.measure(product_ids, config.write_saves)
     if "catalog" in config.phases:
         progress("catalog")
         results["catalog"] = catalog.measure(

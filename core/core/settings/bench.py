@@ -7,7 +7,7 @@ for SQLite, ``BENCH_SQLITE_PATH`` at a file in a temporary folder.
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import CHANNEL_LAYERS, DATABASES, LOGGING, env
+from .base import CHANNEL_LAYERS, DATABASES, INSTALLED_APPS, LOGGING, env
 
 DEBUG = False
 SECRET_KEY = "bench-only-secret-key-never-used-outside-the-benchmark"
@@ -21,6 +21,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# The write path is compared with these history libraries on models of their own
+# (bench/requirements.txt, bench/comparison); the app never installs them.
+INSTALLED_APPS = [*INSTALLED_APPS, "simple_history", "auditlog", "bench.comparison"]
 
 # The app logs every announced change at INFO; under load that is noise and time.
 LOGGING = {

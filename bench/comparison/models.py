@@ -1,0 +1,67 @@
+"""The product's own fields, three times over: a plain model, one recorded by
+django-simple-history, one recorded by django-auditlog. Made from ``Product``'s
+field definitions, indexes and constraints, so that each compares with the same
+row; none of these tables has a migration (``migrate --run-syncdb`` makes them).
+"""
+
+from auditlog.registry import auditlog
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from products.models import Product
+
+# Ours alone: counted by the database, meaningless to the libraries compared.
+NOT_COPIED = ("version",)
+
+
+def product_fields():
+    """New instances of ``Product``'s fields, other than its id and version."""
+    fields = {}
+    for field in Product._meta.concrete_fields:
+        if field.primary_key or field.name in NOT_COPIED:
+            continue
+        if field.is_relation:
+            # Made afresh: deconstructing a foreign key while models load asks
+            # the registry, not ready yet, about swappable models.
+            fields[field.name] = models.ForeignKey(
+                field.remote_field.model,
+                on_delete=field.remote_field.on_delete,
+                null=field.null,
+                blank=field.blank,
+                related_name="+",
+            )
+            continue
+        name, _, args, kwargs = field.deconstruct()
+        fields[name] = type(field)(*args, **kwargs)
+    return fields
+
+
+def product_meta(label):
+    """``Product``'s indexes and constraints, named for the model ``label``."""
+    constraints = []
+    for constraint in Product._meta.constraints:
+        if any(name in constraint.name for name in NOT_COPIED):
+            continue
+        copied = constraint.clone()
+        copied.name = constraint.name.replace("product", label, 1)
+        constraints.append(copied)
+    indexes = [models.Index(fields=index.fields) for index in Product._meta.indexes]
+    meta = {"app_label": "bench_comparison", "indexes": indexes}
+    return type("Meta", (), {**meta, "constraints": constraints})
+
+
+def product_model(name, **extra):
+    attributes = {
+        **product_fields(),
+        **extra,
+        "Meta": product_meta(name.lower()),
+        "__module__": __name__,
+        "__str__": lambda self: self.name,
+    }
+    return type(name, (models.Model,), attributes)
+
+
+PlainProduct = product_model("PlainProduct")
+HistoryProduct = product_model("HistoryProduct", history=HistoricalRecords())
+AuditProduct = product_model("AuditProduct")
+auditlog.register(AuditProduct)
