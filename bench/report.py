@@ -187,6 +187,8 @@ def _latency(phase):
 
 
 def _fanout_lines(results):
+    if not results.get("fanout"):
+        return [], []  # --phases without fanout
     config = results["config"]
     lines = [
         f"Fan-out (steady {config['rate']:g} ev/s for {config['seconds']:g} s for "
@@ -432,10 +434,10 @@ def _write_lines(write):
         f"medians; {libraries}):"
     ]
     for way in write["ways"].values():
-        kinds = "+".join(way["statement_kinds"])
+        kinds = " + ".join(way["statement_kinds"])
         lines.append(
             f"  {way['label']:<46} {way['median_ms']:>6.2f} ms  "
-            f"{way['ratio']:>5.2f}x  {way['statements']} statements ({kinds})"
+            f"{way['ratio']:>5.2f}x  statements: {kinds}"
         )
     return lines
 
