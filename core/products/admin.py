@@ -17,7 +17,7 @@ from .admin_change_log import ActorFilter, readable_change
 
 CHANGED_MEANWHILE = (
     "This product was changed since you opened this page; nothing was saved. "
-    "What changed is listed above. The form holds your values: save again to "
+    "What changed is listed below. The form holds your values: save again to "
     "apply them over those changes."
 )
 
