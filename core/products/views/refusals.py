@@ -9,20 +9,28 @@ from ..writes import ProductGone
 
 
 def product_to_write(slug):
-    """The product at ``slug``, or at ``slug`` before its address changed (so a
-    form opened before the change is refused with it, not lost). Raises
-    ``ProductGone`` for a product deleted from that address, else 404."""
-    product = Product.objects.select_related("category").filter(slug=slug).first()
+    """The product at ``slug``, or the one that had ``slug`` before its address
+    changed (a form opened before the change is then refused with it, not lost to
+    a redirect that drops what was posted). Raises ``ProductGone`` for a product
+    deleted from that address, else 404."""
+    products = Product.objects.select_related("category")
+    product = products.filter(slug=slug).first()
+    if product is None:
+        product = products.filter(former_slugs__slug=slug).first()
     if product is not None:
         return product
-    # Rare (staff pages, an address that is no longer current), so the change
-    # rows are searched rather than an index kept for it on every write.
-    latest = ProductChange.objects.filter(product_slug=slug).order_by("-pk").first()
-    if latest is not None and latest.action == ProductChange.Action.DELETED:
-        raise ProductGone(None, latest)
-    if latest is not None and latest.product_id is not None:
-        return Product.objects.select_related("category").get(pk=latest.product_id)
-    raise Http404("No product at this address.")
+    # Rare (staff pages, an address nothing answers at), so the change rows are
+    # searched rather than an index kept for it on every write.
+    deletion = (
+        ProductChange.objects.filter(
+            action=ProductChange.Action.DELETED, product_slug=slug
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if deletion is None:
+        raise Http404("No product at this address.")
+    raise ProductGone(None, deletion)
 
 
 def gone(request, refusal):
