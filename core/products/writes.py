@@ -102,18 +102,24 @@ def refusal(product, version):
     is now and what changed since, or how it was deleted."""
     current = Product.objects.select_related("category").filter(pk=product.pk).first()
     if current is None:
-        deletion = (
-            ProductChange.objects.filter(
-                action=ProductChange.Action.DELETED, product_slug=product.slug
-            )
-            .order_by("-pk")
-            .first()
-        )
-        return ProductGone(product, deletion)
+        return ProductGone(product, deletion_at(product.slug))
     changes = ProductChange.objects.filter(
         product=current, product_version__gt=version
     ).order_by("pk")
     return StaleVersion(current, version, list(changes))
+
+
+def deletion_at(slug):
+    """The latest recorded deletion of a product at ``slug``, or None. Rare (an
+    address nothing answers at), so the change rows are searched rather than an
+    index kept for it on every write."""
+    return (
+        ProductChange.objects.filter(
+            action=ProductChange.Action.DELETED, product_slug=slug
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 def explain_taken_values(form, product=None):

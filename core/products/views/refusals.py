@@ -4,8 +4,8 @@ since the page was opened (``writes.StaleVersion``, ``writes.ProductGone``)."""
 from django.http import Http404
 from django.shortcuts import render
 
-from ..models import Product, ProductChange
-from ..writes import ProductGone
+from ..models import Product
+from ..writes import ProductGone, deletion_at
 
 
 def product_to_write(slug):
@@ -19,15 +19,7 @@ def product_to_write(slug):
         product = products.filter(former_slugs__slug=slug).first()
     if product is not None:
         return product
-    # Rare (staff pages, an address nothing answers at), so the change rows are
-    # searched rather than an index kept for it on every write.
-    deletion = (
-        ProductChange.objects.filter(
-            action=ProductChange.Action.DELETED, product_slug=slug
-        )
-        .order_by("-pk")
-        .first()
-    )
+    deletion = deletion_at(slug)
     if deletion is None:
         raise Http404("No product at this address.")
     raise ProductGone(None, deletion)
