@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import F
 
+from .change_display import show_changes
 from .models import Product, ProductChange
 from .signals import record_change, recorded_by_caller
 from .snapshots import snapshot
@@ -40,7 +41,8 @@ class StaleVersion(Conflict):
         super().__init__(f"{product} is at version {product.version}, not {version}")
         self.product = product  # as it is now
         self.version = version  # the one the caller had
-        self.changes = changes  # the ProductChanges since then, oldest first
+        # The ProductChanges since then, oldest first, ready to be shown.
+        self.changes = changes
 
 
 class ProductGone(Conflict):
@@ -103,10 +105,12 @@ def refusal(product, version):
     current = Product.objects.select_related("category").filter(pk=product.pk).first()
     if current is None:
         return ProductGone(product, deletion_at(product.slug))
-    changes = ProductChange.objects.filter(
-        product=current, product_version__gt=version
-    ).order_by("pk")
-    return StaleVersion(current, version, list(changes))
+    changes = (
+        ProductChange.objects.filter(product=current, product_version__gt=version)
+        .select_related("product")
+        .order_by("pk")
+    )
+    return StaleVersion(current, version, show_changes(list(changes)))
 
 
 def deletion_at(slug):
