@@ -29,8 +29,16 @@ from pathlib import Path
 REPO_DIR = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_DIR), str(REPO_DIR / "core")]
 
-from bench import catalog, database, fanout, fixtures, overload  # noqa: E402
-from bench import report, storm, write_path  # noqa: E402
+from bench import (  # noqa: E402
+    catalog,
+    database,
+    fanout,
+    fixtures,
+    overload,
+    report,
+    storm,
+    write_path,
+)
 from bench.services import (  # noqa: E402
     BenchError,
     find_or_start_redis,

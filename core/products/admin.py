@@ -10,10 +10,10 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
 from . import writes
+from .admin_change_log import ActorFilter, readable_change
 from .forms import ProductDeleteForm, version_field
 from .models import Category, Product, ProductChange
 from .uploads import write_transaction
-from .admin_change_log import ActorFilter, readable_change
 
 CHANGED_MEANWHILE = (
     "This product was changed since you opened this page; nothing was saved. "

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
+from conftest import make_image_bytes
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
@@ -16,7 +17,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conftest import make_image_bytes
 from products import writes
 from products.admin import ProductAdmin
 from products.forms import ProductForm, ProductUpdateForm
