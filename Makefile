@@ -3,9 +3,9 @@
 #   make run     set up .venv (runtime packages), migrate, load demo data, serve on
 #                http://127.0.0.1:8000 (HOST=... PORT=... to change; DEBUG on:
 #                core.settings.dev)
-#   make test    black --check, flake8, pytest (extra pytest args: PYTEST_ARGS="-k slug -x",
+#   make test    isort --check, black --check, flake8, pytest (extra pytest args: PYTEST_ARGS="-k slug -x",
 #                one layer: PYTEST_ARGS="-m unit", or db, socket, browser, redis)
-#   make fmt     format the code with black
+#   make fmt     sort imports (isort) and format (black)
 #   make bench   run the benchmark (bench/run.py; BENCH_ARGS=... for it); installs
 #                bench/requirements.txt, the libraries the write path is compared with
 #   make lock    re-lock requirements*.txt from requirements*.in (pip-tools)
@@ -76,11 +76,13 @@ run: $(RUNTIME)
 	cd core && $(RUN_SETTINGS) $(BIN)/daphne -b $(HOST) -p $(PORT) core.asgi:application
 
 test: $(DEV)
+	$(BIN)/isort --check-only --quiet .
 	$(BIN)/black --check .
 	$(BIN)/flake8
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 fmt: $(DEV)
+	$(BIN)/isort --quiet .
 	$(BIN)/black .
 
 bench: $(BENCH)

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 import pytest
 from axes.models import AccessAttempt
 
-
 from .factories import PASSWORD
 
 LOCKED_OUT_TEXT = "Too many failed log-in attempts"

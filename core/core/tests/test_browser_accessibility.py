@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
+from conftest import make_image_bytes
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.async_api import expect
 
 from accounts.tests.factories import PASSWORD, StaffFactory
-from conftest import make_image_bytes
 from products.tests.factories import ProductFactory
 
 pytestmark = [

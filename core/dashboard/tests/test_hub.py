@@ -4,10 +4,9 @@ import asyncio
 from functools import partial
 
 import pytest
-
-from dashboard.groups import FEED_GROUP
 from django.conf import settings
 
+from dashboard.groups import FEED_GROUP
 from dashboard.hub import FeedHub
 from dashboard.protocol import CLOSE_RESTART, CLOSE_TOO_SLOW, MAX_FRAME_BYTES
 

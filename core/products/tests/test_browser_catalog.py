@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
+from conftest import make_image_bytes
 from playwright.async_api import expect
 
 from accounts.tests.factories import PASSWORD, StaffFactory
-from conftest import make_image_bytes
 
 from .factories import CategoryFactory, ProductFactory
 

@@ -4,11 +4,11 @@ the admin give, and every save stores files under the name of what they are."""
 from pathlib import Path
 
 import pytest
+from conftest import make_image_bytes
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from conftest import make_image_bytes
 from products.images import stored_name
 from products.models import Product
 
