@@ -1,6 +1,7 @@
+from .batch import ChangeBatch
 from .category import Category
 from .change import ProductChange
 from .former_slug import FormerSlug
 from .product import Product
 
-__all__ = ["Category", "FormerSlug", "Product", "ProductChange"]
+__all__ = ["Category", "ChangeBatch", "FormerSlug", "Product", "ProductChange"]

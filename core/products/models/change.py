@@ -72,6 +72,24 @@ class ProductChange(models.Model):
     # rows recorded before products had versions.
     product_version = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set when this change undoes another: an update that reverts an earlier
+    # update, or a create that restores a deleted product (it points at the
+    # deletion).
+    reverts = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reverted_by",
+    )
+    # Set when this change was one of many made as one act (import, bulk action).
+    batch = models.ForeignKey(
+        "products.ChangeBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -73,6 +73,24 @@ class Product(models.Model):
         validators=[validate_product_image],
         help_text="JPEG, PNG, WebP or GIF, at most 5 MB.",
     )
+    # Staff only: never on a public page, the public stream or anything an
+    # anonymous visitor can fetch.
+    cost_price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="What the shop pays; staff only.",
+    )
+    expiry_date = models.DateField(null=True, blank=True)
+    # Overrides the shop-wide LOW_STOCK_THRESHOLD for this product when set.
+    low_stock_threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_QUANTITY)],
+        help_text="Low stock at or below this quantity; the shop default when empty.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Counted by the database on every write (version = version + 1 in the
@@ -100,6 +118,11 @@ class Product(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(version__gte=1), name="product_version_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cost_price__isnull=True)
+                | models.Q(cost_price__gte=0),
+                name="product_cost_price_not_negative",
             ),
             models.CheckConstraint(
                 condition=~models.Q(slug="") & ~models.Q(slug__in=RESERVED_SLUGS),

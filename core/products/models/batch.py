@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ChangeBatch(models.Model):
+    """Many product changes made as one act (a CSV import, a bulk action), so the
+    feed can show them as one event. Each product's own ``ProductChange`` still
+    exists and points here; the summary is data (counts), made into text when
+    shown."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import"
+        BULK = "bulk"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # What the batch was: the uploaded file's name, or the bulk action applied.
+    label = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    source = models.CharField(max_length=60)
+    # {"created": n, "updated": n, "deleted": n, "unchanged": n}
+    summary = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "change batches"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.label} by {self.who}"
+
+    @property
+    def who(self):
+        return self.actor_name or self.source
