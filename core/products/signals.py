@@ -17,6 +17,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import Signal, receiver
 
 from .actor import current_actor
+from .batches import current_recording
 from .changes import diff
 from .models import Product, ProductChange
 from .snapshots import committed_snapshot, snapshot
@@ -104,6 +105,7 @@ def record_change(product, action, before, after):
         return None  # a save that changes nothing is not an event
     actor = current_actor()
     user = actor.authenticated_user
+    recording = current_recording()
     change = ProductChange.objects.create(
         action=action,
         product=None if action == ProductChange.Action.DELETED else product,
@@ -116,10 +118,18 @@ def record_change(product, action, before, after):
         product_version=(
             None if action == ProductChange.Action.DELETED else product.version
         ),
+        batch=recording.batch if recording else None,
     )
+    if recording:
+        recording.add(change)  # announced once, with the whole batch
+    else:
+        announce_on_commit(change)
+    return change
+
+
+def announce_on_commit(change):
     # robust: a broken channel layer is logged and never fails a saved write.
     transaction.on_commit(partial(announce, change), robust=True)
-    return change
 
 
 def announce(change):

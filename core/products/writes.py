@@ -17,14 +17,17 @@ explained on the form, beside its field, instead of failing the request.
 """
 
 import copy
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import F
 
+from . import batches
+from .actor import current_actor
 from .change_display import show_changes
-from .models import Product, ProductChange
-from .signals import record_change, recorded_by_caller
+from .models import ChangeBatch, Product, ProductChange
+from .signals import announce_on_commit, record_change, recorded_by_caller
 from .snapshots import snapshot
 from .uploads import delete_on_commit, remember_stored, write_transaction
 
@@ -34,6 +37,8 @@ UNIQUE_FIELDS = ("sku", "slug")
 
 class Conflict(Exception):
     """The product is no longer the one the caller loaded; nothing was written."""
+
+    gone = False  # whether the product no longer exists
 
 
 class StaleVersion(Conflict):
@@ -46,10 +51,33 @@ class StaleVersion(Conflict):
 
 
 class ProductGone(Conflict):
+    gone = True
+
     def __init__(self, product, deletion):
         super().__init__(f"{product} was deleted")
         self.product = product  # as the caller loaded it
         self.deletion = deletion  # the ProductChange that deleted it, if found
+
+
+class BatchStale(Conflict):
+    """Products of a batch changed, appeared or went since its preview; nothing
+    was written. ``refusals`` holds a ``StaleVersion`` or ``ProductGone`` per
+    product, as a single write would raise it."""
+
+    def __init__(self, refusals):
+        super().__init__(f"{len(refusals)} products changed since the preview")
+        self.refusals = refusals
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One product of a batch: ``product`` as loaded (``None``: create one),
+    the new field ``values`` (already validated), and the version the preview
+    showed (``None``: it did not exist then)."""
+
+    product: object
+    values: dict
+    expected_version: object = None
 
 
 def product_create(*, form=None, data=None):
@@ -57,7 +85,7 @@ def product_create(*, form=None, data=None):
     (field values already validated, as a form's ``cleaned_data``). Returns the
     product; ``None`` with the reason on the form (``ValidationError`` with
     ``data``) when a concurrent write took its SKU or address first."""
-    product = form.instance if form is not None else _with_values(Product(), data)
+    product = form.instance if form is not None else with_values(Product(), data)
     return _write(form, product, product.save)
 
 
@@ -71,7 +99,7 @@ def product_update(*, product, version, form=None, data=None):
     does. Raises ``StaleVersion`` or ``ProductGone``, writing nothing, if the
     product changed since ``version``.
     """
-    new = form.instance if form is not None else _with_values(product, data)
+    new = form.instance if form is not None else with_values(product, data)
     if version is None:
         return _write(form, new, new.save)
     return _write(form, new, lambda: _update(product, new, version))
@@ -166,7 +194,7 @@ def _write(form, product, write):
     return product
 
 
-def _with_values(product, data):
+def with_values(product, data):
     """A copy of ``product`` with ``data`` applied as a model form applies it."""
     new = copy.copy(product)
     for name, value in data.items():
@@ -213,3 +241,81 @@ def _update(loaded, new, version):
     replaced = loaded.image.name
     if replaced and replaced != new.image.name:
         delete_on_commit(Product, "image", new.image.storage, replaced)
+
+
+def products_import(*, items, label):
+    """Applies a previewed CSV import (``BatchItem`` per row) in one transaction,
+    recorded as one ``ChangeBatch`` and announced as one event. Returns the
+    batch, or ``None`` when no row changes anything. Raises ``BatchStale``,
+    writing nothing, if a product is no longer as the preview showed it."""
+    return write_batch(ChangeBatch.Kind.IMPORT, label, items)
+
+
+def products_bulk(*, items, label):
+    """Applies a previewed bulk action, as ``products_import`` does."""
+    return write_batch(ChangeBatch.Kind.BULK, label, items)
+
+
+def write_batch(kind, label, items):
+    stale = stale_items(items)
+    if stale:
+        raise BatchStale(stale)
+    actor = current_actor()
+    user = actor.authenticated_user
+    try:
+        with write_transaction():
+            batch = ChangeBatch.objects.create(
+                kind=kind,
+                label=label,
+                actor_id=user.pk if user else None,
+                actor_name=user.get_username() if user else "",
+                source=actor.source,
+            )
+            with batches.recording(batch) as recorded:
+                for item in items:
+                    _write_item(item)
+            if not recorded.changes:
+                batch.delete()  # an import that changes nothing is not an event
+                return None
+            batch.entry = recorded.changes[-1]
+            batch.summary = batches.summarise(
+                recorded.changes, unchanged=len(items) - len(recorded.changes)
+            )
+            batch.save(update_fields=["entry", "summary"])
+            announce_on_commit(batch.entry)
+    except StaleVersion as refused:  # changed between the check and its write
+        raise BatchStale([refused]) from refused
+    except IntegrityError:
+        stale = stale_items(items)  # a SKU created meanwhile
+        if stale:
+            raise BatchStale(stale)
+        raise
+    return batch
+
+
+def stale_items(items):
+    """A refusal for each item whose product is not at the version the preview
+    showed: changed, created or deleted since."""
+    current = Product.objects.select_related("category").in_bulk(
+        [item.product.pk for item in items if item.product is not None]
+    )
+    new_skus = [item.values["sku"] for item in items if item.product is None]
+    appeared = Product.objects.filter(sku__in=new_skus)
+    refusals = [refusal(product, 0) for product in appeared]
+    for item in items:
+        if item.product is None:
+            continue
+        now = current.get(item.product.pk)
+        if now is None:
+            refusals.append(ProductGone(item.product, deletion_at(item.product.slug)))
+        elif now.version != item.expected_version:
+            refusals.append(refusal(now, item.expected_version or 0))
+    return refusals
+
+
+def _write_item(item):
+    if item.product is None:
+        with_values(Product(), item.values).save()
+    else:
+        new = with_values(item.product, item.values)
+        _update(item.product, new, item.expected_version)
