@@ -1,12 +1,19 @@
 from django.urls import path, register_converter
 
 from accounts.decorators import staff_only
-from accounts.roles import ADD_PRODUCT, CHANGE_PRODUCT, DELETE_PRODUCT, WATCH_FEED
+from accounts.roles import (
+    ADD_PRODUCT,
+    CHANGE_PRODUCT,
+    DELETE_PRODUCT,
+    IMPORT_PRODUCTS,
+    WATCH_FEED,
+)
 
 from .views.product_create import product_create
 from .views.product_delete import product_delete
 from .views.product_detail import product_detail
 from .views.product_history import product_history
+from .views.product_import import product_import
 from .views.product_list import product_list
 from .views.product_update import product_update
 
@@ -31,6 +38,10 @@ urlpatterns = [
     *staff_only(
         [path("create/", product_create, name="product-create")],
         permission=ADD_PRODUCT,
+    ),
+    *staff_only(
+        [path("import/", product_import, name="product-import")],
+        permission=IMPORT_PRODUCTS,
     ),
     *staff_only(
         [path("<uslug:slug>/edit/", product_update, name="product-update")],
