@@ -64,6 +64,11 @@ def headline(batch):
     return ", ".join(parts) or "nothing changed"
 
 
+def size(batch):
+    summary = batch.summary or {}
+    return sum(summary.get(key, 0) for key in COUNTED)
+
+
 def verb(batch):
     return "imported" if batch.kind == ChangeBatch.Kind.IMPORT else "bulk-edited"
 

@@ -9,6 +9,7 @@ from accounts.roles import (
     WATCH_FEED,
 )
 
+from .views.change_batch import change_batch
 from .views.product_create import product_create
 from .views.product_delete import product_delete
 from .views.product_detail import product_detail
@@ -52,7 +53,10 @@ urlpatterns = [
         permission=DELETE_PRODUCT,
     ),
     *staff_only(
-        [path("<uslug:slug>/history/", product_history, name="product-history")],
+        [
+            path("<uslug:slug>/history/", product_history, name="product-history"),
+            path("batches/<int:pk>/", change_batch, name="change-batch"),
+        ],
         permission=WATCH_FEED,
     ),
     path("<uslug:slug>/", product_detail, name="product-detail"),
