@@ -12,13 +12,12 @@ its rows to ``writes.products_import``.
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 
 from ..change_display import show_changes
-from ..changes import diff
-from ..models import Category, Product, ProductChange
-from ..snapshots import snapshot
-from ..writes import BatchItem, with_values
+from ..models import Category, Product
+from ..previews import check_values, unsaved_change
+from ..writes import BatchItem
 from .reading import COLUMNS
 
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
@@ -39,19 +38,7 @@ class RowPlan:
     errors: list = field(default_factory=list)  # (column, message)
 
     def as_change(self):
-        """An unsaved ProductChange, so the preview shows values as the feed does."""
-        action = (
-            ProductChange.Action.CREATED
-            if self.action == CREATE
-            else ProductChange.Action.UPDATED
-        )
-        name = self.values.get("name") or getattr(self.product, "name", "")
-        return ProductChange(
-            action=action,
-            product_name=name,
-            product_slug=getattr(self.product, "slug", ""),
-            changes=[change.as_dict() for change in self.changes],
-        )
+        return unsaved_change(self.product, self.changes, self.values.get("name"))
 
 
 @dataclass
@@ -179,26 +166,12 @@ def check_row(row, product, columns):
             if name not in refused and row.values.get(name) in (None, ""):
                 row.errors.append((name, f"A new product needs a {name}."))
                 refused.add(name)
-    new = with_values(product or Product(), row.values)
-    checked = set(columns) - refused
-    try:
-        new.full_clean(
-            exclude=[f.name for f in Product._meta.fields if f.name not in checked],
-            # The SKU is what rows are matched by (repeats are reported above)
-            # and a new product's address is made when it is saved; the
-            # constraints repeat the field validators and guard every write.
-            validate_unique=False,
-            validate_constraints=False,
-        )
-    except ValidationError as error:
-        for name, messages in error.message_dict.items():
-            column = "" if name == NON_FIELD_ERRORS else name
-            row.errors.extend((column, message) for message in messages)
+    errors, row.changes = check_values(product, row.values, set(columns) - refused)
+    row.errors.extend(errors)
     if row.errors:
         row.action = ERROR
         return
     row.product = product
-    row.changes = diff(snapshot(product) if product else {}, snapshot(new))
     if product is None:
         row.action = CREATE
     else:
