@@ -10,6 +10,7 @@ from accounts.roles import (
 )
 
 from .views.change_batch import change_batch
+from .views.product_bulk import product_bulk
 from .views.product_create import product_create
 from .views.product_delete import product_delete
 from .views.product_detail import product_detail
@@ -45,7 +46,10 @@ urlpatterns = [
         permission=IMPORT_PRODUCTS,
     ),
     *staff_only(
-        [path("<uslug:slug>/edit/", product_update, name="product-update")],
+        [
+            path("bulk/", product_bulk, name="product-bulk"),
+            path("<uslug:slug>/edit/", product_update, name="product-update"),
+        ],
         permission=CHANGE_PRODUCT,
     ),
     *staff_only(

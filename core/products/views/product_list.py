@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from ..bulk import BulkActionForm
 from ..forms import CatalogFilterForm
 from ..models import Product
 
@@ -22,6 +23,7 @@ def product_list(request):
         "page": page,
         "query": filters.query_string(),
         "partial": partial,
+        "bulk_form": BulkActionForm(),
     }
     template = "products/_results.html" if partial else "products/product_list.html"
     response = render(request, template, context)
