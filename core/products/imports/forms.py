@@ -6,6 +6,7 @@ from .reading import BadFile, check_size
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
+        allow_empty_file=True,  # refused by the reader, with the others it refuses
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 

@@ -23,6 +23,9 @@ COLUMNS = (
     "expiry_date",
 )
 REQUIRED_COLUMNS = ("sku",)
+# Byte order marks of UTF-16 (and so of UTF-32), which some programs save as "CSV".
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+NOT_UTF8 = "%s. Save it as “CSV UTF-8” and upload it again."
 
 
 class BadFile(Exception):
@@ -55,6 +58,8 @@ def read_csv(data):
     check_size(len(data))
     if not data.strip():
         raise BadFile("The file is empty.")
+    if data.startswith(UTF16_MARKS):
+        raise BadFile(NOT_UTF8 % "The file is UTF-16 text")
     if b"\0" in data:
         raise BadFile(
             "This is not a CSV file (it holds binary data). Save the sheet as "
@@ -63,10 +68,8 @@ def read_csv(data):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise BadFile(
-            f"The file is not UTF-8 text (byte {error.start + 1:,} is not valid "
-            "UTF-8). Save it as “CSV UTF-8” and upload it again."
-        ) from None
+        where = f"byte {error.start + 1:,} is not valid UTF-8"
+        raise BadFile(NOT_UTF8 % f"The file is not UTF-8 text ({where})") from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         columns = header(reader)

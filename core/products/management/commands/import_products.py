@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from products import batches, writes
+from products.actor import acting_as
 from products.imports.planning import plan
 from products.imports.reading import BadFile, check_size, read_csv
 
@@ -45,9 +46,11 @@ class Command(BaseCommand):
             self.stdout.write("Dry run: nothing was written.")
             return
         try:
-            batch = writes.products_import(
-                items=result.items(result.versions()), label=file.name
-            )
+            # Named whether run by manage.py or called from code.
+            with acting_as(source="command import_products"):
+                batch = writes.products_import(
+                    items=result.items(result.versions()), label=file.name
+                )
         except writes.BatchStale as stale:
             raise CommandError(
                 f"{len(stale.refusals)} products changed while the file was read; "
