@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from .change_display import show_changes
-from .models import ChangeBatch
+from .models import ChangeBatch, ProductChange
 
 # How many of a batch's changes its feed entry unfolds; the rest are on the
 # batch's own page (a pushed frame stays far below daphne's 1 MiB).
@@ -26,13 +26,23 @@ COUNTED = ("updated", "created", "deleted")
 _recording = ContextVar("change_batch_recording", default=None)
 
 
+# Change rows of a batch are inserted this many at a time.
+INSERT_CHUNK = 500
+
+
 @dataclass
 class Recording:
+    """The changes of a batch being written; their rows are inserted together
+    (``save_all``), not one statement per product."""
+
     batch: ChangeBatch
     changes: list = field(default_factory=list)
 
     def add(self, change):
         self.changes.append(change)
+
+    def save_all(self):
+        ProductChange.objects.bulk_create(self.changes, batch_size=INSERT_CHUNK)
 
 
 @contextmanager

@@ -106,7 +106,7 @@ def record_change(product, action, before, after):
     actor = current_actor()
     user = actor.authenticated_user
     recording = current_recording()
-    change = ProductChange.objects.create(
+    change = ProductChange(
         action=action,
         product=None if action == ProductChange.Action.DELETED else product,
         product_slug=product.slug,
@@ -121,8 +121,9 @@ def record_change(product, action, before, after):
         batch=recording.batch if recording else None,
     )
     if recording:
-        recording.add(change)  # announced once, with the whole batch
+        recording.add(change)  # inserted and announced with the whole batch
     else:
+        change.save(force_insert=True)
         announce_on_commit(change)
     return change
 

@@ -18,6 +18,8 @@ explained on the form, beside its field, instead of failing the request.
 
 import copy
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import count
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -28,11 +30,14 @@ from .actor import current_actor
 from .change_display import show_changes
 from .models import ChangeBatch, Product, ProductChange
 from .signals import announce_on_commit, record_change, recorded_by_caller
+from .slugs import numbered, slug_from_name
 from .snapshots import snapshot
 from .uploads import delete_on_commit, remember_stored, write_transaction
 
 # Fields whose uniqueness only the database can guarantee under concurrency.
 UNIQUE_FIELDS = ("sku", "slug")
+# Addresses taken are looked up this many at a time for a batch of new products.
+SLUG_LOOKUP_CHUNK = 2_000
 
 
 class Conflict(Exception):
@@ -69,7 +74,7 @@ class BatchStale(Conflict):
         self.refusals = refusals
 
 
-@dataclass(frozen=True)
+@dataclass
 class BatchItem:
     """One product of a batch: ``product`` as loaded (``None``: create one),
     the new field ``values`` (already validated), and the version the preview
@@ -78,6 +83,11 @@ class BatchItem:
     product: object
     values: dict
     expected_version: object = None
+
+    @cached_property
+    def new(self):
+        """The product with the new values (a new one for a create)."""
+        return with_values(self.product or Product(), self.values)
 
 
 def product_create(*, form=None, data=None):
@@ -271,9 +281,11 @@ def write_batch(kind, label, items):
                 actor_name=user.get_username() if user else "",
                 source=actor.source,
             )
+            give_free_slugs([item.new for item in items if item.product is None])
             with batches.recording(batch) as recorded:
                 for item in items:
                     _write_item(item)
+                recorded.save_all()
             if not recorded.changes:
                 batch.delete()  # an import that changes nothing is not an event
                 return None
@@ -313,9 +325,37 @@ def stale_items(items):
     return refusals
 
 
+def give_free_slugs(products):
+    """Gives each new product the first address made from its name that is
+    free, reading the taken ones for the whole batch at once (a product saved
+    alone asks once per product, ``Product.free_slugs``)."""
+    bases = {id(product): slug_from_name(product.name) for product in products}
+    distinct = sorted(set(bases.values()))
+    taken, searched = set(), set()
+    for start in range(0, len(distinct), SLUG_LOOKUP_CHUNK):
+        chunk = distinct[start : start + SLUG_LOOKUP_CHUNK]
+        taken.update(
+            Product.objects.filter(slug__in=chunk).values_list("slug", flat=True)
+        )
+    for product in products:
+        base = bases[id(product)]
+        if base in taken and base not in searched:  # then look for numbered ones
+            searched.add(base)
+            taken.update(
+                Product.objects.filter(slug__startswith=base).values_list(
+                    "slug", flat=True
+                )
+            )
+        product.slug = next(
+            candidate
+            for candidate in (numbered(base, number) for number in count(1))
+            if candidate not in taken
+        )
+        taken.add(product.slug)
+
+
 def _write_item(item):
     if item.product is None:
-        with_values(Product(), item.values).save()
+        item.new.save()
     else:
-        new = with_values(item.product, item.values)
-        _update(item.product, new, item.expected_version)
+        _update(item.product, item.new, item.expected_version)
