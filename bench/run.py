@@ -7,7 +7,8 @@ Everything it started is stopped and removed at the end, also on errors and
 Ctrl-C. It exits 0 whether or not the goals are met, 1 if something broke.
 
     .venv/bin/python bench/run.py [--quick] [--sizes 1,100,1000] [--seconds 5]
-        [--phases fanout,storm,overload,write,catalog] [--profile] [--compare-click]
+        [--phases fanout,storm,overload,write,catalog,import] [--profile]
+        [--compare-click]
 """
 
 import argparse
@@ -34,6 +35,7 @@ from bench import (  # noqa: E402
     database,
     fanout,
     fixtures,
+    imports,
     overload,
     report,
     storm,
@@ -55,7 +57,7 @@ RESULTS_DIR = REPO_DIR / "bench" / "results"
 # Always run in this order, whatever order they are named in: the overload phase
 # leaves the feed's latest rows full of long texts, which the later phases (no
 # sockets) do not mind.
-PHASES = ("fanout", "storm", "overload", "write", "catalog")
+PHASES = ("fanout", "storm", "overload", "write", "catalog", "import")
 
 
 @dataclass
@@ -247,6 +249,9 @@ def bench(config, work_dir, cleanup, results, started):
         results["catalog"] = catalog.measure(
             daphne.port, config.http_threads, config.seconds
         )
+    if "import" in config.phases:
+        progress(f"CSV import: {imports.ROWS:,} rows created, then updated")
+        results["import"] = attempt(results, "import", imports.measure)
 
 
 def sessions_needed(config):

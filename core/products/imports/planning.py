@@ -73,9 +73,9 @@ class Plan:
         the feed shows changes (related names read at once)."""
         return show_changes([row.as_change() for row in self.rows_to(UPDATE)])
 
-    @cached_property
-    def shown_creates(self):
-        return show_changes([row.as_change() for row in self.rows_to(CREATE)])
+    @property
+    def creates(self):
+        return self.rows_to(CREATE)
 
     def versions(self):
         """``{sku: version}`` of every product the file names, ``None`` for the
