@@ -19,7 +19,7 @@ from .forms import CatalogFilterForm
 from .models import Category, Product
 from .models.product import MAX_QUANTITY
 from .previews import check_values, unsaved_change
-from .writes import BatchItem
+from .writes import BatchItem, ProductGone
 
 SET_CATEGORY = "set_category"
 PRICE_PERCENT = "price_percent"
@@ -136,6 +136,18 @@ def read_versions(text):
         if pk.isdigit() and version.isdigit():
             versions[int(pk)] = int(version)
     return versions
+
+
+def previewed_products(versions):
+    """The products a preview showed (``{pk: version}``), as they are now, and a
+    ``ProductGone`` for each deleted since (only its number is known)."""
+    found = Product.objects.select_related("category").in_bulk(versions)
+    gone = [
+        ProductGone(Product(pk=pk, name=f"Product #{pk}"), None)
+        for pk in versions
+        if pk not in found
+    ]
+    return [found[pk] for pk in versions if pk in found], gone
 
 
 @dataclass

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from .. import batches, bulk, writes
-from ..models import Product
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -42,13 +41,8 @@ def apply(request, form):
     if not form.is_valid() or not versions:
         problem = "This preview is incomplete; choose the products again."
         return show(request, {"form": form, "problem": problem}, status=400)
-    products = Product.objects.select_related("category").in_bulk(versions)
-    gone = [
-        writes.ProductGone(Product(pk=pk, name=f"Product #{pk}"), None)
-        for pk in versions
-        if pk not in products
-    ]
-    plan = bulk.plan(form, [products[pk] for pk in versions if pk in products])
+    products, gone = bulk.previewed_products(versions)
+    plan = bulk.plan(form, products)
     context = {"form": form, "plan": plan, "since_preview": True}
     try:
         if gone:
