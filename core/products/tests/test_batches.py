@@ -4,6 +4,7 @@ the batch, announced once, shown once in the feed and on each product's history.
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 
 from products import writes
@@ -54,16 +55,17 @@ def test_a_change_meanwhile_between_check_and_write_rolls_everything_back(
 ):
     first, second = ProductFactory(), ProductFactory()
     items = price_items([first, second], "5.00")
-    real_update = writes._update
+    check = writes.stale_items
 
-    def someone_else_first(loaded, new, version):
-        if loaded.pk == second.pk:
-            Product.objects.filter(pk=second.pk).update(version=version + 1)
-        return real_update(loaded, new, version)
+    def check_then_someone_else_writes(items):
+        found = check(items)
+        Product.objects.filter(pk=second.pk).update(version=F("version") + 1)
+        return found
 
-    monkeypatch.setattr(writes, "_update", someone_else_first)
-    with pytest.raises(writes.BatchStale):
+    monkeypatch.setattr(writes, "stale_items", check_then_someone_else_writes)
+    with pytest.raises(writes.BatchStale) as refused:
         writes.products_bulk(items=items, label="x")
+    assert [r.product.pk for r in refused.value.refusals] == [second.pk]
     assert Product.objects.get(pk=first.pk).price == Decimal("9.99")
     assert not ChangeBatch.objects.exists()
 
@@ -133,3 +135,24 @@ def test_the_batch_page_lists_every_change(staff_client, imported):
 def test_the_batch_page_needs_the_feed_permission(regular_client, imported):
     url = reverse("change-batch", args=[imported.pk])
     assert regular_client.get(url).status_code == 403
+
+
+def test_each_written_product_is_at_its_next_version_and_its_change_says_so():
+    product = ProductFactory(price=Decimal("1.00"))
+    before = Product.objects.get(pk=product.pk)
+    new = {"sku": "new-1", "name": "New", "price": Decimal("3")}
+    items = [*price_items([product], "2.00"), writes.BatchItem(None, new)]
+    batch = writes.products_import(items=items, label="x")
+    updated = Product.objects.get(pk=product.pk)
+    assert updated.version == before.version + 1
+    assert updated.updated_at > before.updated_at
+    created = Product.objects.get(sku="NEW-1")
+    assert (created.version, created.slug) == (1, "new")
+    assert dict(batch.changes.values_list("product", "product_version")) == {
+        updated.pk: updated.version,
+        created.pk: 1,
+    }
+    with pytest.raises(writes.StaleVersion):  # a form opened before the import
+        writes.product_update(
+            product=before, version=before.version, data={"quantity": 1}
+        )
