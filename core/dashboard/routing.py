@@ -1,7 +1,9 @@
 from django.urls import path
 
-from .consumers import ProductFeedConsumer
+from live.consumers import LiveConsumer
+
+from .streams import FEED
 
 websocket_urlpatterns = [
-    path("ws/products/", ProductFeedConsumer.as_asgi()),
+    path("ws/products/", LiveConsumer.as_asgi(streams=[FEED])),
 ]

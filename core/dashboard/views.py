@@ -11,7 +11,6 @@ from products.models import ProductChange
 from .export import async_chunks, csv_chunks
 from .feed import counters, latest_change_id, recent_changes
 from .filters import FeedFilters
-from .protocol import CLOSE_NOT_ALLOWED, RECONNECT_CODES
 
 
 def older_than(request):
@@ -55,9 +54,6 @@ def product_feed(request):
         query = context["query"]
         return push_url(response, f"{request.path}?{query}" if query else request.path)
     context["counters"] = counters()
-    # The page's script reads the server's close codes from the page.
-    context["reconnect_codes"] = " ".join(map(str, RECONNECT_CODES))
-    context["not_allowed_codes"] = str(CLOSE_NOT_ALLOWED)
     return render(request, "dashboard/product_feed.html", context, status=status)
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import msgpack
@@ -18,7 +19,8 @@ from accounts.tests.factories import (
     WatcherFactory,
 )
 from dashboard import broadcast
-from dashboard.hub import CLOSE_NOT_ALLOWED
+from dashboard.streams import FEED, FEED_TOPIC
+from live.protocol import CLOSE_NOT_ALLOWED, event_message
 from products.models import Product, ProductChange
 from products.tests.factories import ProductFactory
 
@@ -213,13 +215,12 @@ async def test_a_change_is_rendered_once_for_many_sockets(
     open_feed, staff_user, make_product, monkeypatch
 ):
     renders = []
-    real_render = broadcast.render_event
 
     def counting_render(change):
         renders.append(change.pk)
-        return real_render(change)
+        return FEED.render(change)
 
-    monkeypatch.setattr(broadcast, "render_event", counting_render)
+    monkeypatch.setattr(broadcast, "FEED", replace(FEED, render=counting_render))
     sockets = [(await open_feed(staff_user))[0] for _ in range(3)]
     for socket in sockets:
         await socket.receive_from(timeout=3)
@@ -234,7 +235,8 @@ async def test_a_change_is_rendered_once_for_many_sockets(
 async def test_the_pushed_message_survives_msgpack_and_json(make_product):
     await make_product(name="Blue Mug", price=Decimal("1.10"))
     change = await sync_to_async(ProductChange.objects.latest)("pk")
-    message = await sync_to_async(broadcast.event_message)(change)
+    html = await sync_to_async(FEED.render)(change)
+    message = event_message(FEED_TOPIC, change.pk, html)
     assert msgpack.unpackb(msgpack.packb(message)) == message
     assert json.loads(json.dumps(message)) == message
     assert {type(value) for value in message.values()} <= {str, int}

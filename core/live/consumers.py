@@ -1,23 +1,32 @@
-"""The staff feed socket: check, resume, then let the process's hub stream."""
+"""One consumer for every live URL, parameterised by its streams:
+``LiveConsumer.as_asgi(streams=[FEED])``. Accept, check, subscribe, send each
+topic's current state, then let the process's hub stream.
+
+The Origin was checked before this runs (``core.origins``).
+"""
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-
-from accounts.roles import can_watch_feed
 
 from .hub import get_hub
 from .protocol import CLOSE_NOT_ALLOWED
 from .validity import Credentials
 
 
-class ProductFeedConsumer(AsyncWebsocketConsumer):
+class LiveConsumer(AsyncWebsocketConsumer):
     # No channel of its own (an alias naming no layer gives none): the hub is
     # the process's one subscriber and receives for every socket. A channel per
     # socket cost a layer receive each, and while Redis was down every one of
     # them raised and killed its socket with 1011.
     channel_layer_alias = None
     hub = None
+
+    def __init__(self, *args, streams=(), **kwargs):
+        """``streams``: what a socket of this URL subscribes to (Channels'
+        ``as_asgi`` passes its keyword arguments here, per socket)."""
+        super().__init__(*args, **kwargs)
+        self.streams = tuple(streams)
 
     async def dispatch(self, message):
         """Channels runs ``close_old_connections`` in the database thread before
@@ -30,27 +39,36 @@ class ProductFeedConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    def may_join(self, user):
+        """Blocking (``has_perm`` queries): every stream lets ``user`` in."""
+        return all(stream.may_join(user) for stream in self.streams)
+
     async def connect(self):
         # Accept first, then close with our own code: a refusal before accept()
         # reaches the browser as 1006, which the ws extension retries forever.
         await self.accept()
         user = self.scope.get("user")
-        # has_perm queries the database: never on the event loop.
-        if not await database_sync_to_async(can_watch_feed)(user):
+        subscriptions = [
+            pair for stream in self.streams for pair in stream.subscriptions(self.scope)
+        ]
+        if not subscriptions or not await database_sync_to_async(self.may_join)(user):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
-        # Join before reading the state: whatever commits after the read reaches
+        # Join before reading the states: whatever commits after the read reaches
         # the outbox, and what both paths carry is sent once.
         self.hub = get_hub()
         send = self.scope.get("server_send", self.base_send)
-        outbox = await self.hub.join(
-            self, send=send, close=self.close_with, user_id=user.pk
-        )
-        # The hub closes the socket once this session or user no longer passes.
-        self.hub.watch(self, Credentials(user.pk, self.scope["session"].session_key))
-        snapshot = await self.hub.current_state()
-        await self.send(text_data=snapshot.html)
-        outbox.start(snapshot.ids, snapshot.counters_as_of)
+        outbox = await self.hub.join(self, send, self.close_with, subscriptions)
+        session = self.scope.get("session")
+        if user is not None and user.is_authenticated and session is not None:
+            # The hub closes the socket once this session or user no longer passes.
+            checks = tuple(stream.may_join for stream in self.streams)
+            self.hub.watch(self, Credentials(user.pk, session.session_key, checks))
+        states = {}
+        for _stream, topic in subscriptions:
+            states[topic] = await self.hub.current_state(topic)
+            await self.send(text_data=states[topic].html)
+        outbox.start(states)
 
     async def close_with(self, code):
         await self.close(code=code)
@@ -60,4 +78,4 @@ class ProductFeedConsumer(AsyncWebsocketConsumer):
             await self.hub.leave(self)
 
     async def receive(self, text_data=None, bytes_data=None):
-        """The feed is one-way; anything a client sends is ignored."""
+        """Live sockets are one-way; anything a client sends is ignored."""
