@@ -106,7 +106,14 @@ def record_change(product, action, before, after):
     user = actor.authenticated_user
     change = ProductChange.objects.create(
         action=action,
-        product=None if action == ProductChange.Action.DELETED else product,
+        # A deletion the write path records comes before the row goes; the
+        # signals record one after, when there is nothing left to link to.
+        product=(
+            None
+            if action == ProductChange.Action.DELETED
+            and not _recorded_by_caller(product)
+            else product
+        ),
         product_slug=product.slug,
         product_name=product.name,
         actor_id=user.pk if user else None,

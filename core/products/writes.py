@@ -91,8 +91,10 @@ def product_delete(*, product, version):
             raise refusal(product, version)
         before = snapshot(product)
         with recorded_by_caller(product):
+            # Recorded while the row still exists, so the change announced on
+            # commit names the product's pk (the delete then unlinks the row).
+            record_change(product, ProductChange.Action.DELETED, before, {})
             product.delete()
-        record_change(product, ProductChange.Action.DELETED, before, {})
         if product.image.name:
             delete_on_commit(
                 Product, "image", product.image.storage, product.image.name
