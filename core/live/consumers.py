@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from .hub import get_hub
-from .protocol import CLOSE_NOT_ALLOWED
+from .protocol import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES, frame_size
 from .validity import Credentials
 
 
@@ -58,7 +58,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # the outbox, and what both paths carry is sent once.
         self.hub = get_hub()
         send = self.scope.get("server_send", self.base_send)
-        outbox = await self.hub.join(self, send, self.close_with, subscriptions)
+        presence = {
+            topic: stream.presence(self.scope)
+            for stream, topic in subscriptions
+            if stream.presence is not None
+        }
+        outbox = await self.hub.join(
+            self, send, self.close_with, subscriptions, presence
+        )
         session = self.scope.get("session")
         if user is not None and user.is_authenticated and session is not None:
             # The hub closes the socket once this session or user no longer passes.
@@ -67,7 +74,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         states = {}
         for _stream, topic in subscriptions:
             states[topic] = await self.hub.current_state(topic)
-            await self.send(text_data=states[topic].html)
+        for frame in frames(state.html for state in states.values()):
+            await self.send(text_data=frame)
         outbox.start(states)
 
     async def close_with(self, code):
@@ -79,3 +87,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         """Live sockets are one-way; anything a client sends is ignored."""
+
+
+def frames(parts):
+    """The topics' states as few messages as the frame bound allows: one, as a
+    rule (each state is bounded; htmx swaps each top-level element)."""
+    frame, size = [], 0
+    for part in parts:
+        length = frame_size(part)
+        if frame and size + length > MAX_FRAME_BYTES:
+            yield "".join(frame)
+            frame, size = [], 0
+        frame.append(part)
+        size += length
+    if frame:
+        yield "".join(frame)

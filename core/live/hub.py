@@ -24,12 +24,14 @@ from django.conf import settings
 
 from . import transport
 from .outbox import Outbox, SentIds, entry
+from .presence import Presence, store_for
 from .protocol import (
     CLOSE_NOT_ALLOWED,
     CLOSE_RESTART,
     CLOSE_TOO_SLOW,
     CONTROL_GROUP,
     EVENT,
+    PRESENCE,
     RECHECK,
     SUMMARY,
 )
@@ -57,8 +59,12 @@ class Topic:
 
 
 class Hub:
-    def __init__(self, layer):
+    def __init__(self, layer, presence_store=None):
+        """``presence_store``: where presence is kept (``presence.store_for``
+        the layer unless given)."""
         self.layer = layer
+        self.presence_store = presence_store
+        self.presence = None  # while subscribed: who is on the presence topics
         self.topics = {}  # name -> Topic
         self.outboxes = {}  # socket key -> Outbox
         self.closers = {}  # socket key -> coroutine function closing it with a code
@@ -74,10 +80,11 @@ class Hub:
 
     # Sockets ---------------------------------------------------------------
 
-    async def join(self, key, send, close, subscriptions):
-        """Register a checked socket for ``subscriptions`` [(stream, topic)].
-        Frames queue until ``Outbox.start``; the subscriptions are live before
-        this returns, so a state read afterwards misses nothing."""
+    async def join(self, key, send, close, subscriptions, presence=None):
+        """Register a checked socket for ``subscriptions`` [(stream, topic)],
+        shown on presence topics as ``presence`` {topic: Present}. Frames queue
+        until ``Outbox.start``; the subscriptions are live before this returns,
+        so a state read afterwards misses nothing."""
         async with self.lock:
             if self.channel is None:
                 await self.subscribe()
@@ -97,6 +104,11 @@ class Hub:
             self.outboxes[key] = outbox
             self.closers[key] = close
             self.subscriptions[key] = [name for _stream, name in subscriptions]
+        # Outside the lock: the presence store is a network away, and another
+        # tab of the same person arriving costs nothing.
+        for name, present in (presence or {}).items():
+            if key in self.outboxes and self.presence is not None:
+                await self.presence.arrive(name, key, present)
         return outbox
 
     async def leave(self, key):
@@ -115,6 +127,8 @@ class Hub:
             topic = self.topics.get(name)
             if topic is not None:
                 topic.outboxes.pop(key, None)
+                if topic.stream.presence is not None:
+                    self.presence.depart(name, key)
         if outbox is not None:
             outbox.stop()
 
@@ -142,6 +156,8 @@ class Hub:
         one published after reaches its outbox.
         """
         topic = self.topics[name]
+        if topic.stream.presence is not None:
+            return await self.presence.state(name)
         generation = topic.generation
         if topic.state is not None and topic.state[0] == generation:
             return topic.state[1]
@@ -175,7 +191,14 @@ class Hub:
         await self.layer.group_add(CONTROL_GROUP, self.channel)
         transport.attach(asyncio.get_running_loop(), self.dispatch)
         self.revalidator = Revalidator(self, CLOSE_NOT_ALLOWED)
-        tasks = [self.listen(), self.renew_membership(), self.revalidator.run()]
+        store = self.presence_store or store_for(transport.in_process(self.layer))
+        self.presence = Presence(self, store)
+        tasks = [
+            self.listen(),
+            self.renew_membership(),
+            self.revalidator.run(),
+            self.presence.run(),
+        ]
         self.tasks = tuple(asyncio.create_task(task) for task in tasks)
 
     async def add_topic(self, stream, name):
@@ -192,6 +215,7 @@ class Hub:
 
     async def drop_topic(self, name):
         topic = self.topics.pop(name)
+        self.presence.forget(name)
         if topic.healing is not None:
             topic.healing.cancel()
             await asyncio.gather(topic.healing, return_exceptions=True)
@@ -216,6 +240,8 @@ class Hub:
         await asyncio.gather(*tasks, return_exceptions=True)
         self.revalidator.stop()
         self.revalidator = None
+        presence, self.presence = self.presence, None
+        await presence.close()
         try:
             await self.layer.group_discard(CONTROL_GROUP, channel)
         except Exception:
@@ -299,6 +325,8 @@ class Hub:
             self.publish_summary(message["topic"], message["as_of"], message["html"])
         elif kind == RECHECK:
             self.recheck(message["user_ids"], message["session_keys"])
+        elif kind == PRESENCE and self.presence is not None:
+            self.presence.dispatch(message)
 
     def publish(self, name, event_id, html):
         topic = self.topics.get(name)

@@ -40,6 +40,7 @@ CONTROL_GROUP = "live-control"
 EVENT = "live.event"
 SUMMARY = "live.summary"
 RECHECK = "live.recheck"
+PRESENCE = "live.presence"
 
 
 def frame_size(text):
@@ -65,6 +66,11 @@ def recheck_message(user_ids, session_keys):
         "user_ids": sorted(user_ids),
         "session_keys": sorted(session_keys),
     }
+
+
+def presence_message(topic):
+    """Someone arrived on ``topic`` or left it: hubs read the store now."""
+    return {"type": PRESENCE, "topic": topic}
 
 
 @dataclass(frozen=True)

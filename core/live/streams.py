@@ -36,7 +36,7 @@ class Stream:
     may_join: Callable
     # topic -> protocol.Snapshot, blocking: the current state, rendered once per
     # latest event and shared by every socket that asks meanwhile.
-    current_state: Callable
+    current_state: Optional[Callable] = None
     # event -> str, blocking: one event rendered once, for every socket.
     render: Callable = str
     # event -> int: its id; a hub passes each id of a topic on once.
@@ -51,6 +51,10 @@ class Stream:
     # most once per ``summary_seconds()`` however many events ask for it.
     summary: Optional[Callable] = None
     summary_seconds: Callable = lambda: 1.0
+    # Presence streams: scope -> presence.Present, who a socket shows as while
+    # it is open. Their ``render`` gets the list of everyone present and their
+    # state is that list; ``current_state`` is not used.
+    presence: Optional[Callable] = None
 
     def subscriptions(self, scope):
         return [(self, topic) for topic in self.topics(scope)]

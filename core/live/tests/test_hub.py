@@ -46,6 +46,10 @@ class FakeLayer:
     async def group_discard(self, group, channel):
         self.groups.get(group, set()).discard(channel)
 
+    async def group_send(self, group, message):
+        if self.groups.get(group):
+            await self.inbox.put(message)
+
     async def receive(self, channel):
         message = await self.inbox.get()
         if message == "break":
