@@ -121,6 +121,7 @@ class Presence:
         self.lock = asyncio.Lock()
         self.failing = False
         self.pending = set()  # topics a refresh is scheduled for
+        self.removals = set()  # departures still being written to the store
 
     def member(self, present):
         return json.dumps([*present, self.process])
@@ -145,7 +146,9 @@ class Presence:
         members = self.members.get(topic, {})
         member = members.pop(key, None)
         if member is not None and member not in members.values():
-            asyncio.ensure_future(self.removed(topic, member))
+            removal = asyncio.ensure_future(self.removed(topic, member))
+            self.removals.add(removal)
+            removal.add_done_callback(self.removals.discard)
 
     async def removed(self, topic, member):
         await self.guarded(self.store.remove(topic, [member]))
@@ -238,6 +241,8 @@ class Presence:
         return result
 
     async def close(self):
+        """After the last socket left: its departure reaches the store first."""
+        await asyncio.gather(*self.removals, return_exceptions=True)
         await self.store.close()
 
 

@@ -26,7 +26,7 @@ def everyone(user):
 
 @dataclass(frozen=True)
 class Stream:
-    # A name for logs and for the consumer's checks.
+    # A name, for logs.
     name: str
     # scope -> the topics (transport groups) a socket of this stream joins. An
     # empty result refuses the socket as not allowed (nothing to watch).
@@ -34,13 +34,15 @@ class Stream:
     # user -> bool, blocking: may this user join? Checked when the socket opens,
     # and again (with a fresh user) periodically and on revocation hints.
     may_join: Callable
-    # topic -> protocol.Snapshot, blocking: the current state, rendered once per
-    # latest event and shared by every socket that asks meanwhile.
+    # topic -> protocol.Snapshot, blocking (required but for presence streams):
+    # the current state, rendered once per latest event and shared by every
+    # socket that asks meanwhile.
     current_state: Optional[Callable] = None
-    # event -> str, blocking: one event rendered once, for every socket.
-    render: Callable = str
+    # event -> str, blocking: one event rendered once, for every socket (for
+    # streams whose events are announced with ``publish.announce``).
+    render: Optional[Callable] = None
     # event -> int: its id; a hub passes each id of a topic on once.
-    event_id: Callable = id
+    event_id: Optional[Callable] = None
     # topic -> int, blocking: the newest event id in the database, read when a
     # hub starts carrying the topic. None: the stream has no catch-up.
     latest_id: Optional[Callable] = None

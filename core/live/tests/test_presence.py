@@ -39,6 +39,13 @@ async def hub(settings):
         await hub.unsubscribe()
 
 
+async def until(condition, seconds=2.0):
+    """Wait, looking every few ms, until ``condition()`` holds (or fail)."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
 async def arrive(hub, user_id, name, mode="reading"):
     """A socket of ``name`` on the room: its state, then what it receives."""
     socket = FakeSocket()
@@ -61,8 +68,7 @@ async def test_arrivals_and_departures_reach_everyone_on_the_topic(hub):
     assert ann.frames[-1] == "<p id='here'>Ann:reading,Bob:writing</p>"
 
     await hub.leave(bob)
-    await asyncio.sleep(0.02)
-    assert ann.frames[-1] == "<p id='here'>Ann:reading</p>"
+    await until(lambda: ann.frames[-1] == "<p id='here'>Ann:reading</p>", 0.5)
     await hub.leave(ann)
 
 
@@ -80,10 +86,9 @@ async def test_someone_whose_process_stopped_beating_expires(hub):
     # An entry another process wrote and no longer renews: it died.
     ghost = json.dumps([7, "Ghost", "reading", "a-process-that-died"])
     await hub.presence.store.beat(ROOM, [ghost], ttl=0.3)
-    await asyncio.sleep(0.1)  # the next beat reads it
-    assert ann.frames[-1] == "<p id='here'>Ann:reading,Ghost:reading</p>"
-    await asyncio.sleep(0.4)  # its expiry, then a beat
-    assert ann.frames[-1] == "<p id='here'>Ann:reading</p>"
+    # The next beat reads it; one after its expiry drops it.
+    await until(lambda: "Ghost" in ann.frames[-1])
+    await until(lambda: ann.frames[-1] == "<p id='here'>Ann:reading</p>")
     await hub.leave(ann)
 
 
@@ -114,3 +119,29 @@ async def test_a_failing_store_shows_this_process_and_breaks_nothing(settings, c
     assert ann.closed_with is None
     assert caplog.text.count("Presence store failed") == 1  # once per outage
     await hub.leave(ann)
+
+
+class ClosingStore(MemoryStore):
+    """A store a network away, whose connection is gone once closed, like a
+    Redis client's."""
+
+    closed = False
+
+    async def remove(self, topic, members):
+        await asyncio.sleep(0.05)
+        if self.closed:
+            raise ConnectionError("store closed")
+        await super().remove(topic, members)
+
+    async def close(self):
+        self.closed = True
+
+
+async def test_the_last_departure_reaches_the_store_before_it_closes(settings, caplog):
+    settings.FEED_WAKE_SECONDS_PER_SOCKET = 0
+    store = ClosingStore()
+    hub = Hub(FakeLayer(), presence_store=store)
+    ann = await arrive(hub, 1, "Ann")
+    await hub.leave(ann)  # the hub's last socket: it unsubscribes
+    assert store.closed and await store.read(ROOM) == []
+    assert "Presence store failed" not in caplog.text
