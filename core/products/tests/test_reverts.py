@@ -11,15 +11,9 @@ from products.models import Category, Product, ProductChange
 from products.reverts import CannotUndo, revert_plan
 
 from .factories import CategoryFactory, ProductFactory
+from .helpers import edit
 
 pytestmark = pytest.mark.django_db
-
-
-def edit(product, **values):
-    """Saves ``values`` through the write path; returns the change it recorded."""
-    writes.product_update(product=product, version=product.version, data=values)
-    product.refresh_from_db()
-    return product.changes.latest("pk")
 
 
 def revert(product, change):
