@@ -2,9 +2,11 @@
 (``writes.product_revert``) and restoring a deleted product
 (``writes.product_restore``), with what ``reverts`` says stands in the way."""
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connections
 
 from products import writes
 from products.models import Category, Product, ProductChange
@@ -299,3 +301,31 @@ def test_an_update_cannot_be_restored():
 
     with pytest.raises(CannotUndo):
         writes.product_restore(deletion=change)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_restores_at_once_bring_back_one_product():
+    deletion = delete(ProductFactory(name="Blue Mug"))
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def restore():
+        try:
+            start.wait()
+            writes.product_restore(deletion=deletion)
+            outcomes.append("restored")
+        except CannotUndo as refusal:
+            outcomes.append(str(refusal))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=restore) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    refused = [outcome for outcome in outcomes if outcome != "restored"]
+    assert len(refused) == 1 and "was restored already" in refused[0]
+    assert Product.objects.count() == 1
+    assert deletion.reverted_by.count() == 1
