@@ -155,8 +155,13 @@ def revert_step(product, item, is_display_text, values):
             values[item.field] = stored_value(target, item.old)
             return step
         except (ValueGone, ValidationError) as error:
-            problem = " ".join(getattr(error, "messages", [str(error)]))
+            problem = reason(error)
     return Step(step.field, step.label, now, restored, problem)
+
+
+def reason(error):
+    """What a ``ValueGone`` or a ``ValidationError`` says, as one sentence."""
+    return " ".join(getattr(error, "messages", [str(error)]))
 
 
 def check_on_model(product, plan):
@@ -199,16 +204,16 @@ def restore_plan(deletion):
             )
         try:
             setattr(product, item.field, stored_value(target, item.old))
-        except ValueGone as gone:
+        except (ValueGone, ValidationError) as error:
             if not target.blank:
-                raise CannotUndo(str(gone)) from gone
-            notes.append(f"{gone} It was restored without it.")
+                raise CannotUndo(reason(error)) from error
+            notes.append(f"{reason(error)} It was restored without it.")
     notes += give_free_slug(product)
     refuse_taken_sku(product)
     try:
         product.full_clean()
     except ValidationError as error:
-        raise CannotUndo(" ".join(error.messages)) from error
+        raise CannotUndo(reason(error)) from error
     return product, notes
 
 

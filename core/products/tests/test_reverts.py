@@ -295,6 +295,20 @@ def test_a_removed_image_is_left_out_and_the_notes_say_so(image_upload):
     ]
 
 
+def test_a_category_deleted_since_is_left_out_and_the_notes_say_so():
+    kitchen = CategoryFactory(name="Kitchen")
+    deletion = delete(ProductFactory(category=kitchen))
+    Category.objects.filter(pk=kitchen.pk).delete()
+
+    restored = writes.product_restore(deletion=deletion)
+
+    assert restored.product.category is None
+    assert restored.notes == [
+        f"The category it had (#{kitchen.pk}) has been deleted since. It was "
+        "restored without it."
+    ]
+
+
 def test_an_update_cannot_be_restored():
     product = ProductFactory(quantity=1)
     change = edit(product, quantity=2)
