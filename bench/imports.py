@@ -62,7 +62,7 @@ def timed_import(client, data, name):
 
 
 def measure(rows=ROWS):
-    from dashboard.broadcast import announcer
+    from live.publish import announcer
 
     client = importer_client()
     results = {"rows": rows, "file_kib": round(len(csv_file(rows, "10.00")) / 1024)}

@@ -17,6 +17,7 @@ from .views.product_detail import product_detail
 from .views.product_history import product_history
 from .views.product_import import product_import
 from .views.product_list import product_list
+from .views.product_revert import product_revert
 from .views.product_update import product_update
 
 
@@ -62,6 +63,16 @@ urlpatterns = [
             path("batches/<int:pk>/", change_batch, name="change-batch"),
         ],
         permission=WATCH_FEED,
+    ),
+    *staff_only(
+        [
+            path(
+                "<uslug:slug>/history/<int:change_id>/revert/",
+                product_revert,
+                name="product-revert",
+            )
+        ],
+        permission=CHANGE_PRODUCT,
     ),
     path("<uslug:slug>/", product_detail, name="product-detail"),
 ]
