@@ -106,18 +106,28 @@ def family_of(kind):
     return next(family for family in FAMILIES if kind in family)
 
 
-def resolved_kinds(before, after, rules, today):
-    """The kinds of alert open on ``before`` that a change to ``after`` resolved:
-    gone, or replaced by the milder kind of the same concern. ``None`` on either
-    side (a create, a delete) resolves nothing: a deleted product's alerts go,
-    but nothing was fixed."""
-    if before is None or after is None:
+def kinds_of(values, rules, today):
+    """The kinds of ``values``' open alerts; none for ``None`` (no product: before
+    a create, after a delete)."""
+    if values is None:
         return []
-    remaining = {alert.kind for alert in alerts_for(after, rules, today)}
+    return [alert.kind for alert in alerts_for(values, rules, today)]
+
+
+def resolved_kinds(before, after):
+    """Which of the alert kinds ``before`` a change to the kinds ``after``
+    resolved: gone, or replaced by the milder kind of the same concern
+    (restocking an empty shelf a little resolves "out of stock", though "low
+    stock" opens)."""
     resolved = []
-    for alert in alerts_for(before, rules, today):
-        family = family_of(alert.kind)
-        now = [kind for kind in family if kind in remaining]
-        if not now or family.index(now[0]) > family.index(alert.kind):
-            resolved.append(alert.kind)
+    for kind in before:
+        family = family_of(kind)
+        now = [other for other in family if other in after]
+        if not now or family.index(now[0]) > family.index(kind):
+            resolved.append(kind)
     return resolved
+
+
+def raised_kinds(before, after):
+    """The alert kinds open after a change that were not before it."""
+    return [kind for kind in after if kind not in before]

@@ -17,6 +17,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import Signal, receiver
 
 from .actor import current_actor
+from .alert_rules import alerts_across
 from .changes import diff
 from .models import Product, ProductChange
 from .snapshots import committed_snapshot, snapshot
@@ -127,6 +128,7 @@ def record_change(product, action, before, after, reverts=None):
             None if action == ProductChange.Action.DELETED else product.version
         ),
         reverts=reverts,
+        alerts=alerts_across(before, after, product.pk),
     )
     # robust: a broken channel layer is logged and never fails a saved write.
     transaction.on_commit(partial(announce, change), robust=True)

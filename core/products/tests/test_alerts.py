@@ -14,6 +14,8 @@ from products.alerts import (
     AlertRules,
     StockValues,
     alerts_for,
+    kinds_of,
+    raised_kinds,
     resolved_kinds,
     stock_status,
 )
@@ -117,7 +119,8 @@ def test_several_alerts_most_urgent_first():
 
 
 def resolved(before, after):
-    return resolved_kinds(before, after, RULES, TODAY)
+    """What a change from the values ``before`` to ``after`` resolved."""
+    return resolved_kinds(kinds_of(before, RULES, TODAY), kinds_of(after, RULES, TODAY))
 
 
 def test_restocking_resolves_low_stock():
@@ -175,6 +178,15 @@ def test_a_change_that_fixes_two_things_resolves_both():
     assert resolved(before, after) == [OUT_OF_STOCK, BELOW_COST]
 
 
-def test_creating_or_deleting_resolves_nothing():
+def test_a_created_product_resolves_nothing_and_a_deleted_one_closes_all():
     assert resolved(None, values(quantity=0)) == []
-    assert resolved(values(quantity=0), None) == []
+    # Closed with the product; change rows say "resolved" for updates only.
+    assert resolved(values(quantity=0), None) == [OUT_OF_STOCK]
+
+
+def test_raised_kinds_are_those_a_change_opened():
+    assert raised_kinds([LOW_STOCK], [OUT_OF_STOCK, BELOW_COST]) == [
+        OUT_OF_STOCK,
+        BELOW_COST,
+    ]
+    assert raised_kinds([LOW_STOCK], [LOW_STOCK]) == []
