@@ -11,12 +11,43 @@ from django.utils import timezone
 
 from dashboard.fragments import render_event, render_snapshot
 from products import writes
-from products.models import Product, ProductChange
+from products.models import ProductChange
 from products.tests.factories import ProductChangeFactory, ProductFactory
 
 from .html import oob_targets
 
 URL = "/dashboard/products/"
+
+
+def days_from_today(days):
+    return timezone.localdate() + timedelta(days=days)
+
+
+# Each kind of alert: the product's values that open it, the change that
+# resolves it, and how its row says so.
+KIND_CASES = {
+    "out": ({"quantity": 0}, {"quantity": 40}, "out of stock"),
+    "low": ({"quantity": 3}, {"quantity": 40}, "low stock"),
+    "expired": (
+        {"expiry_date": -1},
+        {"expiry_date": 100},
+        "expired",
+    ),
+    "expiring": ({"expiry_date": 3}, {"expiry_date": None}, "expiring soon"),
+    "below-cost": (
+        {"price": Decimal("3"), "cost_price": Decimal("4")},
+        {"price": Decimal("5")},
+        "price below cost",
+    ),
+}
+
+
+def values(data):
+    """Expiry dates given as days from today."""
+    return {
+        name: days_from_today(value) if name == "expiry_date" and value else value
+        for name, value in data.items()
+    }
 
 
 def update(product, **data):
@@ -116,6 +147,22 @@ def test_alert_names_are_escaped(staff_client):
     ProductFactory(name="<b>Jar</b>", quantity=0)
     html = staff_client.get(URL).content.decode()
     assert "&lt;b&gt;Jar&lt;/b&gt;" in html and "<b>Jar</b>" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", KIND_CASES)
+def test_each_alert_is_listed_until_the_change_that_resolves_it(staff_client, kind):
+    opening, resolving, label = KIND_CASES[kind]
+    product = ProductFactory(**{"quantity": 40, **values(opening)})
+    assert f"alert-{product.pk}-{kind}" in dict(
+        pinned_items(staff_client.get(URL).content.decode())
+    )
+
+    update(product, **values(resolving))
+
+    html = staff_client.get(URL).content.decode()
+    assert pinned_items(html) == []
+    assert f"Resolved: {label}" in html
 
 
 # The change row ---------------------------------------------------------------
@@ -266,21 +313,31 @@ def test_a_sockets_current_state_carries_the_pinned_list():
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_alerts_appear_and_resolve_over_the_socket(open_feed, staff_user):
-    product = await sync_to_async(ProductFactory)(name="Blue Mug", quantity=10)
+@pytest.mark.parametrize("kind", KIND_CASES)
+async def test_each_alert_appears_and_resolves_over_the_socket(
+    open_feed, staff_user, kind
+):
+    opening, resolving, label = KIND_CASES[kind]
+    product = await sync_to_async(ProductFactory)(name="Blue Mug", quantity=40)
     communicator, accepted = await open_feed(staff_user)
     assert accepted
     await communicator.receive_from(timeout=3)  # the current state
 
-    await sync_to_async(update)(product, quantity=0)
-    opened = await communicator.receive_from(timeout=3)
-    assert f'<li id="alert-{product.pk}-out"' in opened
+    await sync_to_async(update)(product, **values(opening))
+    opened = await event_frame(communicator)
     assert oob_targets(opened)["stock-alert-items"] == "afterbegin"
+    assert f'<li id="alert-{product.pk}-{kind}"' in opened
+    assert "Blue Mug" in opened
 
-    await sync_to_async(update)(product, quantity=40)
-    frames = [await communicator.receive_from(timeout=3)]
-    while "Resolved" not in frames[-1]:  # the counters may come between
-        frames.append(await communicator.receive_from(timeout=3))
-    assert oob_targets(frames[-1])[f"alert-{product.pk}-out"] == "delete"
-    assert "Resolved: out of stock" in frames[-1]
-    assert await sync_to_async(Product.objects.filter(quantity=40).exists)()
+    await sync_to_async(update)(product, **values(resolving))
+    resolved = await event_frame(communicator)
+    assert oob_targets(resolved)[f"alert-{product.pk}-{kind}"] == "delete"
+    assert f"Resolved: {label}" in resolved
+
+
+async def event_frame(communicator):
+    """The next frame with a change row (the counters travel on their own)."""
+    while True:
+        frame = await communicator.receive_from(timeout=3)
+        if 'class="change change-' in frame:
+            return frame
