@@ -21,12 +21,13 @@ from products.alerts import (
     EXPIRING,
     KINDS,
     LOW_STOCK,
+    alerts_for,
     raised_kinds,
     threshold,
 )
 from products.formats import expiry, money, quantity
 from products.models import Product
-from products.open_alerts import SHOWN_FIELDS, pinned_alerts, product_alerts
+from products.open_alerts import SHOWN_FIELDS, pinned_alerts
 
 
 @dataclass(frozen=True)
@@ -82,30 +83,32 @@ def pinned():
     ]
 
 
-def render_pinned(oob=False, open_alerts=None):
-    """The whole pinned list (the page; a socket's current state with ``oob``)."""
-    alerts = pinned()
+def render_pinned_afresh():
+    """The whole pinned list, replacing the page's."""
     return render_to_string(
-        "dashboard/_stock_alerts.html",
-        {"alerts": alerts, "open_alerts": open_alerts, "oob": oob},
+        "dashboard/_stock_alerts.html", {"alerts": pinned(), "oob": True}
     )
 
 
-def recorded_kinds(change, side):
-    kinds = change.alerts.get(side) if isinstance(change.alerts, dict) else None
-    return [kind for kind in kinds or [] if kind in KINDS]
+def recorded_kinds(recorded, side):
+    """The kinds a change recorded on one side; kinds this version does not know
+    (a row from a later one) are left out."""
+    return [kind for kind in recorded.get(side) or [] if kind in KINDS]
 
 
 def render_updates(change):
     """The out-of-band updates of the pinned list that ``change``'s event
     carries: ``""`` when it left its product's alerts as they were."""
-    if not isinstance(change.alerts, dict) or not change.alerts:
+    recorded = change.alerts
+    if not isinstance(recorded, dict) or not recorded:
         return ""
-    pk = change.alerts.get("product")
+    pk = recorded.get("product")
     if pk is None:
         # Recorded without its product's id: the list afresh, from the catalog.
-        return render_pinned(oob=True)
-    before, after = recorded_kinds(change, "before"), recorded_kinds(change, "after")
+        return render_pinned_afresh()
+    before, after = recorded_kinds(recorded, "before"), recorded_kinds(
+        recorded, "after"
+    )
     rules, today = shop_rules(), timezone.localdate()
     product = Product.objects.filter(pk=pk).only(*SHOWN_FIELDS).first()
     # Shown as the product is now: a later change may have moved it on (its own
@@ -114,7 +117,7 @@ def render_updates(change):
     if product is not None:
         now = {
             alert.kind: shown(product, alert, rules, today)
-            for alert in product_alerts(product, rules, today)
+            for alert in alerts_for(product, rules, today)
         }
     opened = [now[kind] for kind in raised_kinds(before, after) if kind in now]
     kept = [now[kind] for kind in after if kind in before and kind in now]

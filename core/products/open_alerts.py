@@ -73,11 +73,6 @@ def conditions(rules=None, today=None):
     return {kind: by_kind[kind] for kind in KINDS}
 
 
-def product_alerts(product, rules=None, today=None):
-    """The open ``Alert``s of one product (loaded), most urgent first."""
-    return alerts_for(product, rules or shop_rules(), today or timezone.localdate())
-
-
 def pinned_alerts(limit, rules=None, today=None):
     """Up to ``limit`` (product, Alert) pairs, most urgent kind first: at most
     one bounded query per kind."""
