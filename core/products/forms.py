@@ -28,15 +28,18 @@ def version_field():
 
 
 # Labels, help and messages of the stock fields, shared with the admin's form.
+# "Unit cost", not "Cost price": a label containing "Price" would make the price
+# field ambiguous to anyone finding fields by their label (assistive technology's
+# search, tests).
 STOCK_LABELS = {
-    "cost_price": "Cost price",
+    "cost_price": "Unit cost",
     "expiry_date": "Expiry date",
     "low_stock_threshold": "Low-stock threshold",
 }
 STOCK_HELP = {
     "cost_price": (
-        "What the shop pays for one unit, in dollars. Staff only: shoppers never "
-        "see it. Staff see the margin from it."
+        "What the shop pays for one unit (its cost price), in dollars. Staff "
+        "only: shoppers never see it. Staff see the margin from it."
     ),
     "expiry_date": "Best before or use by. Staff are alerted {days} days ahead.",
     "low_stock_threshold": (

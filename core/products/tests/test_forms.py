@@ -28,7 +28,7 @@ def test_the_create_form_offers_the_stock_fields_with_help(staff_client, setting
     page = staff_client.get(CREATE_URL).content.decode()
 
     for name, label in [
-        ("cost_price", "Cost price"),
+        ("cost_price", "Unit cost"),
         ("expiry_date", "Expiry date"),
         ("low_stock_threshold", "Low-stock threshold"),
     ]:

@@ -28,7 +28,7 @@ def test_staff_see_cost_margin_and_expiry_on_the_product_page(staff_client):
 
     page = text(staff_client.get(product.get_absolute_url()))
 
-    assert "<dt>Cost price</dt><dd>$10.00</dd>" in page
+    assert "<dt>Unit cost</dt><dd>$10.00</dd>" in page
     assert '<span class="margin">$2.50 (20.0%)</span>' in page
     assert "expires in 3 days" in page
     assert "<dt>Low-stock threshold</dt><dd>8</dd>" in page
@@ -55,7 +55,7 @@ def test_expiry_today(staff_client):
 def test_without_cost_or_expiry_the_page_says_so(staff_client):
     product = ProductFactory()
     page = text(staff_client.get(product.get_absolute_url()))
-    assert "<dt>Cost price</dt><dd>—</dd>" in page
+    assert "<dt>Unit cost</dt><dd>—</dd>" in page
     assert "<dt>Margin</dt><dd>—</dd>" in page
     assert "<dt>Low-stock threshold</dt><dd>the shop’s default</dd>" in page
 
