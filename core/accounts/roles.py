@@ -26,6 +26,12 @@ def has_staff_permission(user, permission):
     return is_staff(user) and user.has_perms(needed)
 
 
+def can_see_costs(user):
+    """Who sees cost prices, margins and expiry dates on the catalog's pages
+    (public pages with a staff part): active staff who may view products."""
+    return has_staff_permission(user, VIEW_PRODUCT)
+
+
 def can_watch_feed(user):
     """Who may watch the live change feed. Checked when a socket opens (through
     ``database_sync_to_async``: ``has_perm`` queries) and re-checked in a worker

@@ -4,13 +4,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, F, Max, Q, Sum
+from django.db.models import Count, DecimalField, F, Max, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from products.alerts import KINDS
 from products.batches import feed_entries
 from products.change_display import show_changes
 from products.models import Product, ProductChange
+from products.open_alerts import at_or_below_threshold, conditions
 
 
 def recent_changes(size, before=None, filters=None):
@@ -28,7 +30,13 @@ def recent_changes(size, before=None, filters=None):
 
 
 def counters():
+    """The stock counters and the number of open alerts of each kind: one scan
+    of the catalog, made at most once a second while changes arrive."""
     threshold = settings.LOW_STOCK_THRESHOLD
+    alert_counts = {
+        f"alerts_{kind}": Count("pk", filter=condition)
+        for kind, condition in conditions().items()
+    }
     totals = Product.objects.aggregate(
         products=Count("pk"),
         units=Coalesce(Sum("quantity"), 0),
@@ -37,9 +45,16 @@ def counters():
             Decimal("0"),
             output_field=DecimalField(),
         ),
-        low_stock=Count("pk", filter=Q(quantity__lte=threshold)),
+        low_stock=Count("pk", filter=at_or_below_threshold()),
+        **alert_counts,
     )
-    return {**totals, "low_stock_threshold": threshold}
+    alerts = {kind: totals.pop(f"alerts_{kind}") for kind in KINDS}
+    return {
+        **totals,
+        "low_stock_threshold": threshold,
+        "alerts": alerts,
+        "open_alerts": sum(alerts.values()),
+    }
 
 
 def latest_change_id():

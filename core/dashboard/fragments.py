@@ -13,6 +13,8 @@ from live.protocol import MAX_FRAME_BYTES, Snapshot, frame_size
 from live.streams import Missed
 from products.change_display import show_changes
 
+from .alerts import pinned as pinned_alerts
+from .alerts import render_updates as render_alert_updates
 from .feed import changes_after, counters, latest_change_id, recent_changes
 
 logger = logging.getLogger(__name__)
@@ -32,7 +34,7 @@ def plain(html):
 def render_event(change):
     """One live event: the new row on top of the feed. (The counters travel in
     their own, coalesced message: see ``render_counters``.)"""
-    context = {"change": change}
+    context = {"change": change, "alert_updates": render_alert_updates(change)}
     html = plain(render_to_string("dashboard/_event.html", context))
     if frame_size(html) > MAX_FRAME_BYTES:
         # Rows shorten long values, so this means markup nobody foresaw: send
@@ -73,6 +75,7 @@ def render_snapshot():
             "changes": shown,
             "more": more,
             "counters": counters(),
+            "stock_alerts": pinned_alerts(),
             "oob": True,
         },
     )

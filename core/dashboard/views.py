@@ -10,6 +10,7 @@ from django_htmx.http import push_url
 from products import writes
 from products.models import ProductChange
 
+from .alerts import pinned as pinned_alerts
 from .export import async_chunks, csv_chunks
 from .feed import counters, latest_change_id, recent_changes
 from .filters import FeedFilters
@@ -56,6 +57,7 @@ def product_feed(request):
         query = context["query"]
         return push_url(response, f"{request.path}?{query}" if query else request.path)
     context["counters"] = counters()
+    context["stock_alerts"] = pinned_alerts()
     return render(request, "dashboard/product_feed.html", context, status=status)
 
 

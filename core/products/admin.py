@@ -11,7 +11,12 @@ from django.utils.timezone import localtime
 
 from . import writes
 from .admin_change_log import ActorFilter, readable_change
-from .forms import ProductDeleteForm, version_field
+from .forms import (
+    STOCK_ERRORS,
+    ProductDeleteForm,
+    describe_stock_fields,
+    version_field,
+)
 from .models import Category, Product, ProductChange
 from .uploads import write_transaction
 
@@ -38,9 +43,11 @@ class ProductAdminForm(forms.ModelForm):
         fields = "__all__"
         # The model field checks uploads, as in our own form (see ProductForm).
         field_classes = {"image": forms.FileField}
+        error_messages = STOCK_ERRORS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        describe_stock_fields(self)
         self.conflict = None
         if self.instance.pk is not None:
             # Not a model form field (the database counts it); the change form
@@ -72,7 +79,16 @@ class _LostRace(Exception):
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     form = ProductAdminForm
-    list_display = ["name", "sku", "category", "price", "quantity", "updated_at"]
+    list_display = [
+        "name",
+        "sku",
+        "category",
+        "price",
+        "cost_price",
+        "quantity",
+        "expiry_date",
+        "updated_at",
+    ]
     list_filter = ["category"]
     search_fields = ["name", "sku", "description", "supplier"]
     list_select_related = ["category"]

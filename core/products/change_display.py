@@ -13,8 +13,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 
+from .alerts import KINDS, LABELS, resolved_kinds
 from .changes import FieldChange
 from .formats import EMPTY, is_long, money, quantity, readable_file_name
 from .models import Product, ProductChange
@@ -48,6 +51,8 @@ class ShownChange:
     # Ids of the changes that undid this one (reverted it, restored it), oldest
     # first.
     undone_by: tuple = ()
+    # The stock alerts this change resolved, as read ("low stock").
+    resolved: tuple = ()
 
     @property
     def essentials(self):
@@ -113,8 +118,9 @@ def related_names(items):
 
 
 def value_text(name, raw, names, is_display_text=False):
-    """A stored value as shown: money, counts with separators, a related row's
-    name (``#3 (deleted)`` once it is gone), a file's readable name."""
+    """A stored value as shown: money (prices and the cost price), counts with
+    separators, dates as the site writes them, a related row's name (``#3
+    (deleted)`` once it is gone), a file's readable name."""
     if raw == "":
         return EMPTY
     field = model_field(name)
@@ -129,6 +135,10 @@ def value_text(name, raw, names, is_display_text=False):
         return names.get((model, raw), f"#{raw} (deleted)")
     if isinstance(field, models.FileField):
         return readable_file_name(raw)
+    if isinstance(field, models.DateField) and not isinstance(
+        field, models.DateTimeField
+    ):
+        return readable_date(raw)
     if isinstance(field, models.BooleanField):
         return {"True": "yes", "False": "no"}.get(raw, raw)
     if isinstance(field, (models.IntegerField, models.DecimalField)):
@@ -149,9 +159,33 @@ def undoing_changes(changes):
     return undone
 
 
-def build(items, names, undone_by=()):
+def readable_date(raw):
+    """``2027-06-30`` as the site writes dates (``June 30, 2027``)."""
+    try:
+        day = parse_date(raw)
+    except ValueError:
+        day = None
+    return raw if day is None else date_format(day, "DATE_FORMAT")
+
+
+def resolved_alerts(change):
+    """The labels of the stock alerts an update resolved, from the kinds it
+    recorded as open before and after it. A deletion closes its product's alerts
+    but fixes nothing; a create had none before."""
+    if change.action != change.Action.UPDATED or not isinstance(change.alerts, dict):
+        return ()
+    # Kinds this version does not know (a row from a later one) are left out.
+    before, after = (
+        [kind for kind in change.alerts.get(side) or [] if kind in KINDS]
+        for side in ("before", "after")
+    )
+    return tuple(LABELS[kind] for kind in resolved_kinds(before, after))
+
+
+def build(change, items, names, undone_by=()):
     return ShownChange(
         undone_by=tuple(undone_by),
+        resolved=resolved_alerts(change),
         fields=tuple(
             ShownField(
                 field=item.field,
@@ -171,7 +205,9 @@ def show_changes(changes):
     names = related_names([item for items in per_change for item in items])
     undone = undoing_changes(changes)
     for change, items in zip(changes, per_change):
-        setattr(change, _PREPARED, build(items, names, undone.get(change.pk, ())))
+        setattr(
+            change, _PREPARED, build(change, items, names, undone.get(change.pk, ()))
+        )
     return changes
 
 

@@ -73,3 +73,20 @@ def shortened(text):
     if space > SHOWN_CHARACTERS // 2:
         cut = cut[:space]
     return f"{cut.rstrip()}…"
+
+
+def plural(count, word):
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def expiry(expiry_date, today):
+    """``expires in 3 days``, ``expires today``, ``expired 2 days ago`` (staff
+    pages); ``""`` without a date."""
+    if expiry_date is None:
+        return ""
+    days = (expiry_date - today).days
+    if days > 0:
+        return f"expires in {plural(days, 'day')}"
+    if days == 0:
+        return "expires today"
+    return f"expired {plural(-days, 'day')} ago"

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 
 from .models import Category, Product
@@ -26,6 +27,66 @@ def version_field():
     )
 
 
+# Labels, help and messages of the stock fields, shared with the admin's form.
+# "Unit cost", not "Cost price": a label containing "Price" would make the price
+# field ambiguous to anyone finding fields by their label (assistive technology's
+# search, tests).
+STOCK_LABELS = {
+    "cost_price": "Unit cost",
+    "expiry_date": "Expiry date",
+    "low_stock_threshold": "Low-stock threshold",
+}
+STOCK_HELP = {
+    "cost_price": (
+        "What the shop pays for one unit (its cost price), in dollars. Staff "
+        "only: shoppers never see it. Staff see the margin from it."
+    ),
+    "expiry_date": "Best before or use by. Staff are alerted {days} days ahead.",
+    "low_stock_threshold": (
+        "Low stock at or below this many units. Leave empty for the shop's "
+        "threshold ({threshold})."
+    ),
+}
+STOCK_ERRORS = {
+    "cost_price": {
+        "min_value": "A cost price cannot be negative.",
+        "invalid": "Enter the cost in dollars, such as 4.20.",
+        "max_whole_digits": "Enter at most 8 digits before the decimal point.",
+        "max_decimal_places": "Enter at most 2 decimal places (cents).",
+    },
+    "expiry_date": {"invalid": "Enter a date as YYYY-MM-DD, such as 2026-06-30."},
+    "low_stock_threshold": {
+        "min_value": "A threshold cannot be negative.",
+        "invalid": "Enter a whole number of units.",
+    },
+}
+
+
+def stock_help_texts():
+    """The stock fields' help, with the shop's current settings in it."""
+    return {
+        "cost_price": STOCK_HELP["cost_price"],
+        "expiry_date": STOCK_HELP["expiry_date"].format(
+            days=settings.EXPIRY_ALERT_DAYS
+        ),
+        "low_stock_threshold": STOCK_HELP["low_stock_threshold"].format(
+            threshold=settings.LOW_STOCK_THRESHOLD
+        ),
+    }
+
+
+def describe_stock_fields(form):
+    """Labels, help (with the current settings) and messages on a model form's
+    stock fields: ours and the admin's read the same."""
+    for name, help_text in stock_help_texts().items():
+        field = form.fields.get(name)
+        if field is None:
+            continue
+        field.label = STOCK_LABELS[name]
+        field.help_text = help_text
+        field.error_messages.update(STOCK_ERRORS[name])
+
+
 class ProductForm(forms.ModelForm):
     class Meta:
         model = Product
@@ -34,11 +95,16 @@ class ProductForm(forms.ModelForm):
             "sku",
             "category",
             "price",
+            "cost_price",
             "quantity",
+            "low_stock_threshold",
+            "expiry_date",
             "supplier",
             "description",
             "image",
         ]
+        # Messages of the model's own checks (a negative cost, say), by code.
+        error_messages = STOCK_ERRORS
         # The model field checks uploads (format, size, pixels, completeness), so
         # this form, the admin and full_clean() give the same answers. Django's
         # form ImageField would check first, with a list of every extension
@@ -49,6 +115,7 @@ class ProductForm(forms.ModelForm):
                 attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}
             ),
             "description": forms.Textarea(attrs={"rows": 5}),
+            "expiry_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
         help_texts = {
             "price": "In dollars, up to 2 decimal places.",
@@ -57,6 +124,7 @@ class ProductForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].empty_label = "No category"
+        describe_stock_fields(self)
 
     def clean_sku(self):
         return self.cleaned_data["sku"].strip().upper()

@@ -17,6 +17,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import Signal, receiver
 
 from .actor import current_actor
+from .alert_rules import alerts_across
 from .batches import current_recording
 from .changes import diff
 from .models import Product, ProductChange
@@ -130,6 +131,7 @@ def record_change(product, action, before, after, reverts=None):
         ),
         batch=recording.batch if recording else None,
         reverts=reverts,
+        alerts=alerts_across(before, after, product.pk),
     )
     if recording:
         recording.add(change)  # inserted and announced with the whole batch

@@ -220,6 +220,12 @@ IMPORT_PENDING_FILES = 50
 IMPORT_PENDING_SECONDS = 3600
 
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
+# A product with an expiry date this many days away or fewer gets an alert on the
+# feed ("expiring soon"), and one once the date has passed ("expired").
+EXPIRY_ALERT_DAYS = env.int("EXPIRY_ALERT_DAYS", default=14)
+# The feed page pins at most this many alerts, most urgent first; the counters
+# count every open one.
+STOCK_ALERTS_SHOWN = 50
 CATALOG_PAGE_SIZE = 12
 FEED_SNAPSHOT_SIZE = 50
 FEED_PAGE_SIZE = 50

@@ -98,6 +98,7 @@ async def test_staff_first_receive_the_current_state(
     assert oob_targets(html) == {
         "feed-rows": "innerHTML",
         "feed-counters": "true",
+        "stock-alerts": "true",
         "feed-more": "true",
         "feed-presence": "true",  # who is watching: this socket's user so far
     }

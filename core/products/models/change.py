@@ -82,6 +82,11 @@ class ProductChange(models.Model):
         blank=True,
         related_name="reverted_by",
     )
+    # The stock alert kinds (``products.alerts``) open on the product before and
+    # after this change, and its id: {"product": 42, "before": ["low"], "after":
+    # []}. Empty when the change left them as they were. Recorded with the change
+    # (by the rules and the date of then), so its row says what it resolved.
+    alerts = models.JSONField(default=dict, blank=True)
     # Set when this change was one of many made as one act (import, bulk action).
     batch = models.ForeignKey(
         "products.ChangeBatch",

@@ -1,7 +1,6 @@
 from decimal import Decimal
 from itertools import count
 
-from django.conf import settings
 from django.core.validators import (
     MaxLengthValidator,
     MaxValueValidator,
@@ -14,6 +13,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
+from ..alert_rules import shop_rules
+from ..alerts import stock_status
 from ..images import (
     detected_format,
     is_new_upload,
@@ -107,6 +108,18 @@ class Product(models.Model):
             models.Index(fields=["name"]),
             models.Index(fields=["price"]),
             models.Index(fields=["quantity"]),
+            # What the feed's stock alerts look for (products.open_alerts).
+            models.Index(fields=["expiry_date"], name="product_expiry_date_idx"),
+            models.Index(
+                fields=["quantity"],
+                condition=models.Q(low_stock_threshold__isnull=False),
+                name="product_own_threshold_idx",
+            ),
+            models.Index(
+                fields=["name"],
+                condition=models.Q(cost_price__gt=F("price")),
+                name="product_below_cost_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -144,11 +157,9 @@ class Product(models.Model):
 
     @property
     def stock_status(self):
-        if self.quantity == 0:
-            return "out"
-        if self.quantity <= settings.LOW_STOCK_THRESHOLD:
-            return "low"
-        return "in"
+        """``"out"``, ``"low"`` (at or below its own threshold, else the shop's)
+        or ``"in"``."""
+        return stock_status(self, shop_rules())
 
     def clean(self):
         super().clean()

@@ -72,7 +72,16 @@ def product_form_data(product=None, **overrides):
             "sku": product.sku,
             "category": product.category_id or "",
             "price": str(product.price),
+            "cost_price": "" if product.cost_price is None else str(product.cost_price),
             "quantity": str(product.quantity),
+            "low_stock_threshold": (
+                ""
+                if product.low_stock_threshold is None
+                else str(product.low_stock_threshold)
+            ),
+            "expiry_date": product.expiry_date
+            and product.expiry_date.isoformat()
+            or "",
             "supplier": product.supplier,
             "description": product.description,
             "version": product.version,

@@ -370,3 +370,30 @@ def test_admin_changes_go_through_the_versioned_write(superuser_client):
     assert not any("FOR UPDATE" in query["sql"] for query in queries)
     assert Product.objects.values_list("quantity", "version").get() == (2, 2)
     assert ProductChange.objects.latest("pk").product_version == 2
+
+
+def test_admin_edits_the_stock_fields_with_the_forms_messages(superuser_client):
+    page = superuser_client.get(ADD).content.decode()
+    assert "Staff only: shoppers never see it." in page
+
+    refused = superuser_client.post(ADD, admin_form(cost_price="-2"))
+    assert "A cost price cannot be negative." in refused.content.decode()
+    assert not Product.objects.exists()
+
+    response = superuser_client.post(
+        ADD,
+        admin_form(
+            cost_price="2.50", expiry_date="2027-01-31", low_stock_threshold="4"
+        ),
+    )
+    assert response.status_code == 302
+    product = Product.objects.get()
+    assert (
+        product.cost_price,
+        str(product.expiry_date),
+        product.low_stock_threshold,
+    ) == (
+        Decimal("2.50"),
+        "2027-01-31",
+        4,
+    )

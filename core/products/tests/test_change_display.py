@@ -140,3 +140,21 @@ def test_one_value_can_be_shown_on_its_own():
     assert shown_value("category", str(kitchen.pk)) == "Kitchen"
     assert shown_value("price", "5") == "$5.00"
     assert shown_value("supplier", "") == "—"
+
+
+def test_stock_fields_show_as_money_a_date_and_a_count():
+    change = recorded(
+        {"field": "cost_price", "old": "", "new": "1234.5"},
+        {"field": "expiry_date", "old": "2027-06-30", "new": ""},
+        {"field": "low_stock_threshold", "old": "1200", "new": "3"},
+    )
+    assert shown(change) == [
+        ("Cost price", "—", "$1,234.50"),
+        ("Expiry date", "June 30, 2027", "—"),
+        ("Low stock threshold", "1,200", "3"),
+    ]
+
+
+def test_a_date_that_does_not_parse_shows_as_stored():
+    assert shown_value("expiry_date", "2027-02-30") == "2027-02-30"
+    assert shown_value("expiry_date", "someday") == "someday"

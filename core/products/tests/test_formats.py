@@ -1,11 +1,13 @@
 """One money format and one number format for the whole site. Pure: no database."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
 from products.formats import (
     SHOWN_CHARACTERS,
+    expiry,
     money,
     quantity,
     readable_file_name,
@@ -77,3 +79,22 @@ def test_long_values_are_cut_at_a_word_with_an_ellipsis():
 
 def test_a_long_value_without_spaces_is_cut_at_the_limit():
     assert shortened("x" * 1000) == "x" * SHOWN_CHARACTERS + "…"
+
+
+@pytest.mark.parametrize(
+    "days, shown",
+    [
+        (30, "expires in 30 days"),
+        (1, "expires in 1 day"),
+        (0, "expires today"),
+        (-1, "expired 1 day ago"),
+        (-12, "expired 12 days ago"),
+    ],
+)
+def test_expiry_counts_days_from_today(days, shown):
+    today = date(2026, 3, 10)
+    assert expiry(today + timedelta(days=days), today) == shown
+
+
+def test_no_expiry_date_reads_as_nothing():
+    assert expiry(None, date(2026, 3, 10)) == ""
