@@ -244,8 +244,17 @@ def bench(config, work_dir, cleanup, results, started):
         results["write_path"] = write_path.measure(product_ids, config.write_saves)
     if "catalog" in config.phases:
         progress("catalog")
-        results["catalog"] = catalog.measure(
-            daphne.port, config.http_threads, config.seconds
+        results["catalog"] = attempt(
+            results,
+            "catalog",
+            catalog.measure,
+            daphne,
+            {**os.environ, **environment},
+            work_dir,
+            cleanup,
+            config.http_threads,
+            config.seconds,
+            watch,
         )
 
 
