@@ -20,6 +20,7 @@ from core import daphne_guard, graceful_shutdown  # noqa: E402
 from core.autobahn_logging import skip_log_styling  # noqa: E402
 from core.body_limit import BodyLimitMiddleware  # noqa: E402
 from core.origins import SiteOriginValidator  # noqa: E402
+from core.request_threads import RequestThreads  # noqa: E402
 from dashboard.middleware import ServerSendMiddleware  # noqa: E402
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 
@@ -39,7 +40,7 @@ graceful_shutdown.install()
 
 application = ProtocolTypeRouter(
     {
-        "http": BodyLimitMiddleware(django_asgi_app),
+        "http": BodyLimitMiddleware(RequestThreads(django_asgi_app)),
         "websocket": SiteOriginValidator(
             ServerSendMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),

@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "products.actor.ActorMiddleware",
     # Last, as axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Innermost and sync only: under daphne the chain runs in one thread
+    # instead of crossing to a thread and back for each middleware's hooks.
+    "core.middleware.RunMiddlewareInOneThread",
 ]
 
 ROOT_URLCONF = "core.urls"
@@ -273,6 +276,11 @@ X_FRAME_OPTIONS = "DENY"
 # The debug page masks secrets by setting name only; this also masks
 # "user:password@" inside any URL (DATABASE_URL, REDIS_URL, layer hosts).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.CredentialMaskingFilter"
+
+# How many HTTP requests run their synchronous code (middleware, views,
+# database) at once in one daphne process, each on a long-lived thread of its
+# own (core.request_threads); more wait for a free one.
+REQUEST_THREADS = env.int("REQUEST_THREADS", default=8)
 
 # Largest request body accepted (bytes); larger ones get 413 before they are
 # read. Room for a 5 MB image upload plus the rest of the form.
