@@ -209,6 +209,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 CATALOG_PAGE_SIZE = 12
+# The public catalog socket (ws/catalog/): how many products one socket may
+# follow (a page follows the products it shows), and how many such sockets one
+# client address may hold open at once in one process (more are closed, 4429).
+CATALOG_LIVE_MAX_PRODUCTS = 100
+CATALOG_SOCKETS_PER_ADDRESS = env.int("CATALOG_SOCKETS_PER_ADDRESS", default=20)
 FEED_SNAPSHOT_SIZE = 50
 FEED_PAGE_SIZE = 50
 # How often each process looks in the database for events no push brought it,
