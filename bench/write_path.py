@@ -62,7 +62,7 @@ def _saving(model_row):
 def ways(product_ids):
     """``{name: write(price, quantity)}``, each on a row of its own."""
     from bench.comparison.models import AuditProduct, HistoryProduct, PlainProduct
-    from dashboard.broadcast import announcer
+    from live.publish import announcer
     from products import writes
     from products.models import Product
 

@@ -23,7 +23,7 @@ LAYERS = ("browser", "socket", "db")
 # Fixtures that put a test in a layer, wherever in its closure they appear.
 LAYER_FIXTURES = {
     "browser": {"module_chromium"},
-    "socket": {"start_daphne", "module_daphne", "daphne", "open_feed"},
+    "socket": {"start_daphne", "module_daphne", "daphne", "open_feed", "open_live"},
     "db": {
         "db",
         "transactional_db",

@@ -5,15 +5,15 @@ carries an ``id``.
 """
 
 import logging
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from live.protocol import MAX_FRAME_BYTES, Snapshot, frame_size
+from live.streams import Missed
 from products.change_display import show_changes
 
 from .feed import changes_after, counters, latest_change_id, recent_changes
-from .protocol import MAX_FRAME_BYTES, frame_size
 
 logger = logging.getLogger(__name__)
 
@@ -27,18 +27,6 @@ def plain(html):
     """The rendered SafeString as an exact ``str``: channel messages carry only
     plain strings and ints, whatever serialiser the layer uses."""
     return str.__str__(html)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    html: str
-    ids: frozenset
-
-    @property
-    def counters_as_of(self):
-        """Counters pushed as of this event id or an older one are no newer
-        than the snapshot's own: its rows were read before its counters."""
-        return max(self.ids, default=0)
 
 
 def render_event(change):
@@ -88,16 +76,19 @@ def render_snapshot():
             "oob": True,
         },
     )
-    return Snapshot(html=plain(html), ids=frozenset(change.pk for change in shown))
+    ids = frozenset(change.pk for change in shown)
+    # Counters pushed as of its newest row or an older one are no newer than
+    # its own: the rows were read before the counters.
+    return Snapshot(html=plain(html), ids=ids, as_of=max(ids, default=0))
 
 
 def render_missed(after_id, seen, settled_for):
-    """(id, html) of committed events after ``after_id`` missing from ``seen``,
-    the highest id looked at, and fresh counters (as_of, html) if any event was
-    missing (its counters were lost with it)."""
+    """``Missed``: (id, html) of committed events after ``after_id`` missing
+    from ``seen``, the highest id looked at, and fresh counters (as_of, html) if
+    any event was missing (its counters were lost with it)."""
     changes = changes_after(after_id, settled_for)
     # Related names for the missed rows only, read at once.
     missing = show_changes([c for c in changes if c.pk not in seen])
     missed = [(c.pk, render_event(c)) for c in missing]
     latest = max((c.pk for c in changes), default=after_id)
-    return missed, latest, render_counters() if missed else None
+    return Missed(missed, latest, render_counters() if missed else None)

@@ -1,17 +1,18 @@
 from django.conf import settings
+from django.contrib import messages
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import push_url
 
+from products import writes
 from products.models import ProductChange
 
 from .export import async_chunks, csv_chunks
 from .feed import counters, latest_change_id, recent_changes
 from .filters import FeedFilters
-from .protocol import CLOSE_NOT_ALLOWED, RECONNECT_CODES
 
 
 def older_than(request):
@@ -55,9 +56,6 @@ def product_feed(request):
         query = context["query"]
         return push_url(response, f"{request.path}?{query}" if query else request.path)
     context["counters"] = counters()
-    # The page's script reads the server's close codes from the page.
-    context["reconnect_codes"] = " ".join(map(str, RECONNECT_CODES))
-    context["not_allowed_codes"] = str(CLOSE_NOT_ALLOWED)
     return render(request, "dashboard/product_feed.html", context, status=status)
 
 
@@ -89,3 +87,20 @@ def changes_export(request):
         f'attachment; filename="product-changes-{stamp}.csv"'
     )
     return response
+
+
+@require_POST
+def change_restore(request, pk):
+    """Brings back the product that deletion ``pk`` deleted, then shows it with
+    what did not come back; a refusal (restored already, its SKU taken) is a 409
+    page that says why."""
+    deletion = get_object_or_404(ProductChange, pk=pk)
+    try:
+        restored = writes.product_restore(deletion=deletion)
+    except writes.CannotUndo as refusal:
+        context = {"change": deletion, "refusal": refusal}
+        return render(request, "dashboard/restore_refused.html", context, status=409)
+    messages.success(request, f"Restored “{restored.product.name}”.")
+    for note in restored.notes:
+        messages.warning(request, note)
+    return redirect(restored.product)

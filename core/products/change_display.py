@@ -3,7 +3,8 @@ admin does with its ``LogEntry``): labels from the model, values formatted per
 field, related rows by their current name.
 
 A page of rows is prepared with ``show_changes``, which looks related rows up in
-bulk (one query per related model, not one per row); ``shown_change`` reads one
+bulk (one query per related model, not one per row) and, in one more query, the
+changes that undid any of them (a revert, a restore); ``shown_change`` reads one
 row, prepared or not.
 """
 
@@ -16,12 +17,16 @@ from django.utils.text import capfirst
 
 from .changes import FieldChange
 from .formats import EMPTY, is_long, money, quantity, readable_file_name
-from .models import Product
+from .models import Product, ProductChange
 from .models.change import read_field_changes
 
 # What create and delete rows show at once; their other fields fold away.
 ESSENTIAL_FIELDS = ("name", "sku", "price", "quantity")
 MONEY_FIELDS = frozenset({"price", "cost_price"})
+# What can be undone: an update by a revert, a deletion by a restore.
+UNDOABLE_ACTIONS = frozenset(
+    {ProductChange.Action.UPDATED, ProductChange.Action.DELETED}
+)
 _PREPARED = "_shown_change"
 
 
@@ -40,6 +45,9 @@ class ShownField:
 @dataclass(frozen=True)
 class ShownChange:
     fields: tuple
+    # Ids of the changes that undid this one (reverted it, restored it), oldest
+    # first.
+    undone_by: tuple = ()
 
     @property
     def essentials(self):
@@ -128,8 +136,22 @@ def value_text(name, raw, names, is_display_text=False):
     return raw
 
 
-def build(items, names):
+def undoing_changes(changes):
+    """``{change id: [ids of the changes that undid it]}`` for the saved rows
+    of ``changes`` that can be undone: one query, none if there are none."""
+    ids = [c.pk for c in changes if c.pk and c.action in UNDOABLE_ACTIONS]
+    if not ids:
+        return {}
+    undone = defaultdict(list)
+    rows = ProductChange.objects.filter(reverts__in=ids).order_by("pk")
+    for reverted, pk in rows.values_list("reverts_id", "pk"):
+        undone[reverted].append(pk)
+    return undone
+
+
+def build(items, names, undone_by=()):
     return ShownChange(
+        undone_by=tuple(undone_by),
         fields=tuple(
             ShownField(
                 field=item.field,
@@ -138,7 +160,7 @@ def build(items, names):
                 new=value_text(item.field, item.new, names, is_display_text),
             )
             for item, is_display_text in items
-        )
+        ),
     )
 
 
@@ -147,8 +169,9 @@ def show_changes(changes):
     up for all of them at once. Returns ``changes``."""
     per_change = [read_field_changes(change.changes) for change in changes]
     names = related_names([item for items in per_change for item in items])
+    undone = undoing_changes(changes)
     for change, items in zip(changes, per_change):
-        setattr(change, _PREPARED, build(items, names))
+        setattr(change, _PREPARED, build(items, names, undone.get(change.pk, ())))
     return changes
 
 

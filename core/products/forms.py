@@ -87,6 +87,10 @@ class ProductDeleteForm(forms.Form):
     version = version_field()
 
 
+class ProductRevertForm(ProductDeleteForm):
+    """The revert confirmation: also just the version the product was shown at."""
+
+
 class CatalogFilterForm(forms.Form):
     """The catalog's query string. Invalid values fall back to the defaults."""
 

@@ -33,8 +33,9 @@ _RECORDED_BY_CALLER = "_change_recorded_by_caller"
 
 @contextmanager
 def recorded_by_caller(instance):
-    """Within it, deleting ``instance`` is left to the caller to record: the write
-    path, which knows the committed values without reading them again."""
+    """Within it, saving or deleting ``instance`` is left to the caller to record:
+    the write path, which knows the committed values without reading them again,
+    or has more to record (the deletion a restore undoes)."""
     setattr(instance, _RECORDED_BY_CALLER, True)
     try:
         yield
@@ -61,7 +62,7 @@ def remember_state_before_delete(sender, instance, **kwargs):
 
 @receiver(post_save, sender=Product)
 def record_save(sender, instance, created, raw=False, **kwargs):
-    if raw:
+    if raw or _recorded_by_caller(instance):
         return
     before = {} if created else getattr(instance, _BEFORE, {})
     action = ProductChange.Action.CREATED if created else ProductChange.Action.UPDATED
@@ -98,7 +99,9 @@ def delete_image_of_deleted_product(sender, instance, **kwargs):
         delete_on_commit(Product, "image", instance.image.storage, name)
 
 
-def record_change(product, action, before, after):
+def record_change(product, action, before, after, reverts=None):
+    """Records the change (undoing the ProductChange ``reverts``, if given) and
+    announces it once the transaction commits."""
     changes = diff(before, after)
     if action == ProductChange.Action.UPDATED and not changes:
         return None  # a save that changes nothing is not an event
@@ -106,7 +109,14 @@ def record_change(product, action, before, after):
     user = actor.authenticated_user
     change = ProductChange.objects.create(
         action=action,
-        product=None if action == ProductChange.Action.DELETED else product,
+        # A deletion the write path records comes before the row goes; the
+        # signals record one after, when there is nothing left to link to.
+        product=(
+            None
+            if action == ProductChange.Action.DELETED
+            and not _recorded_by_caller(product)
+            else product
+        ),
         product_slug=product.slug,
         product_name=product.name,
         actor_id=user.pk if user else None,
@@ -116,6 +126,7 @@ def record_change(product, action, before, after):
         product_version=(
             None if action == ProductChange.Action.DELETED else product.version
         ),
+        reverts=reverts,
     )
     # robust: a broken channel layer is logged and never fails a saved write.
     transaction.on_commit(partial(announce, change), robust=True)

@@ -8,6 +8,7 @@ from .views.product_delete import product_delete
 from .views.product_detail import product_detail
 from .views.product_history import product_history
 from .views.product_list import product_list
+from .views.product_revert import product_revert
 from .views.product_update import product_update
 
 
@@ -43,6 +44,16 @@ urlpatterns = [
     *staff_only(
         [path("<uslug:slug>/history/", product_history, name="product-history")],
         permission=WATCH_FEED,
+    ),
+    *staff_only(
+        [
+            path(
+                "<uslug:slug>/history/<int:change_id>/revert/",
+                product_revert,
+                name="product-revert",
+            )
+        ],
+        permission=CHANGE_PRODUCT,
     ),
     path("<uslug:slug>/", product_detail, name="product-detail"),
 ]

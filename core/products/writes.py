@@ -1,5 +1,6 @@
 """The product write path: our views and the admin create, update and delete
-products here, each operation in one transaction.
+products here, and revert an update or restore a deleted product (what to write
+back is worked out in ``reverts``), each operation in one transaction.
 
 An update or a delete names the version its form was opened at. The write is then
 one conditional statement, ``UPDATE ... WHERE id = %s AND version = %s``, plus the
@@ -17,6 +18,7 @@ explained on the form, beside its field, instead of failing the request.
 """
 
 import copy
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -24,6 +26,7 @@ from django.db.models import F
 
 from .change_display import show_changes
 from .models import Product, ProductChange
+from .reverts import CannotUndo, restore_plan, revert_plan
 from .signals import record_change, recorded_by_caller
 from .snapshots import snapshot
 from .uploads import delete_on_commit, remember_stored, write_transaction
@@ -45,6 +48,22 @@ class StaleVersion(Conflict):
         self.changes = changes
 
 
+class RevertBlocked(Conflict):
+    """Some field of the change cannot be set back (changed since, or its value
+    is gone); nothing was written. ``plan`` (a ``reverts.RevertPlan``) says which."""
+
+    def __init__(self, product, plan):
+        super().__init__(f"{plan.change} cannot be reverted on {product}")
+        self.product = product  # as it is now
+        self.plan = plan
+
+
+@dataclass(frozen=True)
+class Restored:
+    product: Product
+    notes: list  # what did not come back, and where it lives now
+
+
 class ProductGone(Conflict):
     def __init__(self, product, deletion):
         super().__init__(f"{product} was deleted")
@@ -61,7 +80,7 @@ def product_create(*, form=None, data=None):
     return _write(form, product, product.save)
 
 
-def product_update(*, product, version, form=None, data=None):
+def product_update(*, product, version, form=None, data=None, reverts=None):
     """Writes the new values over ``product`` if it is still at ``version``.
 
     ``product`` holds the values loaded with ``version``. The new values come
@@ -69,12 +88,13 @@ def product_update(*, product, version, form=None, data=None):
     ``product``, or from ``data``, field values already validated. Returns the
     product as written (at its new version), or ``None`` as ``product_create``
     does. Raises ``StaleVersion`` or ``ProductGone``, writing nothing, if the
-    product changed since ``version``.
+    product changed since ``version``. ``reverts``: the change this update undoes
+    (recorded with it; only with a version).
     """
     new = form.instance if form is not None else _with_values(product, data)
     if version is None:
         return _write(form, new, new.save)
-    return _write(form, new, lambda: _update(product, new, version))
+    return _write(form, new, lambda: _update(product, new, version, reverts))
 
 
 def product_delete(*, product, version):
@@ -91,12 +111,60 @@ def product_delete(*, product, version):
             raise refusal(product, version)
         before = snapshot(product)
         with recorded_by_caller(product):
+            # Recorded while the row still exists, so the change announced on
+            # commit names the product's pk (the delete then unlinks the row).
+            record_change(product, ProductChange.Action.DELETED, before, {})
             product.delete()
-        record_change(product, ProductChange.Action.DELETED, before, {})
         if product.image.name:
             delete_on_commit(
                 Product, "image", product.image.storage, product.image.name
             )
+
+
+def product_revert(*, product, change, version):
+    """Sets each field of ``change``, an update of ``product``, back to its old
+    value, recorded as an update that reverts ``change``; ``product`` holds the
+    values loaded with ``version``. Writes nothing and raises ``StaleVersion`` or
+    ``ProductGone`` if the product changed since ``version``, ``RevertBlocked``
+    if a field no longer holds the value ``change`` gave it (or its old value
+    cannot come back), ``CannotUndo`` if ``change`` is not an update. Returns the
+    product as written."""
+    if product.version != version:
+        raise refusal(product, version)
+    plan = revert_plan(product, change)
+    if plan.blocked:
+        raise RevertBlocked(product, plan)
+    try:
+        return product_update(
+            product=product, version=version, data=plan.values, reverts=change
+        )
+    except ValidationError as error:  # a unique value taken meanwhile
+        raise RevertBlocked(product, plan.refused(error)) from error
+
+
+def product_restore(*, deletion):
+    """Recreates the product that ``deletion`` deleted, from its last values,
+    recorded as a create that reverts ``deletion``. Returns ``Restored``; raises
+    ``CannotUndo`` (nothing written) if it was restored already, its SKU is
+    taken, or ``deletion`` is no deletion."""
+    product = None
+    try:
+        with write_transaction():
+            # Held until commit: of two restores at once, the second waits here
+            # and then finds the first (PostgreSQL; SQLite writes one at a time).
+            locked = ProductChange.objects.select_for_update().get(pk=deletion.pk)
+            product, notes = restore_plan(locked)
+            with recorded_by_caller(product):
+                product.save()
+            record_change(
+                product, ProductChange.Action.CREATED, {}, snapshot(product), locked
+            )
+    except IntegrityError as error:  # its SKU or address taken meanwhile
+        taken = taken_values(product) if product is not None else {}
+        if not taken:
+            raise
+        raise CannotUndo(" ".join(taken.values())) from error
+    return Restored(product, notes)
 
 
 def refusal(product, version):
@@ -180,7 +248,7 @@ def _claim(product, version):
     )
 
 
-def _update(loaded, new, version):
+def _update(loaded, new, version, reverts=None):
     """``UPDATE ... SET <changed columns>, version = version + 1 WHERE id = %s
     AND version = %s`` and the change row; nothing at all if nothing changed."""
     if loaded.version != version:
@@ -209,7 +277,9 @@ def _update(loaded, new, version):
     ):
         raise refusal(loaded, version)
     new.version = version + 1
-    record_change(new, ProductChange.Action.UPDATED, snapshot(loaded), snapshot(new))
+    record_change(
+        new, ProductChange.Action.UPDATED, snapshot(loaded), snapshot(new), reverts
+    )
     replaced = loaded.image.name
     if replaced and replaced != new.image.name:
         delete_on_commit(Product, "image", new.image.storage, replaced)

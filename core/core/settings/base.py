@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "products",
+    "live",
     "dashboard",
 ]
 
@@ -247,6 +248,11 @@ FEED_REVALIDATE_SECONDS = env.float("FEED_REVALIDATE_SECONDS", default=5.0)
 # How often each process re-joins the feed group. Cheap, and what puts it back
 # in the group after Redis restarts empty.
 FEED_REJOIN_SECONDS = env.float("FEED_REJOIN_SECONDS", default=2.0)
+# Presence (who else is on a page): each process renews its sockets' entries this
+# often, each entry expiring this long after its last renewal, so someone whose
+# process died is gone within about PRESENCE_TTL_SECONDS + PRESENCE_BEAT_SECONDS.
+PRESENCE_BEAT_SECONDS = env.float("PRESENCE_BEAT_SECONDS", default=1.5)
+PRESENCE_TTL_SECONDS = env.float("PRESENCE_TTL_SECONDS", default=5.0)
 
 # Login throttling (django-axes), on our login page and the admin's: this many
 # failed logins for one username from one address lock that pair out (429 and

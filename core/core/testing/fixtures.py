@@ -22,7 +22,7 @@ def announcements_delivered():
     """Changes are announced off the committing thread: deliver a test's own
     before the next test starts, so no event reaches another test's sockets."""
     yield
-    from dashboard.broadcast import announcer
+    from live.publish import announcer
 
     announcer().release()
 

@@ -99,6 +99,11 @@ class Server:
     def __exit__(self, *exc):
         self.stop()
 
+    def kill(self):
+        """As a crash would: SIGKILL, no goodbye to the clients."""
+        self.process.kill()
+        self.process.wait()
+
 
 class DaphneProcess(Server):
     """daphne serving ``core.asgi:application`` on 127.0.0.1.
@@ -170,8 +175,3 @@ class RedisServer(Server):
             "--appendonly",
             "no",
         ]
-
-    def kill(self):
-        """As a crash would: SIGKILL, no goodbye to the clients."""
-        self.process.kill()
-        self.process.wait()

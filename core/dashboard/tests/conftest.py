@@ -40,20 +40,21 @@ def fresh_channel_layer():
 
 
 @pytest.fixture
-async def open_feed():
-    """``await open_feed(user=None, origin=ORIGIN)`` -> (communicator, accepted).
+async def open_live():
+    """``await open_live(path, user=None, origin=ORIGIN)`` -> (communicator,
+    accepted), for any live URL.
 
     Every socket opened is disconnected at the end, even after a refusal.
     """
     opened = []
 
-    async def connect(user=None, origin=ORIGIN, cookie=None):
+    async def connect(path, user=None, origin=ORIGIN, cookie=None):
         headers = [(b"origin", origin.encode())]
         if user is not None and cookie is None:
             cookie = await sync_to_async(session_cookie)(user)
         if cookie:
             headers.append((b"cookie", cookie.encode()))
-        communicator = WebsocketCommunicator(application, "/ws/products/", headers)
+        communicator = WebsocketCommunicator(application, path, headers)
         opened.append(communicator)
         accepted, _ = await communicator.connect(timeout=3)
         return communicator, accepted
@@ -61,3 +62,13 @@ async def open_feed():
     yield connect
     for communicator in opened:
         await communicator.disconnect()
+
+
+@pytest.fixture
+def open_feed(open_live):
+    """``await open_feed(user=None, origin=ORIGIN)``: the staff feed's socket."""
+
+    def connect(user=None, origin=ORIGIN, cookie=None):
+        return open_live("/ws/products/", user, origin, cookie)
+
+    return connect

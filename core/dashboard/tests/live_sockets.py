@@ -1,4 +1,4 @@
-"""Feed sockets against a real daphne, opened the way a browser opens them."""
+"""Live sockets against a real daphne, opened the way a browser opens them."""
 
 import asyncio
 import time
@@ -25,8 +25,13 @@ def log_out(session_key):
 
 async def open_feed(server, session_key):
     """A same-origin feed socket with that session, once its state arrived."""
+    return await open_live(server, session_key, "/ws/products/")
+
+
+async def open_live(server, session_key, path):
+    """A same-origin socket to ``path`` with that session, once its state arrived."""
     socket = await connect(
-        f"ws://127.0.0.1:{server.port}/ws/products/",
+        f"ws://127.0.0.1:{server.port}{path}",
         additional_headers={
             "Origin": server.url,
             "Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}",

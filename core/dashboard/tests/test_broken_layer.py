@@ -4,7 +4,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import override_settings
 
-from dashboard.broadcast import announcer
+from live.publish import announcer
 from products.models import ProductChange
 from products.tests.factories import ProductFactory
 
@@ -64,7 +64,7 @@ async def test_saves_succeed_are_logged_and_a_reconnect_shows_what_was_missed(
     assert response.status_code == 302
     missed = await sync_to_async(ProductChange.objects.latest)("pk")
     assert missed.changes[0]["new"] == "9"
-    assert "Could not send feed.event to product-feed" in caplog.text
+    assert "Could not send live.event to product-feed" in caplog.text
 
     communicator, accepted = await open_feed(staff_user)
     assert accepted

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import msgpack
@@ -18,7 +19,8 @@ from accounts.tests.factories import (
     WatcherFactory,
 )
 from dashboard import broadcast
-from dashboard.hub import CLOSE_NOT_ALLOWED
+from dashboard.streams import FEED, FEED_TOPIC
+from live.protocol import CLOSE_NOT_ALLOWED, event_message
 from products.models import Product, ProductChange
 from products.tests.factories import ProductFactory
 
@@ -97,6 +99,7 @@ async def test_staff_first_receive_the_current_state(
         "feed-rows": "innerHTML",
         "feed-counters": "true",
         "feed-more": "true",
+        "feed-presence": "true",  # who is watching: this socket's user so far
     }
     assert f'id="change-{await latest_change_id()}"' in html
     assert product.name in html
@@ -213,13 +216,12 @@ async def test_a_change_is_rendered_once_for_many_sockets(
     open_feed, staff_user, make_product, monkeypatch
 ):
     renders = []
-    real_render = broadcast.render_event
 
     def counting_render(change):
         renders.append(change.pk)
-        return real_render(change)
+        return FEED.render(change)
 
-    monkeypatch.setattr(broadcast, "render_event", counting_render)
+    monkeypatch.setattr(broadcast, "FEED", replace(FEED, render=counting_render))
     sockets = [(await open_feed(staff_user))[0] for _ in range(3)]
     for socket in sockets:
         await socket.receive_from(timeout=3)
@@ -234,7 +236,8 @@ async def test_a_change_is_rendered_once_for_many_sockets(
 async def test_the_pushed_message_survives_msgpack_and_json(make_product):
     await make_product(name="Blue Mug", price=Decimal("1.10"))
     change = await sync_to_async(ProductChange.objects.latest)("pk")
-    message = await sync_to_async(broadcast.event_message)(change)
+    html = await sync_to_async(FEED.render)(change)
+    message = event_message(FEED_TOPIC, change.pk, html)
     assert msgpack.unpackb(msgpack.packb(message)) == message
     assert json.loads(json.dumps(message)) == message
     assert {type(value) for value in message.values()} <= {str, int}
@@ -277,7 +280,9 @@ async def test_revoking_one_user_leaves_other_staff_connected(open_feed, staff_u
     await theirs.receive_from(timeout=3)
     await save(colleague, is_staff=False)
     assert await closed_with(theirs) == CLOSE_NOT_ALLOWED
-    assert await mine.receive_nothing(timeout=0.3)
+    # Still open: it only saw the colleague arrive among the watchers and leave.
+    frames = await frames_within(mine, 0.5)
+    assert frames and "colleague is watching" not in frames[-1]
 
 
 @pytest.mark.redis(

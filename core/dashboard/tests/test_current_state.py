@@ -10,7 +10,7 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
-from dashboard import fragments, hub
+from dashboard import fragments, streams
 from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +25,7 @@ def renders(monkeypatch):
         calls.append(1)
         return fragments.render_snapshot()
 
-    monkeypatch.setattr(hub, "render_snapshot", counted)
+    monkeypatch.setattr(streams, "render_snapshot", counted)
     return calls
 
 

@@ -17,7 +17,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from accounts.tests.factories import StaffFactory
-from dashboard.protocol import CLOSE_RESTART, MAX_FRAME_BYTES, frame_size
+from live.protocol import CLOSE_RESTART, MAX_FRAME_BYTES, frame_size
 from products.models import ProductChange
 from products.tests.factories import ProductFactory
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dashboard.fragments import render_event, render_missed
-from dashboard.protocol import frame_size
+from live.protocol import frame_size
 from products.models import ProductChange
 from products.tests.factories import CategoryFactory, ProductFactory
 

@@ -28,8 +28,8 @@ from accounts.tests.factories import (
     UserFactory,
     WatcherFactory,
 )
-from dashboard import revocation
-from dashboard.protocol import CLOSE_NOT_ALLOWED
+from live import revocation
+from live.protocol import CLOSE_NOT_ALLOWED
 from products.tests.factories import ProductFactory
 
 from .live_sockets import (

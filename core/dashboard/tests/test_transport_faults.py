@@ -17,7 +17,7 @@ from asgiref.sync import sync_to_async
 from accounts.tests.factories import StaffFactory
 from core.settings.base import channel_layer_config
 from core.testing.processes import RedisServer
-from dashboard.protocol import CLOSE_NOT_ALLOWED, CLOSE_RESTART
+from live.protocol import CLOSE_NOT_ALLOWED, CLOSE_RESTART
 from products.tests.factories import ProductFactory
 
 from .live_sockets import (

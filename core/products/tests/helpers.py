@@ -8,6 +8,16 @@ from django.http import Http404
 from django.test import RequestFactory
 from django.views.static import serve
 
+from products import writes
+
+
+def edit(product, **values):
+    """Writes ``values`` over ``product`` through the write path, at the version
+    it has, and reloads it; returns the change recorded."""
+    writes.product_update(product=product, version=product.version, data=values)
+    product.refresh_from_db()
+    return product.changes.latest("pk")
+
 
 def field_errors(response, field):
     """The error messages shown beside ``field`` in a form page, as plain text."""

@@ -109,10 +109,15 @@ def test_a_page_of_rows_looks_categories_up_in_one_query(
     ] == [category.name for category in categories]
 
 
-def test_rows_without_related_values_need_no_query(django_assert_num_queries):
-    changes = [recorded({"field": "price", "old": "1.00", "new": "2.00"})]
-    with django_assert_num_queries(0):
-        show_changes(changes)
+def test_rows_without_related_values_only_ask_whether_they_were_undone(
+    django_assert_num_queries,
+):
+    updates = [recorded({"field": "price", "old": "1.00", "new": "2.00"})] * 3
+    with django_assert_num_queries(1):  # reverted? one query for all of them
+        show_changes(updates)
+    creates = [recorded({"field": "price", "old": "", "new": "2.00"}, action="created")]
+    with django_assert_num_queries(0):  # a creation cannot be undone
+        show_changes(creates)
 
 
 def test_create_and_delete_rows_split_essentials_from_details():

@@ -21,6 +21,7 @@ from products import writes
 from products.admin import ProductAdmin
 from products.forms import ProductForm, ProductUpdateForm
 from products.models import Product, ProductChange
+from products.signals import product_changed
 from products.uploads import write_transaction
 
 from .factories import ProductFactory, product_form_data
@@ -364,6 +365,26 @@ def test_a_delete_with_its_version_reads_no_row_under_a_lock():
     assert not any("FOR UPDATE" in sql for sql in queries.captured_queries)
     assert not Product.objects.exists()
     assert ProductChange.objects.latest("pk").action == "deleted"
+
+
+def test_a_delete_with_its_version_announces_which_product_went():
+    """Live pages key a product's elements by its pk: the announced deletion
+    must name it, although the product is gone by the time it is announced."""
+    product = loaded(ProductFactory())
+    pk, announced = product.pk, []
+
+    def listener(sender, change, **kwargs):
+        announced.append((change.action, change.product_id))
+
+    product_changed.connect(listener)
+    try:
+        writes.product_delete(product=product, version=1)
+    finally:
+        product_changed.disconnect(listener)
+
+    assert announced == [("deleted", pk)]
+    # The change row outlives the product, unlinked, as every deletion's does.
+    assert ProductChange.objects.get(action="deleted").product_id is None
 
 
 def test_a_taken_sku_in_data_is_a_validation_error_on_the_field():

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from ..change_display import show_changes
 from ..former_slugs import follows_former_slugs
 from ..models import Product
 
@@ -15,6 +16,8 @@ def product_history(request, slug):
     product = get_object_or_404(Product, slug=slug)
     changes = product.changes.select_related("product").order_by("-pk")
     page = Paginator(changes, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Related names and reverts for the whole page at once, not row by row.
+    page.object_list = show_changes(list(page.object_list))
     return render(
         request, "products/product_history.html", {"product": product, "page": page}
     )

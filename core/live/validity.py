@@ -1,8 +1,8 @@
-"""Whether feed sockets may stay open: their sessions and users, from the database.
+"""Whether live sockets may stay open: their sessions and users, from the database.
 
 Channels resolves a socket's user once, when it opens. Afterwards its session can
-end (logout, password change, deletion, expiry) and its user can lose the right to
-the feed (demotion, deactivation, the feed permission taken from them or their
+end (logout, password change, deletion, expiry) and its user can stop passing its
+streams' checks (demotion, deactivation, a permission taken from them or their
 group). The hub asks here, for many sockets at once, which still hold: the same
 rules as ``django.contrib.auth.get_user`` on an HTTP request, in a few queries
 for any number of sockets plus the permission lookup (``has_perm``, as the
@@ -25,23 +25,23 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from accounts.roles import can_watch_feed
-
 # Keys per query: below every backend's limit on query parameters.
 KEYS_PER_QUERY = 500
 
 
 @dataclass(frozen=True)
 class Credentials:
-    """What a socket was opened with: its user and the session that logged it in."""
+    """What a socket was opened with: its user, the session that logged it in,
+    and the checks its user must keep passing (its streams' ``may_join``)."""
 
     user_id: int
     session_key: str
+    checks: tuple = ()
 
 
 def still_valid(credentials):
     """The subset of ``credentials`` whose session still logs in its user, a user
-    who may still watch the feed. Sockets sharing a session cost one lookup."""
+    who still passes its checks. Sockets sharing a session cost one lookup."""
     return set(valid_until(credentials))
 
 
@@ -62,6 +62,7 @@ def valid_until(credentials):
         if c.session_key in sessions
         and c.user_id in users
         and logs_in(sessions[c.session_key].data, users[c.user_id])
+        and all(check(users[c.user_id]) for check in c.checks)
     }
 
 
@@ -71,7 +72,7 @@ def logs_in(session, user):
         return False
     if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
         return False
-    return hash_matches(session.get(HASH_SESSION_KEY), user) and can_watch_feed(user)
+    return hash_matches(session.get(HASH_SESSION_KEY), user)
 
 
 def session_user_id(session):

@@ -1,6 +1,6 @@
 """Tell every process's hub when a session ends or a user changes.
 
-Channels resolves the user once per socket, so open feed sockets have to be
+Channels resolves the user once per socket, so open live sockets have to be
 closed by the app. These receivers send a hint after the commit; each hub then
 re-checks the named sockets against the database (``revalidation``), which also
 does so periodically for what no hint reports (expiry, a lost message).
@@ -9,7 +9,7 @@ does so periodically for what no hint reports (expiry, a lost message).
   password change, the admin or a shell deleting sessions.
 - User saved: a password change, demotion, deactivation, lost superuser status
   of someone who could watch (active staff). Any other save, a shopper's
-  included, changes no one's feed.
+  included, changes no one's socket.
 - User deleted.
 - A permission lost: a group taken from the user, a permission taken from the
   user or from one of their groups, a group deleted.
@@ -30,7 +30,7 @@ from django.db.models.signals import (
 )
 from django.dispatch import receiver
 
-from .broadcast import request_recheck
+from .publish import request_recheck
 
 User = get_user_model()
 
@@ -65,18 +65,18 @@ def send_changed():
         request_recheck(users, sessions)
 
 
-@receiver(post_delete, sender=Session, dispatch_uid="dashboard.recheck_ended_session")
+@receiver(post_delete, sender=Session, dispatch_uid="live.recheck_ended_session")
 def recheck_ended_session(sender, instance, **kwargs):
     hint_on_commit(session_key=instance.session_key)
 
 
 # What a save can take away: the password signs the user's sessions (a new one
-# ends them); losing a flag can end the feed.
+# ends them); losing a flag can end a staff socket.
 FLAGS = ("is_active", "is_staff", "is_superuser")
 RIGHTS = ("password", *FLAGS)
 
 
-@receiver(pre_save, sender=User, dispatch_uid="dashboard.note_rights_before_save")
+@receiver(pre_save, sender=User, dispatch_uid="live.note_rights_before_save")
 def note_rights_before_save(sender, instance, raw=False, update_fields=None, **kwargs):
     """The stored rights of a user about to be saved, if the save may change
     them: a login saves ``last_login`` alone and costs no query."""
@@ -90,9 +90,9 @@ def note_rights_before_save(sender, instance, raw=False, update_fields=None, **k
     )
 
 
-@receiver(post_save, sender=User, dispatch_uid="dashboard.recheck_saved_user")
+@receiver(post_save, sender=User, dispatch_uid="live.recheck_saved_user")
 def recheck_saved_user(sender, instance, **kwargs):
-    """Only active staff can hold a feed socket, and only losing a right can end
+    """Only active staff can hold a staff socket, and only losing a right can end
     it. A new user, a shopper, a promotion or a staff member's new name asks no
     one (every hint reaches every process)."""
     before = instance.__dict__.pop("_rights_before", None)
@@ -103,7 +103,7 @@ def recheck_saved_user(sender, instance, **kwargs):
         hint_on_commit(user_id=instance.pk)
 
 
-@receiver(post_delete, sender=User, dispatch_uid="dashboard.recheck_deleted_user")
+@receiver(post_delete, sender=User, dispatch_uid="live.recheck_deleted_user")
 def recheck_deleted_user(sender, instance, **kwargs):
     hint_on_commit(user_id=instance.pk)
 
@@ -152,7 +152,7 @@ def permission_holders(through, field):
     ).values_list(field, flat=True)
 
 
-@receiver(m2m_changed, sender=UserGroups, dispatch_uid="dashboard.recheck_groups")
+@receiver(m2m_changed, sender=UserGroups, dispatch_uid="live.recheck_groups")
 def recheck_group_members(sender, instance, action, reverse, pk_set, **kwargs):
     if action in LOSING:
         hint_users_on_commit(
@@ -162,18 +162,14 @@ def recheck_group_members(sender, instance, action, reverse, pk_set, **kwargs):
         )
 
 
-@receiver(
-    m2m_changed, sender=UserPermissions, dispatch_uid="dashboard.recheck_user_perms"
-)
+@receiver(m2m_changed, sender=UserPermissions, dispatch_uid="live.recheck_user_perms")
 def recheck_user_permissions(sender, instance, action, reverse, pk_set, **kwargs):
     if action in LOSING:
         holders = permission_holders(UserPermissions, "user_id")
         hint_users_on_commit(losing_holders(instance, action, reverse, pk_set, holders))
 
 
-@receiver(
-    m2m_changed, sender=GroupPermissions, dispatch_uid="dashboard.recheck_group_perms"
-)
+@receiver(m2m_changed, sender=GroupPermissions, dispatch_uid="live.recheck_group_perms")
 def recheck_group_permissions(sender, instance, action, reverse, pk_set, **kwargs):
     if action in LOSING:  # the groups that lose it, then their users
         holders = permission_holders(GroupPermissions, "group_id")
@@ -181,6 +177,6 @@ def recheck_group_permissions(sender, instance, action, reverse, pk_set, **kwarg
         hint_users_on_commit(users_in_groups(groups))
 
 
-@receiver(pre_delete, sender=Group, dispatch_uid="dashboard.recheck_deleted_group")
+@receiver(pre_delete, sender=Group, dispatch_uid="live.recheck_deleted_group")
 def recheck_deleted_group(sender, instance, **kwargs):
     hint_users_on_commit(users_in_groups([instance.pk]))

@@ -1,4 +1,4 @@
-"""Close a hub's sockets whose session ended or whose user lost the feed.
+"""Close a hub's sockets whose session ended or whose user lost the right.
 
 Each socket is remembered with its credentials (user, session key). The database
 decides whether they still hold (``validity.still_valid``); the hub asks it
@@ -97,7 +97,7 @@ class Revalidator:
         except Exception:
             # Keep the sockets: a database blip is no reason to end sessions, and
             # the next round asks again.
-            logger.exception("Could not re-check %d feed sockets", len(watched))
+            logger.exception("Could not re-check %d live sockets", len(watched))
             return
         for key, credentials in watched.items():
             if key not in self.hub.outboxes:

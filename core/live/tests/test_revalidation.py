@@ -6,18 +6,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dashboard import validity
-from dashboard.protocol import CLOSE_NOT_ALLOWED
-from dashboard.validity import Credentials
+from live import validity
+from live.hub import Hub
+from live.protocol import CLOSE_NOT_ALLOWED
+from live.validity import Credentials
 
 from .test_hub import FakeLayer, FakeSocket, connect
 
 
 @pytest.fixture
 async def hub():
-    from dashboard.hub import FeedHub
-
-    hub = FeedHub(FakeLayer())
+    hub = Hub(FakeLayer())
     yield hub
     if hub.channel is not None:
         await hub.unsubscribe()
@@ -49,7 +48,7 @@ def in_seconds(seconds):
 
 async def watched_socket(hub, user_id, session_key):
     socket = FakeSocket()
-    await connect(hub, socket, user_id=user_id)
+    await connect(hub, socket)
     hub.watch(socket, Credentials(user_id, session_key))
     return socket
 
@@ -58,7 +57,7 @@ async def test_a_hint_closes_only_sockets_whose_session_ended(hub, monkeypatch):
     sessions_ended(monkeypatch, "ended")
     ended = await watched_socket(hub, 1, "ended")
     hinted_but_valid = await watched_socket(hub, 1, "still-valid")
-    hub.revoke([1], [])
+    hub.recheck([1], [])
     await asyncio.sleep(0.1)  # the check runs in a thread
     assert ended.closed_with == CLOSE_NOT_ALLOWED
     assert hinted_but_valid.closed_with is None
@@ -67,7 +66,7 @@ async def test_a_hint_closes_only_sockets_whose_session_ended(hub, monkeypatch):
 async def test_a_hint_that_arrives_while_a_socket_joins_still_counts(hub, monkeypatch):
     sessions_ended(monkeypatch, "ending")
     await watched_socket(hub, 1, "elsewhere")
-    hub.revoke([], ["ending"])  # before the socket below is watched
+    hub.recheck([], ["ending"])  # before the socket below is watched
     joining = await watched_socket(hub, 2, "ending")
     await asyncio.sleep(0.1)
     assert joining.closed_with == CLOSE_NOT_ALLOWED
@@ -79,7 +78,7 @@ async def test_sockets_stay_open_when_the_database_cannot_answer(hub, monkeypatc
 
     monkeypatch.setattr(validity, "valid_until", unreachable)
     socket = await watched_socket(hub, 1, "session")
-    hub.revoke([1], [])
+    hub.recheck([1], [])
     await asyncio.sleep(0.1)
     assert socket.closed_with is None
 

@@ -11,7 +11,7 @@ import logging
 from collections import deque
 
 from .backlog import connection_closing, transport_of, unsent_bytes
-from .protocol import CLOSE_RESTART, CLOSE_TOO_SLOW, MAX_FRAME_BYTES
+from .protocol import CLOSE_RESTART, CLOSE_TOO_SLOW, MAX_FRAME_BYTES, frame_size
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +38,17 @@ class SentIds:
         return True
 
 
-def counters_key(as_of):
-    """The outbox key of a counters frame: not an event id, never deduplicated,
-    but skipped when no newer than the counters the socket's state showed."""
-    return ("counters", as_of)
+def entry(topic, key, summary, text):
+    """What a hub offers every outbox of a topic, built once per event: the
+    topic, the event id (or a summary's ``as_of``), whether it is a summary, the
+    ASGI message and its size on the wire."""
+    return (
+        topic,
+        key,
+        summary,
+        {"type": "websocket.send", "text": text},
+        frame_size(text),
+    )
 
 
 class Outbox:
@@ -51,27 +58,26 @@ class Outbox:
     once per socket per event, and the queue's bookkeeping showed in profiles.
     """
 
-    def __init__(self, send, user_id, size, close, max_unsent_bytes):
+    def __init__(self, send, size, close, max_unsent_bytes):
         """``close(code)`` closes the socket (and forgets this outbox)."""
         self.send = send
-        self.user_id = user_id
         self.size = size
         self.close = close
         self.transport = transport_of(send)
         self.max_unsent_bytes = max_unsent_bytes
         self.frames = deque()
-        self.shown = frozenset()
-        self.shown_counters_as_of = 0
+        self.shown = {}  # topic -> event ids its state showed
+        self.shown_as_of = {}  # topic -> the as_of of its state's summary
         self.waiter = None
         self.task = None
         self.stopped = False
 
-    def offer(self, event_id, message, size):
-        """Queue a frame of ``size`` bytes, sent at the next ``wake()``; False
-        when the outbox is full (the socket is behind)."""
+    def offer(self, entry):
+        """Queue an ``entry`` (see ``entry()``), sent at the next ``wake()``;
+        False when the outbox is full (the socket is behind)."""
         if len(self.frames) >= self.size:
             return False
-        self.frames.append((event_id, message, size))
+        self.frames.append(entry)
         return True
 
     def wake(self):
@@ -80,14 +86,15 @@ class Outbox:
         if waiter is not None and self.frames and not waiter.done():
             waiter.set_result(None)
 
-    def start(self, already_sent, counters_as_of=0):
-        """Begin sending, skipping the events the snapshot already showed and
-        counters older than its own."""
+    def start(self, states=None):
+        """Begin sending, skipping the events the states ({topic: Snapshot})
+        already showed and summaries no newer than theirs."""
         if self.stopped:  # closed by the hub meanwhile (revoked, overflowed)
             return
-        # The hub never publishes an event twice; only the snapshot can overlap.
-        self.shown = frozenset(already_sent)
-        self.shown_counters_as_of = counters_as_of
+        # The hub never publishes an event twice; only the states can overlap.
+        for topic, state in (states or {}).items():
+            self.shown[topic] = state.ids
+            self.shown_as_of[topic] = state.as_of
         self.task = asyncio.create_task(self.drain())
 
     async def drain(self):
@@ -99,9 +106,9 @@ class Outbox:
             # A frame the server refused (or a broken connection): a socket
             # that silently stops receiving would look connected and be stale.
             if connection_closing(error):
-                logger.info("Feed socket closed while sending")
+                logger.info("Live socket closed while sending")
             else:
-                logger.exception("Feed socket failed to send; closing it to resync")
+                logger.exception("Live socket failed to send; closing it to resync")
             self.close(CLOSE_RESTART)
 
     async def send_forever(self):
@@ -131,9 +138,11 @@ class Outbox:
         frames, shown = self.frames, self.shown
         batch, size = [], 0
         while frames:
-            key, message, length = frames[0]
-            if key in shown or (
-                type(key) is tuple and key[1] <= self.shown_counters_as_of
+            topic, key, summary, message, length = frames[0]
+            if shown and (
+                key <= self.shown_as_of.get(topic, 0)
+                if summary
+                else key in shown.get(topic, ())
             ):
                 frames.popleft()  # in the state already, or older than its own
                 continue

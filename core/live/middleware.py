@@ -1,11 +1,11 @@
-"""ASGI middleware for the feed socket."""
+"""ASGI middleware for live sockets."""
 
 
 class ServerSendMiddleware:
     """Keep the server's own ``send`` in the scope, beneath the session
     middleware's wrapper.
 
-    That wrapper exists to save a modified session with an HTTP response; the feed
+    That wrapper exists to save a modified session with an HTTP response; a live socket
     never modifies one, yet the wrapper costs two lazy-object lookups per frame,
     a noticeable share of a frame's cost at a thousand sockets. The hub writes its
     frames through the server's ``send`` directly.

@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import connection
 
-from dashboard.announcer import Announcer
+from live.announcer import Announcer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

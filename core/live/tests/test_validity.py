@@ -1,4 +1,6 @@
-"""Which feed sockets may stay open: decided from the database, in a few queries."""
+"""Which live sockets may stay open: decided from the database, in a few queries.
+The sockets here must keep passing the staff feed's check, as a stream's
+``may_join`` would ask."""
 
 from datetime import timedelta
 
@@ -8,16 +10,15 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from accounts.groups import FEED_WATCHERS, permissions
-from accounts.roles import WATCH_FEED
+from accounts.roles import WATCH_FEED, can_watch_feed
 from accounts.tests.factories import (
     StaffFactory,
     StaffWithoutPermissionsFactory,
     SuperuserFactory,
     WatcherFactory,
 )
-from dashboard.validity import Credentials, still_valid
-
-from .live_sockets import log_in
+from dashboard.tests.live_sockets import log_in
+from live.validity import Credentials, still_valid
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def feed_permission():
 
 
 def credentials(user, session_key):
-    return Credentials(user.pk, session_key)
+    return Credentials(user.pk, session_key, checks=(can_watch_feed,))
 
 
 def test_a_logged_in_staff_session_is_valid():
@@ -55,7 +56,7 @@ def test_each_way_a_session_ends_or_a_user_loses_the_feed_is_seen():
 
 def test_a_session_proves_only_its_own_user():
     owner, other = StaffFactory.create_batch(2)
-    borrowed = Credentials(other.pk, log_in(owner))
+    borrowed = credentials(other, log_in(owner))
     assert still_valid([borrowed]) == set()
 
 

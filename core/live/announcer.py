@@ -75,7 +75,7 @@ class Announcer:
         with self.start_lock:
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(
-                    target=self.run, name="feed-announcer", daemon=True
+                    target=self.run, name="live-announcer", daemon=True
                 )
                 self.thread.start()
 

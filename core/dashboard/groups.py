@@ -1,3 +1,0 @@
-"""The channel-layer group every process's feed hub joins."""
-
-FEED_GROUP = "product-feed"

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class LiveConfig(AppConfig):
+    """An app for its template tags and its receivers."""
+
+    name = "live"
+
+    def ready(self):
+        from . import revocation  # noqa: F401  (closes sockets of ended sessions)
+        from . import shutdown  # noqa: F401  (closes sockets when the server stops)

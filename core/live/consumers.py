@@ -1,0 +1,104 @@
+"""One consumer for every live URL, parameterised by its streams:
+``LiveConsumer.as_asgi(streams=[FEED])``. Accept, check, subscribe, send each
+topic's current state, then let the process's hub stream.
+
+The Origin was checked before this runs (``core.origins``).
+"""
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from .hub import get_hub
+from .protocol import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES, frame_size
+from .validity import Credentials
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    # No channel of its own (an alias naming no layer gives none): the hub is
+    # the process's one subscriber and receives for every socket. A channel per
+    # socket cost a layer receive each, and while Redis was down every one of
+    # them raised and killed its socket with 1011.
+    channel_layer_alias = None
+    hub = None
+
+    def __init__(self, *args, streams=(), **kwargs):
+        """``streams``: what a socket of this URL subscribes to (Channels'
+        ``as_asgi`` passes its keyword arguments here, per socket)."""
+        super().__init__(*args, **kwargs)
+        self.streams = tuple(streams)
+
+    async def dispatch(self, message):
+        """Channels runs ``close_old_connections`` in the database thread before
+        every handler. Nothing here touches the ORM on the event loop, and the
+        database work (through ``database_sync_to_async``) closes old connections
+        itself; the extra hop per message only queued every socket of a reconnect
+        storm behind one another."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    def may_join(self, user):
+        """Blocking (``has_perm`` queries): every stream lets ``user`` in."""
+        return all(stream.may_join(user) for stream in self.streams)
+
+    async def connect(self):
+        # Accept first, then close with our own code: a refusal before accept()
+        # reaches the browser as 1006, which the ws extension retries forever.
+        await self.accept()
+        user = self.scope.get("user")
+        subscriptions = [
+            pair for stream in self.streams for pair in stream.subscriptions(self.scope)
+        ]
+        if not subscriptions or not await database_sync_to_async(self.may_join)(user):
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        # Join before reading the states: whatever commits after the read reaches
+        # the outbox, and what both paths carry is sent once.
+        self.hub = get_hub()
+        send = self.scope.get("server_send", self.base_send)
+        presence = {
+            topic: stream.presence(self.scope)
+            for stream, topic in subscriptions
+            if stream.presence is not None
+        }
+        outbox = await self.hub.join(
+            self, send, self.close_with, subscriptions, presence
+        )
+        session = self.scope.get("session")
+        if user is not None and user.is_authenticated and session is not None:
+            # The hub closes the socket once this session or user no longer passes.
+            checks = tuple(stream.may_join for stream in self.streams)
+            self.hub.watch(self, Credentials(user.pk, session.session_key, checks))
+        states = {}
+        for _stream, topic in subscriptions:
+            states[topic] = await self.hub.current_state(topic)
+        for frame in frames(state.html for state in states.values()):
+            await self.send(text_data=frame)
+        outbox.start(states)
+
+    async def close_with(self, code):
+        await self.close(code=code)
+
+    async def disconnect(self, code):
+        if self.hub is not None:
+            await self.hub.leave(self)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """Live sockets are one-way; anything a client sends is ignored."""
+
+
+def frames(parts):
+    """The topics' states as few messages as the frame bound allows: one, as a
+    rule (each state is bounded; htmx swaps each top-level element)."""
+    frame, size = [], 0
+    for part in parts:
+        length = frame_size(part)
+        if frame and size + length > MAX_FRAME_BYTES:
+            yield "".join(frame)
+            frame, size = [], 0
+        frame.append(part)
+        size += length
+    if frame:
+        yield "".join(frame)

@@ -1,0 +1,413 @@
+"""One hub per process: one subscription per topic in use, many sockets.
+
+Stock Channels delivery costs one channel, one dispatch and one thread hop per
+socket per event. The hub instead receives each event once (its one channel is a
+member of each topic's group on the channel layer: Redis across processes, or
+the in-memory layer within one) and puts the same prebuilt frame into the
+bounded outbox of every local socket subscribed to that topic. It never renders
+and never queries for a live event.
+
+Consumers check their socket (Origin, each stream's ``may_join``) and join the
+hub only after it. The hub then closes each socket whose session ends or whose
+user stops passing the check (``revalidation``), heals each topic from the
+database (``Stream.missed``), and re-joins its groups after the transport
+fails, resyncing its sockets.
+"""
+
+import asyncio
+import logging
+import weakref
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from . import transport
+from .outbox import Outbox, SentIds, entry
+from .presence import Presence, store_for
+from .protocol import (
+    CLOSE_NOT_ALLOWED,
+    CLOSE_RESTART,
+    CLOSE_TOO_SLOW,
+    CONTROL_GROUP,
+    EVENT,
+    PRESENCE,
+    RECHECK,
+    SUMMARY,
+)
+from .revalidation import Revalidator
+
+logger = logging.getLogger(__name__)
+
+
+class Topic:
+    """What a hub keeps for one topic in use: its sockets, the ids it passed on,
+    and its current state, rendered once and shared until the topic publishes
+    something new (each publish, and each (re)join of the group, bumps the
+    generation)."""
+
+    def __init__(self, stream, name):
+        self.stream = stream
+        self.name = name
+        self.outboxes = {}  # socket key -> Outbox
+        self.seen = SentIds()
+        self.generation = 0
+        self.state = None  # (generation, Snapshot)
+        self.state_request = None  # (generation, future) of the render under way
+        self.summary_as_of = 0
+        self.healing = None  # the catch-up task, for streams that have one
+
+
+class Hub:
+    def __init__(self, layer, presence_store=None):
+        """``presence_store``: where presence is kept (``presence.store_for``
+        the layer unless given)."""
+        self.layer = layer
+        self.presence_store = presence_store
+        self.presence = None  # while subscribed: who is on the presence topics
+        self.topics = {}  # name -> Topic
+        self.outboxes = {}  # socket key -> Outbox
+        self.closers = {}  # socket key -> coroutine function closing it with a code
+        self.subscriptions = {}  # socket key -> names of its topics
+        self.channel = None
+        self.tasks = ()
+        self.lock = asyncio.Lock()
+        self.last_wake = float("-inf")
+        self.wake_scheduled = None
+        # While subscribed: re-checks each socket's session and user.
+        self.revalidator = None
+        self.transport_lost = False  # the layer failed since the groups were joined
+
+    # Sockets ---------------------------------------------------------------
+
+    async def join(self, key, send, close, subscriptions, presence=None):
+        """Register a checked socket for ``subscriptions`` [(stream, topic)],
+        shown on presence topics as ``presence`` {topic: Present}. Frames queue
+        until ``Outbox.start``; the subscriptions are live before this returns,
+        so a state read afterwards misses nothing."""
+        async with self.lock:
+            if self.channel is None:
+                await self.subscribe()
+            # Past either bound the socket is shed (closed as too slow): every
+            # other socket keeps getting every event.
+            outbox = Outbox(
+                send,
+                settings.FEED_OUTBOX_FRAMES,
+                close=lambda code: self.close(key, code),
+                max_unsent_bytes=settings.FEED_MAX_UNSENT_BYTES,
+            )
+            for stream, name in subscriptions:
+                topic = self.topics.get(name)
+                if topic is None:
+                    topic = await self.add_topic(stream, name)
+                topic.outboxes[key] = outbox
+            self.outboxes[key] = outbox
+            self.closers[key] = close
+            self.subscriptions[key] = [name for _stream, name in subscriptions]
+        # Outside the lock: the presence store is a network away, and another
+        # tab of the same person arriving costs nothing.
+        for name, present in (presence or {}).items():
+            if key in self.outboxes and self.presence is not None:
+                await self.presence.arrive(name, key, present)
+        return outbox
+
+    async def leave(self, key):
+        self.forget(key)
+        async with self.lock:
+            for name, topic in list(self.topics.items()):
+                if not topic.outboxes:
+                    await self.drop_topic(name)
+            if not self.outboxes and self.channel is not None:
+                await self.unsubscribe()
+
+    def forget(self, key):
+        outbox = self.outboxes.pop(key, None)
+        self.closers.pop(key, None)
+        for name in self.subscriptions.pop(key, ()):
+            topic = self.topics.get(name)
+            if topic is not None:
+                topic.outboxes.pop(key, None)
+                if topic.stream.presence is not None:
+                    self.presence.depart(name, key)
+        if outbox is not None:
+            outbox.stop()
+
+    def close(self, key, code):
+        close = self.closers.get(key)
+        self.forget(key)
+        if close is not None:
+            asyncio.ensure_future(close(code))
+
+    def close_all(self, code):
+        for key in list(self.outboxes):
+            self.close(key, code)
+
+    # Current state -------------------------------------------------------------
+
+    async def current_state(self, name):
+        """The state of topic ``name`` for a socket that has joined: every event
+        published before its join is either in it or still on its way to the
+        outbox.
+
+        A reconnect storm (every page reconnecting after a restart) asks for it
+        hundreds of times at once: it is rendered once and shared. A render is
+        shared only while the topic has published nothing since it began: an
+        event published before a socket joined must be in the state it gets;
+        one published after reaches its outbox.
+        """
+        topic = self.topics[name]
+        if topic.stream.presence is not None:
+            return await self.presence.state(name)
+        generation = topic.generation
+        if topic.state is not None and topic.state[0] == generation:
+            return topic.state[1]
+        if topic.state_request is None or topic.state_request[0] != generation:
+            future = asyncio.get_running_loop().create_future()
+            topic.state_request = (generation, future)
+            asyncio.create_task(self.render_state(topic, generation, future))
+        return await asyncio.shield(topic.state_request[1])
+
+    async def render_state(self, topic, generation, future):
+        try:
+            render = database_sync_to_async(topic.stream.current_state)
+            snapshot = await render(topic.name)
+        except Exception as error:
+            future.set_exception(error)
+            future.exception()  # retrieved here; each waiter gets it raised
+        else:
+            if generation == topic.generation:
+                topic.state = (generation, snapshot)
+            future.set_result(snapshot)
+        finally:
+            if topic.state_request is not None and topic.state_request[1] is future:
+                topic.state_request = None
+
+    # Transport ---------------------------------------------------------------
+
+    async def subscribe(self):
+        # The default prefix: channels-redis pops every "specific" channel of a
+        # process through one shared loop per prefix.
+        self.channel = await self.layer.new_channel()
+        await self.layer.group_add(CONTROL_GROUP, self.channel)
+        transport.attach(asyncio.get_running_loop(), self.dispatch)
+        self.revalidator = Revalidator(self, CLOSE_NOT_ALLOWED)
+        store = self.presence_store or store_for(transport.in_process(self.layer))
+        self.presence = Presence(self, store)
+        tasks = [
+            self.listen(),
+            self.renew_membership(),
+            self.revalidator.run(),
+            self.presence.run(),
+        ]
+        self.tasks = tuple(asyncio.create_task(task) for task in tasks)
+
+    async def add_topic(self, stream, name):
+        topic = self.topics[name] = Topic(stream, name)
+        # Read before joining: an event committed in between is either pushed to
+        # us or found by the catch-up, never neither.
+        latest = None
+        if stream.latest_id is not None:
+            latest = await database_sync_to_async(stream.latest_id)(name)
+        await self.layer.group_add(name, self.channel)
+        if stream.missed is not None:
+            topic.healing = asyncio.create_task(self.heal(topic, latest))
+        return topic
+
+    async def drop_topic(self, name):
+        topic = self.topics.pop(name)
+        self.presence.forget(name)
+        if topic.healing is not None:
+            topic.healing.cancel()
+            await asyncio.gather(topic.healing, return_exceptions=True)
+        try:
+            await self.layer.group_discard(name, self.channel)
+        except Exception:
+            logger.warning("Could not leave the group of %s", name, exc_info=True)
+
+    async def unsubscribe(self):
+        if self.wake_scheduled is not None:
+            self.wake_scheduled.cancel()
+            self.wake_scheduled = None
+        transport.detach(asyncio.get_running_loop())
+        for name in list(self.topics):
+            await self.drop_topic(name)
+        channel, self.channel = self.channel, None
+        tasks, self.tasks = self.tasks, ()
+        for task in tasks:
+            task.cancel()
+        # Let them finish: channels-redis releases its receive lock on the way
+        # out, and a receive abandoned mid-way blocks every later one.
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.revalidator.stop()
+        self.revalidator = None
+        presence, self.presence = self.presence, None
+        await presence.close()
+        try:
+            await self.layer.group_discard(CONTROL_GROUP, channel)
+        except Exception:
+            logger.warning("Could not leave the live control group", exc_info=True)
+
+    async def listen(self):
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # channels-redis raises here while Redis is down, and receives
+                # again once it is back, but then (empty) without our group
+                # memberships: ``renew_membership`` restores them, and resyncs.
+                self.lose_transport("Live transport failed")
+                await asyncio.sleep(1)
+                continue
+            self.dispatch(message)
+
+    async def renew_membership(self):
+        """Join the groups again every few seconds. Cheap (two Redis commands a
+        group), and the only way back into them after Redis restarts empty:
+        nothing else tells us the membership is gone, and group messages would
+        silently miss us."""
+        while True:
+            await asyncio.sleep(settings.FEED_REJOIN_SECONDS)
+            try:
+                for group in (CONTROL_GROUP, *self.topics):
+                    await self.layer.group_add(group, self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.lose_transport("Could not renew the live groups")
+                continue
+            if self.transport_lost:
+                # Pushes and revocation hints may have been lost meanwhile: every
+                # socket resumes from the current state, complete.
+                logger.warning("Live transport is back; resyncing every socket")
+                self.transport_lost = False
+                for topic in self.topics.values():
+                    topic.generation += 1  # the shared state may predate the outage
+                self.close_all(CLOSE_RESTART)
+
+    def lose_transport(self, what):
+        if not self.transport_lost:  # log the outage once, not every second
+            logger.exception("%s; sockets resync once it is back", what)
+        self.transport_lost = True
+
+    async def heal(self, topic, after_id):
+        """Publish, as if pushed, the committed events of ``topic`` that no push
+        brought: a push can miss a process (another process beside the
+        in-memory layer, a process stopped between commit and push, a full
+        channel). Only while the topic has sockets."""
+        missed = database_sync_to_async(topic.stream.missed)
+        while True:
+            await asyncio.sleep(settings.FEED_CATCHUP_SECONDS)
+            try:
+                found = await missed(topic.name, after_id, frozenset(topic.seen.ids))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("Could not look for missed events of %s", topic.name)
+                continue
+            after_id = found.latest_id
+            for event_id, html in found.events:
+                logger.info(
+                    "Event %s of %s reached this process late", event_id, topic.name
+                )
+                self.publish(topic.name, event_id, html)
+            if found.summary is not None:
+                self.publish_summary(topic.name, *found.summary)
+
+    # Delivery ------------------------------------------------------------------
+
+    def dispatch(self, message):
+        kind = message["type"]
+        if kind == EVENT:
+            self.publish(message["topic"], message["id"], message["html"])
+        elif kind == SUMMARY:
+            self.publish_summary(message["topic"], message["as_of"], message["html"])
+        elif kind == RECHECK:
+            self.recheck(message["user_ids"], message["session_keys"])
+        elif kind == PRESENCE and self.presence is not None:
+            self.presence.dispatch(message)
+
+    def publish(self, name, event_id, html):
+        topic = self.topics.get(name)
+        if topic is None or not topic.seen.add(event_id):
+            return  # not carried here; or pushed and caught up, or pushed twice
+        topic.generation += 1
+        self.offer(topic, entry(name, event_id, False, html))
+
+    def publish_summary(self, name, as_of, html):
+        """A summary as of event ``as_of``; older ones than already sent are
+        dropped (several processes send them, each after its own events)."""
+        topic = self.topics.get(name)
+        if topic is None or as_of < topic.summary_as_of:
+            return
+        topic.summary_as_of = as_of
+        topic.generation += 1  # a cached state holds an older summary
+        self.offer(topic, entry(name, as_of, True, html))
+
+    def offer(self, topic, item):
+        # One ASGI message shared by every socket: built once per event.
+        for key, outbox in list(topic.outboxes.items()):
+            if not outbox.offer(item):
+                self.close(key, CLOSE_TOO_SLOW)
+        self.wake_senders()
+
+    def wake_senders(self):
+        """Wake every socket's sender: at once after a quiet spell, else one
+        round's length after the previous wake.
+
+        At a thousand sockets one round of sending (every socket's frame through
+        daphne's write path) takes longer than events take to arrive. Woken per
+        event, a socket never has two events waiting: the backlog grows in the
+        channel layer instead, and each round carries one event. Woken once per
+        round, the events that arrived meanwhile leave each socket as one frame.
+        A round is reckoned at ``FEED_WAKE_SECONDS_PER_SOCKET`` per socket.
+        """
+        if self.wake_scheduled is not None:
+            return
+        loop = asyncio.get_running_loop()
+        round_seconds = len(self.outboxes) * settings.FEED_WAKE_SECONDS_PER_SOCKET
+        wait = self.last_wake + round_seconds - loop.time()
+        if wait <= 0:
+            self.wake_now()
+        else:
+            self.wake_scheduled = loop.call_later(wait, self.wake_now)
+
+    def wake_now(self):
+        self.wake_scheduled = None
+        self.last_wake = asyncio.get_running_loop().time()
+        for outbox in list(self.outboxes.values()):
+            outbox.wake()
+
+    def watch(self, key, credentials):
+        """Remember a joined socket's user and session, to close it (4403) once
+        they no longer let it join its streams."""
+        if self.revalidator is not None:
+            self.revalidator.watch(key, credentials)
+
+    def recheck(self, user_ids, session_keys):
+        """A hint: these users or sessions changed. The database decides whether
+        their sockets stay."""
+        if self.revalidator is not None:
+            self.revalidator.hint(user_ids, session_keys)
+
+
+# One hub per event loop: daphne runs one loop per process; tests run one per test.
+_hubs = weakref.WeakKeyDictionary()
+
+
+def get_hub():
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = Hub(get_channel_layer())
+    return hub
+
+
+def local_hubs():
+    """(loop, hub) of this process's hubs that have sockets."""
+    return [
+        (loop, hub)
+        for loop, hub in list(_hubs.items())
+        if hub.channel is not None and not loop.is_closed()
+    ]

@@ -1,0 +1,84 @@
+"""The live layer's wire contract: close codes, message shapes, frame size.
+
+Every live page reads the close codes from data attributes rendered from here
+(``{% live_codes %}``), so there is one copy of them.
+
+daphne (autobahn under it) sends only close codes 1000 and 3000-4999, and refuses
+to send a message over 1 MiB: the task that tried dies and the socket goes quiet.
+Every frame we build stays well under that bound.
+
+Messages between processes travel through the channel layer and hold only
+strings and ints (channels-redis serialises with msgpack).
+"""
+
+from dataclasses import dataclass
+
+# Not allowed (not logged in, no permission, session ended): the page stops and
+# says so. The htmx ws extension does not retry it either.
+CLOSE_NOT_ALLOWED = 4403
+# Too many sockets from one client address: the page stops, as for 4403.
+CLOSE_TOO_MANY = 4429
+# The server restarts or lost its transport and may have missed events: reconnect
+# and resync from the current state.
+CLOSE_RESTART = 4012
+# The socket fell too far behind (its unsent output passed the bound): reconnect
+# and resync from the current state.
+CLOSE_TOO_SLOW = 4013
+
+# Codes after which the page reconnects by itself. The ws extension retries only
+# 1006, 1011, 1012 and 1013, which daphne cannot send.
+RECONNECT_CODES = (CLOSE_RESTART, CLOSE_TOO_SLOW)
+
+# autobahn's limit is 1,048,576 bytes; half of it leaves room for what the server
+# adds and for any markup we did not foresee.
+MAX_FRAME_BYTES = 512 * 1024
+
+# The transport group every hub joins while it has sockets: hints that ask
+# hubs to re-check their sockets travel on it, whatever streams they carry.
+CONTROL_GROUP = "live-control"
+
+EVENT = "live.event"
+SUMMARY = "live.summary"
+RECHECK = "live.recheck"
+PRESENCE = "live.presence"
+
+
+def frame_size(text):
+    """Bytes of ``text`` on the wire (UTF-8)."""
+    return len(text.encode())
+
+
+def event_message(topic, event_id, html):
+    """One event of a topic, rendered once; hubs drop an id they already had."""
+    return {"type": EVENT, "topic": topic, "id": event_id, "html": html}
+
+
+def summary_message(topic, as_of, html):
+    """A summary of a topic (counters, who is here) as of event ``as_of``: it
+    replaces older ones, so older ones than already sent are dropped."""
+    return {"type": SUMMARY, "topic": topic, "as_of": as_of, "html": html}
+
+
+def recheck_message(user_ids, session_keys):
+    """A hint that these users or sessions changed: hubs re-check their sockets."""
+    return {
+        "type": RECHECK,
+        "user_ids": sorted(user_ids),
+        "session_keys": sorted(session_keys),
+    }
+
+
+def presence_message(topic):
+    """Someone arrived on ``topic`` or left it: hubs read the store now."""
+    return {"type": PRESENCE, "topic": topic}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A topic's current state, the first frame a socket gets: ``ids`` are the
+    events it shows (not sent again), ``as_of`` the newest event its summary
+    includes (older summaries are not sent)."""
+
+    html: str
+    ids: frozenset = frozenset()
+    as_of: int = 0

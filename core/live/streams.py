@@ -1,0 +1,62 @@
+"""A stream is a description: what a socket subscribes to, who may, what it gets.
+
+The hub, the outbox, the announcer and the consumer are the same for every
+stream; a feature describes its stream once with plain functions. The functions
+marked "blocking" may use the ORM: the layer runs them in a worker thread (the
+announcer's, or Channels' database thread), never on the event loop.
+"""
+
+from dataclasses import dataclass
+from typing import Callable, NamedTuple, Optional
+
+
+class Missed(NamedTuple):
+    """Events a hub should have heard of but did not: ``events`` as (id, html),
+    the newest id looked at, and a fresh summary (as_of, html) or None."""
+
+    events: list
+    latest_id: int
+    summary: Optional[tuple] = None
+
+
+def everyone(user):
+    """``may_join`` of a public stream."""
+    return True
+
+
+@dataclass(frozen=True)
+class Stream:
+    # A name, for logs.
+    name: str
+    # scope -> the topics (transport groups) a socket of this stream joins. An
+    # empty result refuses the socket as not allowed (nothing to watch).
+    topics: Callable
+    # user -> bool, blocking: may this user join? Checked when the socket opens,
+    # and again (with a fresh user) periodically and on revocation hints.
+    may_join: Callable
+    # topic -> protocol.Snapshot, blocking (required but for presence streams):
+    # the current state, rendered once per latest event and shared by every
+    # socket that asks meanwhile.
+    current_state: Optional[Callable] = None
+    # event -> str, blocking: one event rendered once, for every socket (for
+    # streams whose events are announced with ``publish.announce``).
+    render: Optional[Callable] = None
+    # event -> int: its id; a hub passes each id of a topic on once.
+    event_id: Optional[Callable] = None
+    # topic -> int, blocking: the newest event id in the database, read when a
+    # hub starts carrying the topic. None: the stream has no catch-up.
+    latest_id: Optional[Callable] = None
+    # (topic, after_id, seen ids) -> Missed, blocking: committed events after
+    # ``after_id`` that no push brought (the database is the record).
+    missed: Optional[Callable] = None
+    # topic -> (as_of, html), blocking: a summary replacing the page's, built at
+    # most once per ``summary_seconds()`` however many events ask for it.
+    summary: Optional[Callable] = None
+    summary_seconds: Callable = lambda: 1.0
+    # Presence streams: scope -> presence.Present, who a socket shows as while
+    # it is open. Their ``render`` gets the list of everyone present and their
+    # state is that list; ``current_state`` is not used.
+    presence: Optional[Callable] = None
+
+    def subscriptions(self, scope):
+        return [(self, topic) for topic in self.topics(scope)]
