@@ -7,9 +7,18 @@ from unittest import mock
 import pytest
 from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
 from channels.testing import ApplicationCommunicator
+from django.db import connections
 
 from core.request_threads import RequestThreads
 from products.tests.factories import ProductFactory
+
+
+@pytest.fixture(autouse=True)
+async def close_db_connections_after_async_test():
+    """On PostgreSQL an open connection in a worker thread keeps the test
+    database from being dropped."""
+    yield
+    await sync_to_async(connections.close_all)()
 
 
 def thread_name():
