@@ -6,4 +6,4 @@ class ProductsConfig(AppConfig):
 
     def ready(self):
         # Imported for their receivers.
-        from . import former_slugs, signals, streams  # noqa: F401
+        from . import edit_warnings, former_slugs, signals, streams  # noqa: F401

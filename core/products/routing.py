@@ -2,6 +2,7 @@ from django.urls import path
 
 from live.consumers import LiveConsumer
 
+from .edit_warnings import EDIT_WARNINGS
 from .socket_limits import SocketsPerAddress
 from .streams import CATALOG_STREAMS
 
@@ -10,5 +11,10 @@ websocket_urlpatterns = [
     path(
         "ws/catalog/",
         SocketsPerAddress(LiveConsumer.as_asgi(streams=CATALOG_STREAMS)),
+    ),
+    # Staff who may edit products (the stream's check).
+    path(
+        "ws/products/<int:pk>/changes/",
+        LiveConsumer.as_asgi(streams=[EDIT_WARNINGS]),
     ),
 ]

@@ -1,5 +1,6 @@
 """Live pages in Chromium, two browsers at once (a real daphne): staff change a
-product in one, an anonymous visitor's open catalog shows it in the other."""
+product in one, an anonymous visitor's open catalog shows it in the other; staff
+save or delete a product another has open in its edit form."""
 
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
 ]
 CATALOG_SOCKET = "[data-live-catalog]"
+WARNINGS_SOCKET = "[data-edit-warnings]"
 
 
 async def test_a_price_changed_by_staff_shows_on_an_anonymous_catalog(browser):
@@ -76,3 +78,46 @@ async def test_a_new_product_is_announced_on_an_open_listing(browser):
     await expect(visitor.get_by_text("Brand New Lamp")).to_have_count(0)
     await hint.click()
     await expect(visitor.get_by_text("Brand New Lamp")).to_be_visible()
+
+
+# The edit form's conflict warning ----------------------------------------------
+
+
+async def test_an_open_form_hears_of_a_save_and_a_delete_by_someone_else(
+    browser,
+):
+    product = await sync_to_async(ProductFactory)(
+        name="Blue Mug", price=Decimal("15.00"), quantity=4
+    )
+    alice = await staff_page(browser, "alice")
+    await alice.goto(f"/products/{product.slug}/edit/")
+    await alice.get_by_label("Name").fill("Blue Mug (large)")
+    version = await alice.locator("input[name=version]").input_value()
+    await socket_open(alice, WARNINGS_SOCKET)
+
+    bob = await staff_page(browser, "bob")
+    await bob.goto(f"/products/{product.slug}/edit/")
+    await bob.get_by_label("Price").fill("17.25")
+    await bob.get_by_role("button", name="Save changes").click()
+    await expect(bob.get_by_text("Saved “Blue Mug”.")).to_be_visible()
+
+    warning = alice.locator(".edit-warning")
+    await expect(warning).to_have_text(
+        "bob changed Price $15.00 → $17.25 just now.", timeout=LIVE_WITHIN_MS
+    )
+    price_field = alice.locator(".field").filter(has=alice.get_by_label("Price"))
+    await expect(price_field).to_have_class("field field-changed-elsewhere")
+    # Alice's input and the version her form was loaded at are kept: saving
+    # still gets the 409 with the list of changes.
+    await expect(alice.get_by_label("Name")).to_have_value("Blue Mug (large)")
+    await expect(alice.get_by_label("Price")).to_have_value("15.00")
+    await expect(alice.locator("input[name=version]")).to_have_value(version)
+
+    await bob.goto(f"/products/{product.slug}/delete/")
+    await bob.get_by_role("button", name="Delete").click()
+
+    await expect(alice.locator(".edit-warning-gone")).to_contain_text(
+        "bob deleted this product just now", timeout=LIVE_WITHIN_MS
+    )
+    await expect(alice.get_by_role("button", name="Save changes")).to_be_disabled()
+    await expect(alice.get_by_label("Name")).to_have_value("Blue Mug (large)")
