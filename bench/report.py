@@ -218,6 +218,25 @@ def overload_goals(overload):
     ]
 
 
+def _public_lines(entry):
+    if not entry:
+        return []
+    public, raw = entry.get("public", {}), entry.get("raw", {})
+    if "max" not in public or "max" not in raw:
+        problem = public.get("error") or raw.get("error") or "did not finish"
+        return [f"Public catalog fan-out: {problem}"]
+    frames, limit = public["max"]["frames_per_s"], raw["max"]["frames_per_s"]
+    ratio = frames / limit if limit else None
+    return [
+        f"Public catalog fan-out (ws/catalog/, {entry['sockets']} anonymous sockets,"
+        " measured as the feed's):",
+        f"  {frames:,} / {limit:,} fr/s raw = "
+        f"{'-' if ratio is None else f'{ratio:.3f}'}x;  p50/p99/max "
+        f"{_latency(public['steady'])} ms (raw {_latency(raw['steady'])});  "
+        f"lost {public['steady']['lost']}",
+    ]
+
+
 def _catalog_lines(shop):
     if not shop or "error" in shop:
         return []
@@ -545,6 +564,7 @@ def table(results):
     lines += fanout_lines
     lines += [f"    {note}" for note in notes]
 
+    lines += _public_lines(results.get("public_fanout"))
     lines += _click_lines(results)
     lines += _profile_lines(results)
     lines += _storm_lines(results.get("storm"))
