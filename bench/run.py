@@ -7,7 +7,7 @@ Everything it started is stopped and removed at the end, also on errors and
 Ctrl-C. It exits 0 whether or not the goals are met, 1 if something broke.
 
     .venv/bin/python bench/run.py [--quick] [--sizes 1,100,1000] [--seconds 5]
-        [--phases fanout,public,storm,overload,write,catalog] [--profile]
+        [--phases fanout,public,storm,overload,write,catalog,import] [--profile]
         [--compare-click]
 """
 
@@ -35,6 +35,7 @@ from bench import (  # noqa: E402
     database,
     fanout,
     fixtures,
+    imports,
     overload,
     public_fanout,
     report,
@@ -57,7 +58,7 @@ RESULTS_DIR = REPO_DIR / "bench" / "results"
 # Always run in this order, whatever order they are named in: the overload phase
 # leaves the feed's latest rows full of long texts, which the later phases (no
 # sockets) do not mind.
-PHASES = ("fanout", "public", "storm", "overload", "write", "catalog")
+PHASES = ("fanout", "public", "storm", "overload", "write", "catalog", "import")
 
 
 @dataclass
@@ -275,6 +276,9 @@ def bench(config, work_dir, cleanup, results, started):
             config.seconds,
             watch,
         )
+    if "import" in config.phases:
+        progress(f"CSV import: {imports.ROWS:,} rows created, then updated")
+        results["import"] = attempt(results, "import", imports.measure)
 
 
 def sessions_needed(config):

@@ -10,6 +10,8 @@ CHANGE_PRODUCT = "products.change_product"
 DELETE_PRODUCT = "products.delete_product"
 VIEW_PRODUCT = "products.view_product"
 WATCH_FEED = "products.view_productchange"
+# An import both creates and updates products.
+IMPORT_PRODUCTS = (ADD_PRODUCT, CHANGE_PRODUCT)
 
 
 def is_staff(user):
@@ -18,9 +20,10 @@ def is_staff(user):
 
 
 def has_staff_permission(user, permission):
-    """Active staff holding ``permission`` (a query unless cached on ``user``:
-    off the event loop only)."""
-    return is_staff(user) and user.has_perm(permission)
+    """Active staff holding ``permission``, or every one of a tuple of them (a
+    query unless cached on ``user``: off the event loop only)."""
+    needed = (permission,) if isinstance(permission, str) else permission
+    return is_staff(user) and user.has_perms(needed)
 
 
 def can_watch_feed(user):

@@ -8,6 +8,7 @@ from django.db.models import Count, DecimalField, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from products.batches import feed_entries
 from products.change_display import show_changes
 from products.models import Product, ProductChange
 
@@ -15,13 +16,13 @@ from products.models import Product, ProductChange
 def recent_changes(size, before=None, filters=None):
     """Up to ``size`` rows, newest first, older than event ``before`` if given,
     and whether there are more; ready to be shown (related names read in bulk)."""
-    changes = ProductChange.objects.order_by("-pk")
+    changes = feed_entries(ProductChange.objects.order_by("-pk"))
     if before is not None:
         changes = changes.filter(pk__lt=before)
     if filters is not None:  # a dashboard.filters.FeedFilters
         changes = filters.filter(changes)
     # Each row's data attributes name its product's SKU: read with the row.
-    changes = changes.select_related("product")
+    changes = changes.select_related("product", "batch")
     rows = list(changes[: size + 1])
     return show_changes(rows[:size]), len(rows) > size
 
@@ -51,7 +52,8 @@ def changes_after(event_id, settled_for):
     settled = timezone.now() - timedelta(seconds=settled_for)
     # Each row's data attributes name its product's SKU: read with the row.
     return list(
-        ProductChange.objects.filter(pk__gt=event_id, created_at__lte=settled)
-        .select_related("product")
+        feed_entries(ProductChange.objects)
+        .filter(pk__gt=event_id, created_at__lte=settled)
+        .select_related("product", "batch")
         .order_by("pk")[:100]
     )

@@ -59,7 +59,7 @@ def render_snapshot():
     changes, more = recent_changes(settings.FEED_SNAPSHOT_SIZE)
     shown, rows, size = [], [], 0
     for change in changes:
-        row = render_to_string("products/_change_row.html", {"change": change})
+        row = render_to_string("products/_feed_entry.html", {"change": change})
         size += frame_size(row)
         if size > SNAPSHOT_ROWS_BUDGET:
             more = True

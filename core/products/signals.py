@@ -17,6 +17,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import Signal, receiver
 
 from .actor import current_actor
+from .batches import current_recording
 from .changes import diff
 from .models import Product, ProductChange
 from .snapshots import committed_snapshot, snapshot
@@ -107,7 +108,8 @@ def record_change(product, action, before, after, reverts=None):
         return None  # a save that changes nothing is not an event
     actor = current_actor()
     user = actor.authenticated_user
-    change = ProductChange.objects.create(
+    recording = current_recording()
+    change = ProductChange(
         action=action,
         # A deletion the write path records comes before the row goes; the
         # signals record one after, when there is nothing left to link to.
@@ -126,11 +128,20 @@ def record_change(product, action, before, after, reverts=None):
         product_version=(
             None if action == ProductChange.Action.DELETED else product.version
         ),
+        batch=recording.batch if recording else None,
         reverts=reverts,
     )
+    if recording:
+        recording.add(change)  # inserted and announced with the whole batch
+    else:
+        change.save(force_insert=True)
+        announce_on_commit(change)
+    return change
+
+
+def announce_on_commit(change):
     # robust: a broken channel layer is logged and never fails a saved write.
     transaction.on_commit(partial(announce, change), robust=True)
-    return change
 
 
 def announce(change):

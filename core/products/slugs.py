@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 # Path segments under /products/ that a product slug must not shadow.
-RESERVED_SLUGS = frozenset({"create"})
+RESERVED_SLUGS = frozenset({"create", "import", "bulk"})
 MAX_BASE_LENGTH = 200
 
 

@@ -1,12 +1,21 @@
 from django.urls import path, register_converter
 
 from accounts.decorators import staff_only
-from accounts.roles import ADD_PRODUCT, CHANGE_PRODUCT, DELETE_PRODUCT, WATCH_FEED
+from accounts.roles import (
+    ADD_PRODUCT,
+    CHANGE_PRODUCT,
+    DELETE_PRODUCT,
+    IMPORT_PRODUCTS,
+    WATCH_FEED,
+)
 
+from .views.change_batch import change_batch
+from .views.product_bulk import product_bulk
 from .views.product_create import product_create
 from .views.product_delete import product_delete
 from .views.product_detail import product_detail
 from .views.product_history import product_history
+from .views.product_import import product_import
 from .views.product_list import product_list
 from .views.product_revert import product_revert
 from .views.product_update import product_update
@@ -34,7 +43,14 @@ urlpatterns = [
         permission=ADD_PRODUCT,
     ),
     *staff_only(
-        [path("<uslug:slug>/edit/", product_update, name="product-update")],
+        [path("import/", product_import, name="product-import")],
+        permission=IMPORT_PRODUCTS,
+    ),
+    *staff_only(
+        [
+            path("bulk/", product_bulk, name="product-bulk"),
+            path("<uslug:slug>/edit/", product_update, name="product-update"),
+        ],
         permission=CHANGE_PRODUCT,
     ),
     *staff_only(
@@ -42,7 +58,10 @@ urlpatterns = [
         permission=DELETE_PRODUCT,
     ),
     *staff_only(
-        [path("<uslug:slug>/history/", product_history, name="product-history")],
+        [
+            path("<uslug:slug>/history/", product_history, name="product-history"),
+            path("batches/<int:pk>/", change_batch, name="change-batch"),
+        ],
         permission=WATCH_FEED,
     ),
     *staff_only(

@@ -19,24 +19,36 @@ explained on the form, beside its field, instead of failing the request.
 
 import copy
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import count
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError, connection
 from django.db.models import F
+from django.utils import timezone
 
+from . import batches
+from .actor import current_actor
 from .change_display import show_changes
-from .models import Product, ProductChange
+from .models import ChangeBatch, Product, ProductChange
 from .reverts import CannotUndo, restore_plan, revert_plan
-from .signals import record_change, recorded_by_caller
+from .signals import announce_on_commit, record_change, recorded_by_caller
+from .slugs import numbered, slug_from_name
 from .snapshots import snapshot
 from .uploads import delete_on_commit, remember_stored, write_transaction
 
 # Fields whose uniqueness only the database can guarantee under concurrency.
 UNIQUE_FIELDS = ("sku", "slug")
+# Addresses taken are looked up this many at a time for a batch of new products,
+# which are then inserted this many per statement.
+SLUG_LOOKUP_CHUNK = 2_000
+INSERT_CHUNK = 500
 
 
 class Conflict(Exception):
     """The product is no longer the one the caller loaded; nothing was written."""
+
+    gone = False  # whether the product no longer exists
 
 
 class StaleVersion(Conflict):
@@ -65,10 +77,38 @@ class Restored:
 
 
 class ProductGone(Conflict):
+    gone = True
+
     def __init__(self, product, deletion):
         super().__init__(f"{product} was deleted")
         self.product = product  # as the caller loaded it
         self.deletion = deletion  # the ProductChange that deleted it, if found
+
+
+class BatchStale(Conflict):
+    """Products of a batch changed, appeared or went since its preview; nothing
+    was written. ``refusals`` holds a ``StaleVersion`` or ``ProductGone`` per
+    product, as a single write would raise it."""
+
+    def __init__(self, refusals):
+        super().__init__(f"{len(refusals)} products changed since the preview")
+        self.refusals = refusals
+
+
+@dataclass
+class BatchItem:
+    """One product of a batch: ``product`` as loaded (``None``: create one),
+    the new field ``values`` (already validated), and the version the preview
+    showed (``None``: it did not exist then)."""
+
+    product: object
+    values: dict
+    expected_version: object = None
+
+    @cached_property
+    def new(self):
+        """The product with the new values (a new one for a create)."""
+        return with_values(self.product or Product(), self.values)
 
 
 def product_create(*, form=None, data=None):
@@ -76,7 +116,7 @@ def product_create(*, form=None, data=None):
     (field values already validated, as a form's ``cleaned_data``). Returns the
     product; ``None`` with the reason on the form (``ValidationError`` with
     ``data``) when a concurrent write took its SKU or address first."""
-    product = form.instance if form is not None else _with_values(Product(), data)
+    product = form.instance if form is not None else with_values(Product(), data)
     return _write(form, product, product.save)
 
 
@@ -91,7 +131,7 @@ def product_update(*, product, version, form=None, data=None, reverts=None):
     product changed since ``version``. ``reverts``: the change this update undoes
     (recorded with it; only with a version).
     """
-    new = form.instance if form is not None else _with_values(product, data)
+    new = form.instance if form is not None else with_values(product, data)
     if version is None:
         return _write(form, new, new.save)
     return _write(form, new, lambda: _update(product, new, version, reverts))
@@ -234,7 +274,7 @@ def _write(form, product, write):
     return product
 
 
-def _with_values(product, data):
+def with_values(product, data):
     """A copy of ``product`` with ``data`` applied as a model form applies it."""
     new = copy.copy(product)
     for name, value in data.items():
@@ -283,3 +323,175 @@ def _update(loaded, new, version, reverts=None):
     replaced = loaded.image.name
     if replaced and replaced != new.image.name:
         delete_on_commit(Product, "image", new.image.storage, replaced)
+
+
+def products_import(*, items, label):
+    """Applies a previewed CSV import (``BatchItem`` per row) in one transaction,
+    recorded as one ``ChangeBatch`` and announced as one event. Returns the
+    batch, or ``None`` when no row changes anything. Raises ``BatchStale``,
+    writing nothing, if a product is no longer as the preview showed it."""
+    return write_batch(ChangeBatch.Kind.IMPORT, label, items)
+
+
+def products_bulk(*, items, label):
+    """Applies a previewed bulk action, as ``products_import`` does."""
+    return write_batch(ChangeBatch.Kind.BULK, label, items)
+
+
+def write_batch(kind, label, items):
+    stale = stale_items(items)
+    if stale:
+        raise BatchStale(stale)
+    actor = current_actor()
+    user = actor.authenticated_user
+    try:
+        with write_transaction():
+            batch = ChangeBatch.objects.create(
+                kind=kind,
+                label=label,
+                actor_id=user.pk if user else None,
+                actor_name=user.get_username() if user else "",
+                source=actor.source,
+            )
+            with batches.recording(batch) as recorded:
+                _update_all([item for item in items if item.product is not None])
+                _create_all([item.new for item in items if item.product is None])
+                recorded.save_all()
+            if not recorded.changes:
+                batch.delete()  # an import that changes nothing is not an event
+                return None
+            batch.entry = recorded.changes[-1]
+            batch.summary = batches.summarise(
+                recorded.changes, unchanged=len(items) - len(recorded.changes)
+            )
+            batch.save(update_fields=["entry", "summary"])
+            announce_on_commit(batch.entry)
+    except StaleVersion as refused:  # changed between the check and its write
+        raise BatchStale([refused]) from refused
+    except IntegrityError:
+        stale = stale_items(items)  # a SKU created meanwhile
+        if stale:
+            raise BatchStale(stale)
+        raise
+    return batch
+
+
+def stale_items(items):
+    """A refusal for each item whose product is not at the version the preview
+    showed: changed, created or deleted since."""
+    current = Product.objects.select_related("category").in_bulk(
+        [item.product.pk for item in items if item.product is not None]
+    )
+    new_skus = [item.values["sku"] for item in items if item.product is None]
+    appeared = Product.objects.filter(sku__in=new_skus)
+    refusals = [refusal(product, 0) for product in appeared]
+    for item in items:
+        if item.product is None:
+            continue
+        now = current.get(item.product.pk)
+        if now is None:
+            refusals.append(ProductGone(item.product, deletion_at(item.product.slug)))
+        elif now.version != item.expected_version:
+            refusals.append(refusal(now, item.expected_version or 0))
+    return refusals
+
+
+def give_free_slugs(products):
+    """Gives each new product the first address made from its name that is
+    free, reading the taken ones for the whole batch at once (a product saved
+    alone asks once per product, ``Product.free_slugs``)."""
+    bases = {id(product): slug_from_name(product.name) for product in products}
+    distinct = sorted(set(bases.values()))
+    taken, searched = set(), set()
+    for start in range(0, len(distinct), SLUG_LOOKUP_CHUNK):
+        chunk = distinct[start : start + SLUG_LOOKUP_CHUNK]
+        taken.update(
+            Product.objects.filter(slug__in=chunk).values_list("slug", flat=True)
+        )
+    for product in products:
+        base = bases[id(product)]
+        if base in taken and base not in searched:  # then look for numbered ones
+            searched.add(base)
+            taken.update(
+                Product.objects.filter(slug__startswith=base).values_list(
+                    "slug", flat=True
+                )
+            )
+        product.slug = next(
+            candidate
+            for candidate in (numbered(base, number) for number in count(1))
+            if candidate not in taken
+        )
+        taken.add(product.slug)
+
+
+def _create_all(products):
+    """The batch's new products, inserted ``INSERT_CHUNK`` per statement, each
+    with its change row (``bulk_create`` sends no signals to record them)."""
+    give_free_slugs(products)
+    for product in products:
+        product.prepare_write()
+    Product.objects.bulk_create(products, batch_size=INSERT_CHUNK)
+    for product in products:
+        record_change(product, ProductChange.Action.CREATED, {}, snapshot(product))
+
+
+def _update_all(items):
+    """The batch's updates: their rows read under a lock (PostgreSQL; SQLite
+    writes one transaction at a time) and refused unless each is still at the
+    version its preview saw; then written with one prepared statement, each at
+    its version + 1, with its change row."""
+    if not items:
+        return
+    locked = dict(
+        Product.objects.select_for_update()
+        .filter(pk__in=[item.product.pk for item in items])
+        .values_list("pk", "version")
+    )
+    for item in items:
+        if locked.get(item.product.pk) != item.expected_version:
+            raise refusal(item.product, item.expected_version)
+    fields, changed, now = {"updated_at"}, [], timezone.now()
+    for item in items:
+        new = item.new
+        new.prepare_write()
+        new.version = item.expected_version + 1
+        change = record_change(
+            new, ProductChange.Action.UPDATED, snapshot(item.product), snapshot(new)
+        )
+        if change is None:
+            continue  # a row that changes nothing writes nothing
+        fields.update(field.field for field in change.field_changes)
+        new.updated_at = now
+        changed.append(new)
+    if changed:
+        _update_rows(changed, [Product._meta.get_field(name) for name in fields])
+
+
+def _update_rows(products, fields):
+    """One ``UPDATE ... SET <fields>, version = %s WHERE id = %s AND version =
+    %s`` run for every product (``executemany``: prepared once; Django's
+    ``bulk_update`` builds a CASE per row and field, slower than a query each).
+    Every product carries its new version; the rows are locked at the old one."""
+    quote = connection.ops.quote_name
+    meta = Product._meta
+    version, pk = quote(meta.get_field("version").column), quote(meta.pk.column)
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {assignments}, {version} = %s "
+        f"WHERE {pk} = %s AND {version} = %s"
+    )
+    rows = [
+        [
+            field.get_db_prep_save(getattr(p, field.attname), connection)
+            for field in fields
+        ]
+        + [p.version, p.pk, p.version - 1]
+        for p in products
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+        if cursor.rowcount != len(rows):  # impossible while the rows are locked
+            raise DatabaseError(
+                f"{len(rows) - cursor.rowcount} rows moved under a lock"
+            )

@@ -28,6 +28,16 @@ class ChangeBatch(models.Model):
     # {"created": n, "updated": n, "deleted": n, "unchanged": n}
     summary = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The change that stands for the whole batch in the feed (its last one, so
+    # that the entry sorts, pages and is caught up where the batch committed).
+    # The other changes of the batch are listed on their products' histories.
+    entry = models.OneToOneField(
+        "products.ProductChange",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="entry_of",
+    )
 
     class Meta:
         ordering = ["-id"]

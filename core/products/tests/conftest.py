@@ -1,9 +1,24 @@
-"""Fixtures the products' socket and browser tests share (modules import the
-autouse clean-up from ``sockets``). Nothing is imported before a fixture runs:
-the pure tests of this folder run without Django."""
+"""Fixtures the products' tests share: the changes announced, a socket through
+the real ASGI application, a browser context per page (modules import the
+autouse socket clean-up from ``sockets``)."""
 
 import pytest
 import pytest_asyncio
+
+from products.signals import product_changed
+
+
+@pytest.fixture
+def announced():
+    """The changes announced through product_changed during the test."""
+    changes = []
+
+    def listener(sender, change, **kwargs):
+        changes.append(change)
+
+    product_changed.connect(listener)
+    yield changes
+    product_changed.disconnect(listener)
 
 
 @pytest.fixture

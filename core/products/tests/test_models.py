@@ -54,6 +54,8 @@ def test_names_with_accents_or_other_scripts_get_a_usable_slug(name, slug):
         ("create", "reserved"),
         ("Create", "reserved"),
         ("CREATE!", "reserved"),
+        ("Import", "reserved"),
+        ("bulk", "reserved"),
     ],
 )
 def test_name_without_a_usable_slug_is_refused_on_the_name(name, reason):
@@ -142,6 +144,8 @@ def test_duplicate_sku_is_not_mistaken_for_a_slug_race():
         ("quantity", -1),
         ("slug", ""),
         ("slug", "create"),
+        ("slug", "import"),
+        ("slug", "bulk"),
         ("description", "x" * 5001),
     ],
 )

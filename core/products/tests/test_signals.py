@@ -17,19 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def announced():
-    """The changes announced through product_changed during the test."""
-    changes = []
-
-    def listener(sender, change, **kwargs):
-        changes.append(change)
-
-    product_changed.connect(listener)
-    yield changes
-    product_changed.disconnect(listener)
-
-
-@pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """``with committed(): ...`` runs the block's on-commit callbacks at its end,
     as a real commit would (the test's own transaction never commits)."""

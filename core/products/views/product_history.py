@@ -14,7 +14,7 @@ def product_history(request, slug):
     """Every recorded change of one product, newest first. Changes are linked to
     the product itself, so those made under an earlier slug are here too."""
     product = get_object_or_404(Product, slug=slug)
-    changes = product.changes.select_related("product").order_by("-pk")
+    changes = product.changes.select_related("product", "batch").order_by("-pk")
     page = Paginator(changes, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
     # Related names and reverts for the whole page at once, not row by row.
     page.object_list = show_changes(list(page.object_list))

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from ..bulk import BulkActionForm
 from ..caching import catalog_validators, conditional_page
 from ..forms import CatalogFilterForm
 from ..models import Product
@@ -23,6 +24,7 @@ def product_list(request):
         "page": page,
         "query": filters.query_string(),
         "partial": partial,
+        "bulk_form": BulkActionForm(),
     }
     template = "products/_results.html" if partial else "products/product_list.html"
     return render(request, template, context)

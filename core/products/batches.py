@@ -1,0 +1,95 @@
+"""Many product changes made as one act (a CSV import, a bulk action).
+
+Each product still gets its own ``ProductChange``, linked to the ``ChangeBatch``;
+the feed shows the batch as one entry and it is announced once. While a batch is
+being recorded (``recording``), ``signals.record_change`` links every change to it
+and leaves the announcement to the batch: a 10,000-row import is one event, not
+10,000.
+"""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from .change_display import show_changes
+from .models import ChangeBatch, ProductChange
+
+# How many of a batch's changes its feed entry unfolds; the rest are on the
+# batch's own page (a pushed frame stays far below daphne's 1 MiB).
+ENTRY_CHANGES_SHOWN = 20
+
+# Summary keys in the order a headline names them.
+COUNTED = ("updated", "created", "deleted")
+
+_recording = ContextVar("change_batch_recording", default=None)
+
+
+# Change rows of a batch are inserted this many at a time.
+INSERT_CHUNK = 500
+
+
+@dataclass
+class Recording:
+    """The changes of a batch being written; their rows are inserted together
+    (``save_all``), not one statement per product."""
+
+    batch: ChangeBatch
+    changes: list = field(default_factory=list)
+
+    def add(self, change):
+        self.changes.append(change)
+
+    def save_all(self):
+        ProductChange.objects.bulk_create(self.changes, batch_size=INSERT_CHUNK)
+
+
+@contextmanager
+def recording(batch):
+    """Within it, every recorded change belongs to ``batch`` and is not announced
+    on its own."""
+    token = _recording.set(Recording(batch))
+    try:
+        yield _recording.get()
+    finally:
+        _recording.reset(token)
+
+
+def current_recording():
+    return _recording.get()
+
+
+def summarise(changes, unchanged=0):
+    counts = {action: 0 for action in COUNTED}
+    for change in changes:
+        counts[change.action] += 1
+    return {**counts, "unchanged": unchanged}
+
+
+def headline(batch):
+    """``37 updated, 5 created`` (what the batch did, as counted)."""
+    summary = batch.summary or {}
+    parts = [f"{summary[key]} {key}" for key in COUNTED if summary.get(key)]
+    return ", ".join(parts) or "nothing changed"
+
+
+def size(batch):
+    summary = batch.summary or {}
+    return sum(summary.get(key, 0) for key in COUNTED)
+
+
+def verb(batch):
+    return "imported" if batch.kind == ChangeBatch.Kind.IMPORT else "bulk-edited"
+
+
+def feed_entries(changes):
+    """``changes`` as the feed lists them: a batch's changes stand together as
+    its entry (``ChangeBatch.entry``), alone changes as themselves."""
+    return changes.filter(Q(batch__isnull=True) | Q(entry_of__isnull=False))
+
+
+def entry_changes(batch, limit=ENTRY_CHANGES_SHOWN):
+    """The first ``limit`` changes of ``batch``, oldest first, ready to be shown."""
+    changes = batch.changes.select_related("product").order_by("pk")[:limit]
+    return show_changes(list(changes))

@@ -1,0 +1,72 @@
+"""``manage.py import_products FILE [--dry-run]``: the CSV import from a shell."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from products.models import ChangeBatch, Product
+
+from .factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("import_products", *map(str, args), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def prices(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text("sku,name,price\nMUG-1,Mug,2.50\nTEA-1,Tea,4\n", encoding="utf-8")
+    return path
+
+
+def test_imports_the_file_as_one_batch_and_prints_the_summary(prices):
+    ProductFactory(sku="MUG-1", name="Mug", price=Decimal("2.00"))
+    out, _ = run(prices)
+    assert out.splitlines() == [
+        "prices.csv: 1 to create, 1 to update, 0 unchanged, 0 with errors.",
+        "Imported prices.csv: 1 updated, 1 created.",
+    ]
+    batch = ChangeBatch.objects.get()
+    assert (batch.label, batch.source, batch.actor) == (
+        "prices.csv",
+        "command import_products",
+        None,
+    )
+    assert Product.objects.get(sku="MUG-1").price == Decimal("2.50")
+
+
+def test_dry_run_writes_nothing(prices):
+    out, _ = run(prices, "--dry-run")
+    assert out.splitlines()[-1] == "Dry run: nothing was written."
+    assert not Product.objects.exists()
+
+
+def test_row_errors_are_printed_and_nothing_is_written(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("sku,name,price\nMUG-1,Mug,cheap\nTEA-1,Tea,1\n")
+    err = StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_products", str(path), stdout=StringIO(), stderr=err)
+    assert err.getvalue() == "line 2, price: Enter a number.\n"
+    assert not Product.objects.exists()
+
+
+def test_bad_files_and_limits_fail_with_the_reason(tmp_path, settings):
+    with pytest.raises(CommandError, match="Cannot read .*missing.csv"):
+        run(tmp_path / "missing.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(CommandError, match="empty.csv: The file is empty."):
+        run(empty)
+    settings.IMPORT_MAX_BYTES = 10
+    big = tmp_path / "big.csv"
+    big.write_text("sku,name,price\nMUG-1,Mug,1\n")
+    with pytest.raises(CommandError, match="an import takes at most 10 bytes"):
+        run(big)

@@ -1,0 +1,65 @@
+"""Bulk actions: the catalog posts a selection and an action here; the answer
+is a preview that writes nothing; confirming applies it as one change batch.
+
+The preview carries the version of every product it showed; confirming is
+refused (409) if any of them changed or went since, as a stale edit form is.
+"""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from .. import batches, bulk, writes
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def product_bulk(request):
+    if request.method != "POST":
+        return redirect("product-list")  # products are chosen in the catalog
+    form = bulk.BulkActionForm(request.POST)
+    if "versions" in request.POST:
+        return apply(request, form)
+    products = list(bulk.selected_products(request.POST))
+    if not products:
+        context = {"form": form, "problem": "No products were chosen."}
+        return show(request, context, status=400)
+    if not form.is_valid():
+        return show(request, {"form": form, "products": products}, status=400)
+    plan = bulk.plan(form, products)
+    context = {
+        "form": form,
+        "plan": plan,
+        "versions": bulk.versions_text(products),
+    }
+    return show(request, context)
+
+
+def apply(request, form):
+    versions = bulk.read_versions(request.POST["versions"])
+    if not form.is_valid() or not versions:
+        problem = "This preview is incomplete; choose the products again."
+        return show(request, {"form": form, "problem": problem}, status=400)
+    products, gone = bulk.previewed_products(versions)
+    plan = bulk.plan(form, products)
+    context = {"form": form, "plan": plan, "since_preview": True}
+    try:
+        if gone:
+            raise writes.BatchStale(gone)
+        if plan.errors:
+            return show(request, context, status=409)
+        batch = writes.products_bulk(items=plan.items(versions), label=form.label)
+    except writes.BatchStale as stale:
+        return show(request, {**context, "stale": stale}, status=409)
+    done = batches.headline(batch) if batch else "nothing changed"
+    messages.success(request, f"Applied {form.label}: {done}.")
+    url = reverse("product-list")
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def show(request, context, status=200):
+    if request.htmx:
+        # htmx swaps only 2xx answers: the page part says what went wrong.
+        return render(request, "products/_bulk.html", context)
+    return render(request, "products/product_bulk.html", context, status=status)
