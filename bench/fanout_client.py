@@ -42,7 +42,10 @@ from websockets.frames import Frame, Opcode
 
 # The first frame of every socket: the current state replaces the feed's rows.
 SNAPSHOT_MARKER = 'id="feed-rows" hx-swap-oob="innerHTML"'
-EVENT_ID = re.compile(rb'id="change-(\d+)"')
+# A first frame is a current state: the feed's snapshot, or the public catalog's
+# prices (ws/catalog/).
+STATE_MARKERS = (SNAPSHOT_MARKER, '-price" hx-swap-oob="true"')
+EVENT_ID = re.compile(rb'(?:id="change-|data-as-of=")(\d+)"')
 # Linux's tcp_info starts with the connection's state; 1 is ESTABLISHED. Anything
 # else on a stalled socket means the server's close (FIN, or RST) reached it.
 TCP_ESTABLISHED = 1
@@ -149,7 +152,7 @@ class Fleet:
         )
         try:
             first = await asyncio.wait_for(websocket.recv(), self.timeout)
-            if SNAPSHOT_MARKER not in first:
+            if not any(marker in first for marker in STATE_MARKERS):
                 raise NotTheState()
             self.first_frame_s.append(round(time.monotonic() - self.started, 4))
         except BaseException:

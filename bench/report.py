@@ -1,10 +1,14 @@
 """The printed table and the goal markers, from the results dictionary."""
 
+import statistics
+
 # The project's goals for delivery, the write path and the catalog.
 MIN_RATIO_AT_1000 = 0.30
 P99_LIMITS_MS = {100: 50, 1000: 150}
 MAX_WRITE_RATIO = 2.0  # our write against a bare QuerySet.update()
 MAX_WRITE_RATIO_TO_PLAIN = 1.5  # stretch: against a plain save() in atomic()
+MIN_DAPHNE_TO_GUNICORN = 0.9  # the catalog page's requests/s, ASGI against WSGI
+MIN_REVALIDATED_TO_FULL = 5.0  # a 304 against the full page, under daphne
 # A 10,000-row import step (preview or apply) finishes well inside the 60 s a
 # reverse proxy commonly allows a request.
 MAX_IMPORT_STEP_S = 30.0
@@ -79,6 +83,7 @@ def goals(results):
     found += storm_goals(results.get("storm"))
     found += overload_goals(results.get("overload"))
     found += write_goals(results.get("write_path"))
+    found += catalog_goals((results.get("catalog") or {}).get("servers"))
     found += import_goals(results.get("import"))
     counts = (results.get("catalog") or {}).get("queries_per_page")
     found.append(
@@ -95,6 +100,42 @@ def goals(results):
         )
     )
     return found
+
+
+def catalog_goals(servers):
+    if not servers:
+        return [
+            _goal(
+                f"catalog under daphne >= {MIN_DAPHNE_TO_GUNICORN}x gunicorn",
+                None,
+                None,
+            ),
+            _goal(
+                f"catalog 304 >= {MIN_REVALIDATED_TO_FULL}x the full page", None, None
+            ),
+        ]
+    medians = servers["median_requests_per_s"]
+    runs = [run for loads in servers["runs"].values() for run in loads]
+    to_gunicorn, revalidated = (
+        servers["daphne_to_gunicorn"],
+        servers["revalidated_to_full"],
+    )
+    return [
+        _goal(
+            f"catalog under daphne >= {MIN_DAPHNE_TO_GUNICORN}x gunicorn",
+            to_gunicorn is not None and to_gunicorn >= MIN_DAPHNE_TO_GUNICORN,
+            f"{medians['daphne full']:.0f} / {medians['gunicorn full']:.0f} req/s"
+            f" = {to_gunicorn}x",
+            runs,
+        ),
+        _goal(
+            f"catalog 304 >= {MIN_REVALIDATED_TO_FULL}x the full page",
+            revalidated is not None and revalidated >= MIN_REVALIDATED_TO_FULL,
+            f"{medians['daphne 304']:.0f} / {medians['daphne full']:.0f} req/s"
+            f" = {revalidated}x",
+            runs,
+        ),
+    ]
 
 
 def write_goals(write):
@@ -179,6 +220,70 @@ def overload_goals(overload):
             "not delivered within the drain",
         ),
     ]
+
+
+def _public_lines(entry):
+    if not entry:
+        return []
+    public, raw = entry.get("public", {}), entry.get("raw", {})
+    if "max" not in public or "max" not in raw:
+        problem = public.get("error") or raw.get("error") or "did not finish"
+        return [f"Public catalog fan-out: {problem}"]
+    frames, limit = public["max"]["frames_per_s"], raw["max"]["frames_per_s"]
+    ratio = frames / limit if limit else None
+    return [
+        f"Public catalog fan-out (ws/catalog/, {entry['sockets']} anonymous sockets,"
+        " measured as the feed's):",
+        f"  {frames:,} / {limit:,} fr/s raw = "
+        f"{'-' if ratio is None else f'{ratio:.3f}'}x;  p50/p99/max "
+        f"{_latency(public['steady'])} ms (raw {_latency(raw['steady'])});  "
+        f"lost {public['steady']['lost']}",
+    ]
+
+
+def _catalog_lines(shop):
+    if not shop or "error" in shop:
+        return []
+    servers = shop["servers"]
+    lines = [
+        f"Catalog ({shop['products']:,} products, {servers['path']}, "
+        f"{servers['runs']['daphne full'][0]['threads']} keep-alive client threads, "
+        f"medians of {servers['rounds']} alternating rounds):"
+    ]
+    for name, loads in servers["runs"].items():
+        median = servers["median_requests_per_s"][name]
+        rounds = " ".join(f"{run['requests_per_s']:.0f}" for run in loads)
+        p99 = statistics.median(run["latency"]["p99_ms"] or 0 for run in loads)
+        cpu = loads[len(loads) // 2]["cpu"]
+        per_request = servers["median_server_cpu_ms_per_request"][name]
+        lines.append(
+            f"  {name:<14} {median:>8.1f} req/s  (rounds: {rounds})  p99 {p99:.1f} ms"
+            f"  server CPU {per_request:.2f} ms/request"
+            f"  unexpected: {sum(run['unexpected'] for run in loads)}"
+            f"  cpu: server {cpu.get('server', 0):.0%}"
+            f" client {cpu.get('client', 0):.0%} others {cpu.get('other', 0):.0%}"
+        )
+    lines.append(
+        f"  daphne / gunicorn: {servers['daphne_to_gunicorn']}x;  "
+        f"304 / full: daphne {servers['revalidated_to_full']}x, "
+        f"gunicorn {servers['gunicorn_revalidated_to_full']}x;  "
+        f"same ETag from both: {servers['same_etag']}"
+    )
+    search = shop["load"]["search"]
+    lines.append(
+        f"  search {search['path']} under daphne: {search['requests_per_s']:.1f} req/s"
+        f"  p99 {_ms(search['latency']['p99_ms'])} ms"
+        f"  unexpected: {search['unexpected']}  ({shop['search_matches']} matches)"
+    )
+    counts = shop["queries_per_page"]
+    lines.append(
+        "  queries per page (/products/?page=2): "
+        + ", ".join(
+            f"{size}/page -> {c['queries']} ({c['products_on_page']} shown)"
+            for size, c in counts.items()
+        )
+    )
+    return lines
 
 
 def _ms(value):
@@ -492,34 +597,14 @@ def table(results):
     lines += fanout_lines
     lines += [f"    {note}" for note in notes]
 
+    lines += _public_lines(results.get("public_fanout"))
     lines += _click_lines(results)
     lines += _profile_lines(results)
     lines += _storm_lines(results.get("storm"))
     lines += _overload_lines(results.get("overload"))
     lines += _write_lines(results.get("write_path"))
     lines += _import_lines(results.get("import"))
-    shop = results.get("catalog")
-    if shop:
-        lines.append(
-            f"Catalog ({shop['products']:,} products, "
-            f"{shop['load']['page 2']['threads']} keep-alive threads per URL):"
-        )
-        for name, load in shop["load"].items():
-            lines.append(
-                f"  {load['path']:<28} {load['requests_per_s']:>7.1f} req/s  "
-                f"p50 {_ms(load['latency']['p50_ms'])} ms  "
-                f"p99 {_ms(load['latency']['p99_ms'])} ms  "
-                f"non-200: {load['non_200']}"
-                + (f"  ({shop['search_matches']} matches)" if name == "search" else "")
-            )
-        counts = shop["queries_per_page"]
-        lines.append(
-            "  queries per page (/products/?page=2): "
-            + ", ".join(
-                f"{size}/page -> {c['queries']} ({c['products_on_page']} shown)"
-                for size, c in counts.items()
-            )
-        )
+    lines += _catalog_lines(results.get("catalog"))
     lines.append("Goals:")
     for goal in results.get("goals", []):
         figure = f" ({goal['figure']})" if goal["figure"] else ""

@@ -7,7 +7,7 @@ Everything it started is stopped and removed at the end, also on errors and
 Ctrl-C. It exits 0 whether or not the goals are met, 1 if something broke.
 
     .venv/bin/python bench/run.py [--quick] [--sizes 1,100,1000] [--seconds 5]
-        [--phases fanout,storm,overload,write,catalog,import] [--profile]
+        [--phases fanout,public,storm,overload,write,catalog,import] [--profile]
         [--compare-click]
 """
 
@@ -37,6 +37,7 @@ from bench import (  # noqa: E402
     fixtures,
     imports,
     overload,
+    public_fanout,
     report,
     storm,
     write_path,
@@ -57,7 +58,7 @@ RESULTS_DIR = REPO_DIR / "bench" / "results"
 # Always run in this order, whatever order they are named in: the overload phase
 # leaves the feed's latest rows full of long texts, which the later phases (no
 # sockets) do not mind.
-PHASES = ("fanout", "storm", "overload", "write", "catalog", "import")
+PHASES = ("fanout", "public", "storm", "overload", "write", "catalog", "import")
 
 
 @dataclass
@@ -176,6 +177,8 @@ def bench(config, work_dir, cleanup, results, started):
         "DJANGO_SETTINGS_MODULE": "core.settings.bench",
         "REDIS_URL": redis_url,
         "BENCH_CHANNEL_PREFIX": prefix,
+        # Every bench socket comes from 127.0.0.1.
+        "CATALOG_SOCKETS_PER_ADDRESS": "100000",
         "MEDIA_ROOT": str(Path(work_dir) / "media"),
         # daphne runs the bench settings too, which install bench/comparison.
         "PYTHONPATH": os.pathsep.join(
@@ -223,6 +226,21 @@ def bench(config, work_dir, cleanup, results, started):
                 cookies,
                 watch,
             )
+    if "public" in config.phases:
+        progress(f"public fan-out N={max(config.sizes)}: anonymous catalog sockets")
+        results["public_fanout"] = attempt(
+            results,
+            "public fan-out",
+            public_fanout.measure,
+            config,
+            work_dir,
+            cleanup,
+            daphne,
+            products,
+            threads,
+            watch,
+            os.getpid(),
+        )
     if "storm" in config.phases:
         progress(f"reconnect storm: {config.storm_sockets} sockets at once")
         results["storm"] = attempt(
@@ -246,8 +264,17 @@ def bench(config, work_dir, cleanup, results, started):
         results["write_path"] = write_path.measure(product_ids, config.write_saves)
     if "catalog" in config.phases:
         progress("catalog")
-        results["catalog"] = catalog.measure(
-            daphne.port, config.http_threads, config.seconds
+        results["catalog"] = attempt(
+            results,
+            "catalog",
+            catalog.measure,
+            daphne,
+            {**os.environ, **environment},
+            work_dir,
+            cleanup,
+            config.http_threads,
+            config.seconds,
+            watch,
         )
     if "import" in config.phases:
         progress(f"CSV import: {imports.ROWS:,} rows created, then updated")

@@ -20,8 +20,10 @@ from core import daphne_guard, graceful_shutdown  # noqa: E402
 from core.autobahn_logging import skip_log_styling  # noqa: E402
 from core.body_limit import BodyLimitMiddleware  # noqa: E402
 from core.origins import SiteOriginValidator  # noqa: E402
-from dashboard.routing import websocket_urlpatterns  # noqa: E402
+from core.request_threads import RequestThreads  # noqa: E402
+from dashboard.routing import websocket_urlpatterns as staff_sockets  # noqa: E402
 from live.middleware import ServerSendMiddleware  # noqa: E402
+from products.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
 
 # Every frame sent allocates short-lived objects, and with many sockets open the
 # collector's default thresholds (700, 10, 10) keep running collections that walk
@@ -39,9 +41,11 @@ graceful_shutdown.install()
 
 application = ProtocolTypeRouter(
     {
-        "http": BodyLimitMiddleware(django_asgi_app),
+        "http": BodyLimitMiddleware(RequestThreads(django_asgi_app)),
         "websocket": SiteOriginValidator(
-            ServerSendMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            ServerSendMiddleware(
+                AuthMiddlewareStack(URLRouter([*staff_sockets, *catalog_sockets]))
+            )
         ),
     }
 )

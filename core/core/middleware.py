@@ -47,3 +47,25 @@ class RejectNulQueryMiddleware:
             "Query parameters may not contain NUL characters.",
             content_type="text/plain; charset=utf-8",
         )
+
+
+class RunMiddlewareInOneThread:
+    """Last in ``MIDDLEWARE``: under ASGI, Django then runs every middleware in
+    the request's own thread, one after the other.
+
+    Django's own middleware (sessions, CSRF, auth, messages...) is async-capable
+    only by handing each of its hooks to a thread and back, and WhiteNoise's is
+    sync only: in an async chain a request crossed between the event loop and a
+    thread about 15 times, each crossing costing more than the catalog's 304
+    does. A sync-only middleware innermost makes the whole chain sync: one
+    crossing into the thread, one back to the loop for the view's own.
+    """
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)

@@ -5,4 +5,5 @@ class ProductsConfig(AppConfig):
     name = "products"
 
     def ready(self):
-        from . import former_slugs, signals  # noqa: F401  (connect their receivers)
+        # Imported for their receivers.
+        from . import edit_warnings, former_slugs, signals, streams  # noqa: F401

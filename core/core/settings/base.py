@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "products.actor.ActorMiddleware",
     # Last, as axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Innermost and sync only: under daphne the chain runs in one thread
+    # instead of crossing to a thread and back for each middleware's hooks.
+    "core.middleware.RunMiddlewareInOneThread",
 ]
 
 ROOT_URLCONF = "core.urls"
@@ -227,6 +230,11 @@ EXPIRY_ALERT_DAYS = env.int("EXPIRY_ALERT_DAYS", default=14)
 # count every open one.
 STOCK_ALERTS_SHOWN = 50
 CATALOG_PAGE_SIZE = 12
+# The public catalog socket (ws/catalog/): how many products one socket may
+# follow (a page follows the products it shows), and how many such sockets one
+# client address may hold open at once in one process (more are closed, 4429).
+CATALOG_LIVE_MAX_PRODUCTS = 100
+CATALOG_SOCKETS_PER_ADDRESS = env.int("CATALOG_SOCKETS_PER_ADDRESS", default=20)
 FEED_SNAPSHOT_SIZE = 50
 FEED_PAGE_SIZE = 50
 # How often each process looks in the database for events no push brought it,
@@ -299,6 +307,11 @@ X_FRAME_OPTIONS = "DENY"
 # The debug page masks secrets by setting name only; this also masks
 # "user:password@" inside any URL (DATABASE_URL, REDIS_URL, layer hosts).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.CredentialMaskingFilter"
+
+# How many HTTP requests run their synchronous code (middleware, views,
+# database) at once in one daphne process, each on a long-lived thread of its
+# own (core.request_threads); more wait for a free one.
+REQUEST_THREADS = env.int("REQUEST_THREADS", default=8)
 
 # Largest request body accepted (bytes); larger ones get 413 before they are
 # read. Room for a 5 MB image upload plus the rest of the form.

@@ -1,15 +1,16 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from ..bulk import BulkActionForm
+from ..caching import catalog_validators, conditional_page
 from ..forms import CatalogFilterForm
 from ..models import Product
 
 
 @require_safe
+@conditional_page(catalog_validators)
 def product_list(request):
     filters = CatalogFilterForm(request.GET)
     products = filters.filter(Product.objects.select_related("category"))
@@ -26,6 +27,4 @@ def product_list(request):
         "bulk_form": BulkActionForm(),
     }
     template = "products/_results.html" if partial else "products/product_list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render(request, template, context)

@@ -1,0 +1,188 @@
+"""HTTP validators for the public catalog pages: ETag and Last-Modified.
+
+They are computed without rendering the page, from one indexed query (the latest
+change the page depends on), so that a browser or a cache revalidating a page it
+holds gets a 304 for a fraction of the page's cost. Django's ``condition``
+answers the conditional request; this module says what the page depends on.
+
+A page's HTML depends on more than the change log, and each of these is in the
+ETag: the query string (filters, sort, page), whether htmx asked for the results
+alone, who is looking (anonymous visitors all see the same page; a signed-in
+user's page has their name, their CSRF token and the buttons their permissions
+allow), and the release (templates, static files and the settings that shape the
+page). Pages carrying a one-time message are not validated at all.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cache, wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.db.models import OuterRef, Subquery
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import condition
+
+from .models import Product, ProductChange
+
+# Request headers the HTML depends on besides the URL. Cookie stands for the
+# signed-in user: a shared cache must never hand a staff page to the public.
+HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request")
+VARY = ("Cookie", *HTMX_HEADERS)
+# Settings that change what the catalog pages show for the same data.
+PAGE_SETTINGS = ("LOW_STOCK_THRESHOLD", "CATALOG_PAGE_SIZE", "TIME_ZONE")
+PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a page's conditional GET is judged by; ``etag`` None: not at all."""
+
+    etag: str | None
+    last_modified: datetime | None
+    # The product a product page shows, read by the same query.
+    product: Product | None = None
+
+
+@cache
+def release():
+    """A digest of the files that shape every page besides the data (templates,
+    static files: a new release must not be answered with a 304 for the old
+    markup), and the latest time one of them changed. Read once per process;
+    processes serving the same checkout agree on it."""
+    digest = hashlib.blake2b(digest_size=16)
+    newest = 0.0
+    folders = [*settings.TEMPLATES[0]["DIRS"], *settings.STATICFILES_DIRS]
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(folder)).encode())
+                digest.update(path.read_bytes())
+                newest = max(newest, path.stat().st_mtime)
+    for name in PAGE_SETTINGS:
+        digest.update(repr(getattr(settings, name, None)).encode())
+    return digest.hexdigest(), datetime.fromtimestamp(newest, timezone.utc)
+
+
+def viewer(request):
+    """Who the page is rendered for, as far as its HTML differs between people."""
+    user = request.user
+    if not user.is_authenticated:
+        return PUBLIC
+    # The session key stands for the CSRF token in the page: both are new after
+    # every login, and a page kept from an earlier session could not log out.
+    who = (user.pk, user.get_username(), request.session.session_key, user.is_staff)
+    if user.is_staff:
+        # Staff pages show the buttons their permissions allow (the template
+        # asks the same cached set, so a full page costs no extra query).
+        who += (user.is_active, tuple(sorted(user.get_all_permissions())))
+    return repr(who)
+
+
+def validators(request, data, changed_at, product=None):
+    """Validators of the page that ``request`` asks for, given what it shows
+    (``data``) and when that last changed (``changed_at``)."""
+    if len(get_messages(request)):
+        # A page showing a one-time message ("Product deleted") must be fetched
+        # again next time, not confirmed with a 304.
+        return Validators(None, None, product)
+    digest, released_at = release()
+    who = viewer(request)
+    variant = (
+        digest,
+        who,
+        request.META.get("QUERY_STRING", ""),
+        *(request.headers.get(name, "") for name in HTMX_HEADERS),
+        *data,
+    )
+    etag = '"%s"' % hashlib.blake2b(repr(variant).encode(), digest_size=16).hexdigest()
+    last_modified = None
+    # If-Modified-Since names a time, not a variant: a signed-in user's pages are
+    # judged by their ETag alone, so that a copy from before a login (or of
+    # someone else) is never confirmed by the time.
+    if who == PUBLIC and changed_at is not None:
+        last_modified = max(changed_at, released_at)
+    # Weak: the bytes differ between renders (the CSRF token is masked anew each
+    # time) while the page is the same.
+    return Validators(f"W/{etag}", last_modified, product)
+
+
+def catalog_validators(request):
+    """The catalog: any change can move products between pages, so the latest
+    change of all. One index read (the primary key, backwards)."""
+    latest = ProductChange.objects.order_by("-pk").values_list("pk", "created_at")
+    change_id, changed_at = latest.first() or (None, None)
+    return validators(request, ("catalog", change_id), changed_at)
+
+
+def product_validators(request, slug):
+    """A product page: the product's row and its latest change, in one query
+    (the view then shows this product). None when no product has ``slug``."""
+    latest = ProductChange.objects.filter(product=OuterRef("pk")).order_by("-pk")
+    product = (
+        Product.objects.select_related("category")
+        .annotate(latest_change=Subquery(latest.values("pk")[:1]))
+        .filter(slug=slug)
+        .first()
+    )
+    if product is None:
+        return None
+    category = product.category
+    data = (
+        "product",
+        product.pk,
+        product.version,
+        product.latest_change,
+        product.updated_at.isoformat(),
+        # Categories are not in the change log; a renamed one shows here.
+        category and (category.pk, category.name, category.slug),
+    )
+    return validators(request, data, product.updated_at, product)
+
+
+def page_validators(request):
+    """The validators ``conditional_page`` computed for this request."""
+    return request.page_validators
+
+
+def conditional_page(compute):
+    """Django's ``condition`` around a public page's view, judged by
+    ``compute(request, *args, **kwargs)`` (a ``Validators`` or None), which runs
+    once per request; the view reads it back with ``page_validators``.
+
+    Every answer, a 304 included, says what it varies on and that it must be
+    revalidated before reuse (a cache may keep it, a signed-in user's in the
+    browser only): prices change, and a revalidation is cheap.
+    """
+
+    def once(request, *args, **kwargs):
+        if not hasattr(request, "page_validators"):
+            request.page_validators = compute(request, *args, **kwargs)
+        return request.page_validators
+
+    def etag(request, *args, **kwargs):
+        return getattr(once(request, *args, **kwargs), "etag", None)
+
+    def last_modified(request, *args, **kwargs):
+        return getattr(once(request, *args, **kwargs), "last_modified", None)
+
+    def decorator(view):
+        conditional_view = condition(etag_func=etag, last_modified_func=last_modified)(
+            view
+        )
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            response = conditional_view(request, *args, **kwargs)
+            patch_vary_headers(response, VARY)
+            if request.user.is_authenticated:
+                patch_cache_control(response, private=True, no_cache=True)
+            else:
+                patch_cache_control(response, no_cache=True)
+            return response
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from live.consumers import LiveConsumer
+
+from .edit_warnings import EDIT_WARNINGS
+from .socket_limits import SocketsPerAddress
+from .streams import CATALOG_STREAMS
+
+websocket_urlpatterns = [
+    # Public: anyone, so at most so many per address.
+    path(
+        "ws/catalog/",
+        SocketsPerAddress(LiveConsumer.as_asgi(streams=CATALOG_STREAMS)),
+    ),
+    # Staff who may edit products (the stream's check).
+    path(
+        "ws/products/<int:pk>/changes/",
+        LiveConsumer.as_asgi(streams=[EDIT_WARNINGS]),
+    ),
+]
