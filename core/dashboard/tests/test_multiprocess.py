@@ -63,6 +63,7 @@ MAX_RECONNECTS = 20
 SNAPSHOT_MARK = 'id="feed-rows" hx-swap-oob="innerHTML"'
 EVENT_MARK = 'id="feed-rows" hx-swap-oob="afterbegin"'
 COUNTERS_MARK = '<dl id="feed-counters"'
+PRESENCE_MARK = '<div id="feed-presence"'
 UNITS = re.compile(r'id="counter-units">([\d,]+)<')
 ROW_ID = re.compile(r'<article class="change[^"]*" id="change-(\d+)"')
 ROW = re.compile(r'<article class="change[^"]*" id="change-(\d+)".*?</article>', re.S)
@@ -406,6 +407,8 @@ class Dashboard:
             kind = "event"  # one or more, joined when the socket was behind
         elif message.startswith(COUNTERS_MARK) and not ids:
             kind = "counters"
+        elif message.startswith(PRESENCE_MARK) and not ids:
+            kind = "presence"  # who is watching the feed changed
         else:
             kind = "other"
             self.problems.append(f"unexpected message on :{port}: {message[:300]!r}")
