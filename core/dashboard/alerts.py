@@ -26,7 +26,7 @@ from products.alerts import (
     threshold,
 )
 from products.formats import expiry, money, quantity
-from products.models import Product
+from products.models import Product, ProductChange
 from products.open_alerts import SHOWN_FIELDS, pinned_alerts
 
 
@@ -96,9 +96,19 @@ def recorded_kinds(recorded, side):
     return [kind for kind in recorded.get(side) or [] if kind in KINDS]
 
 
+def batch_moved_alerts(batch_id):
+    """Whether any change of the batch opened or closed an alert (each records
+    its product's alerts only when they differ)."""
+    return ProductChange.objects.filter(batch_id=batch_id).exclude(alerts={}).exists()
+
+
 def render_updates(change):
     """The out-of-band updates of the pinned list that ``change``'s event
     carries: ``""`` when it left its product's alerts as they were."""
+    if change.batch_id is not None:
+        # Only a batch's entry is an event, standing for many products: the
+        # list afresh is one bounded query, however many products moved.
+        return render_pinned_afresh() if batch_moved_alerts(change.batch_id) else ""
     recorded = change.alerts
     if not isinstance(recorded, dict) or not recorded:
         return ""

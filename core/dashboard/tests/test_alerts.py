@@ -341,3 +341,29 @@ async def event_frame(communicator):
         frame = await communicator.receive_from(timeout=3)
         if 'class="change change-' in frame:
             return frame
+
+
+@pytest.mark.django_db
+def test_a_batch_that_moves_alerts_sends_the_pinned_list_afresh():
+    """A batch is one event for many products: its event replaces the whole
+    list, so alerts its products opened or closed show at once."""
+    emptied, restocked = ProductFactory(quantity=10), ProductFactory(quantity=0)
+    items = [
+        writes.BatchItem(emptied, {"quantity": 0}, emptied.version),
+        writes.BatchItem(restocked, {"quantity": 40}, restocked.version),
+    ]
+    batch = writes.products_bulk(items=items, label="Set quantity")
+
+    html = render_event(batch.entry)
+
+    assert oob_targets(html) == {"feed-rows": "afterbegin", "stock-alerts": "true"}
+    assert [dom_id for dom_id, _ in pinned_items(html)] == [f"alert-{emptied.pk}-out"]
+
+
+@pytest.mark.django_db
+def test_a_batch_that_leaves_the_alerts_alone_carries_no_alert_update():
+    products = [ProductFactory(quantity=10, price=Decimal("2")) for _ in range(2)]
+    items = [writes.BatchItem(p, {"price": Decimal("3")}, p.version) for p in products]
+    batch = writes.products_bulk(items=items, label="Price +1")
+
+    assert oob_targets(render_event(batch.entry)) == {"feed-rows": "afterbegin"}
