@@ -2,41 +2,18 @@
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels import DEFAULT_CHANNEL_LAYER
-from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.db import connections
-from django.test import Client
 
 from core.asgi import application
 
-ORIGIN = "http://localhost"
-
-
-def session_cookie(user):
-    client = Client()
-    client.force_login(user)
-    name = settings.SESSION_COOKIE_NAME
-    return f"{name}={client.cookies[name].value}"
-
-
-@pytest.fixture(autouse=True)
-async def close_db_connections_after_async_test():
-    """The async ORM's worker thread keeps its connection open; on PostgreSQL that
-    blocks dropping the test database."""
-    yield
-    await sync_to_async(connections.close_all)()
-
-
-@pytest.fixture(autouse=True)
-def fresh_channel_layer():
-    """Each test runs in its own event loop, while channels-redis keeps asyncio
-    locks that belong to the loop that first used them (released later by
-    background tasks of that loop): give every test a layer of its own. Daphne
-    runs one loop per process, so this is a test-only concern."""
-    yield
-    channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+# The Origin a page sends, a real session cookie, and the clean-up every async
+# socket test needs: shared with the products' socket tests.
+from products.tests.sockets import (  # noqa: F401 (autouse fixtures)
+    ORIGIN,
+    close_db_connections_after_async_test,
+    fresh_channel_layer,
+    session_cookie,
+)
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from core.asgi import application
-from dashboard.tests.conftest import ORIGIN, session_cookie
 from products import writes
 from products.models import ProductChange
 
 from .factories import ProductFactory
+from .sockets import ORIGIN, session_cookie
 
 COST = Decimal("7654.32")
 # However it might be written: stored, as money, or as a margin against the price.
