@@ -20,7 +20,8 @@ def import_prices(user, products):
     items = [
         writes.BatchItem(p, {"price": Decimal("2.00")}, p.version) for p in products
     ]
-    new = {"sku": "NEW-1", "name": "New mug", "price": Decimal("1")}
+    # In stock, so that no stock alert moves (the event then carries only the entry).
+    new = {"sku": "NEW-1", "name": "New mug", "price": Decimal("1"), "quantity": 10}
     with acting_as(user, "web"):
         return writes.products_import(
             items=[*items, writes.BatchItem(None, new)], label="prices.csv"
