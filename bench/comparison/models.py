@@ -36,6 +36,19 @@ def product_fields():
     return fields
 
 
+def copied_index(index, label):
+    """One of ``Product``'s indexes for the model ``label``: those named in its
+    Meta (the partial ones must be) get the same name for this model; the others
+    are left unnamed, so that Django names them after this model's table."""
+    if index.name.startswith("product_"):
+        return models.Index(
+            fields=index.fields,
+            condition=index.condition,
+            name=index.name.replace("product", label, 1),
+        )
+    return models.Index(fields=index.fields)
+
+
 def product_meta(label):
     """``Product``'s indexes and constraints, named for the model ``label``."""
     constraints = []
@@ -45,7 +58,7 @@ def product_meta(label):
         copied = constraint.clone()
         copied.name = constraint.name.replace("product", label, 1)
         constraints.append(copied)
-    indexes = [models.Index(fields=index.fields) for index in Product._meta.indexes]
+    indexes = [copied_index(index, label) for index in Product._meta.indexes]
     meta = {"app_label": "bench_comparison", "indexes": indexes}
     return type("Meta", (), {**meta, "constraints": constraints})
 
