@@ -1,5 +1,5 @@
 """Template filters for change batches (``{% load batch_format %}``): the feed's
-batch entry and the batch page."""
+batch entry and the batch page. Each is the function in ``products.batches``."""
 
 from django import template
 
@@ -7,26 +7,7 @@ from .. import batches
 
 register = template.Library()
 
-
-@register.filter
-def batch_headline(batch):
-    """``37 updated, 5 created``."""
-    return batches.headline(batch)
-
-
-@register.filter
-def batch_verb(batch):
-    """``imported`` or ``bulk-edited``."""
-    return batches.verb(batch)
-
-
-@register.filter
-def batch_size(batch):
-    """How many product changes the batch made."""
-    return batches.size(batch)
-
-
-@register.filter
-def batch_changes(batch):
-    """The first of the batch's changes, ready to be shown."""
-    return batches.entry_changes(batch)
+register.filter("batch_headline", batches.headline)  # 37 updated, 5 created
+register.filter("batch_verb", batches.verb)  # imported, bulk-edited
+register.filter("batch_size", batches.size)  # how many product changes
+register.filter("batch_changes", batches.entry_changes)  # the first, to show
