@@ -3,7 +3,8 @@
 #   make run     set up .venv (runtime packages), migrate, load demo data, serve on
 #                http://127.0.0.1:8000 (HOST=... PORT=... to change; DEBUG on:
 #                core.settings.dev)
-#   make test    isort --check, black --check, flake8, pytest (extra pytest args: PYTEST_ARGS="-k slug -x",
+#   make test    isort --check, black --check, flake8, the pure tests without Django,
+#                pytest (extra pytest args: PYTEST_ARGS="-k slug -x",
 #                one layer: PYTEST_ARGS="-m unit", or db, socket, browser, redis)
 #   make fmt     sort imports (isort) and format (black)
 #   make bench   run the benchmark (bench/run.py; BENCH_ARGS=... for it); installs
@@ -21,6 +22,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+# The pure layer: tests of modules that import no Django, run once without it
+# (pytest -p no:django), so that "runs without Django" stays true.
+PURE_TESTS := bench/tests \
+	core/products/tests/test_changes.py \
+	core/products/tests/test_margin.py \
+	core/products/tests/test_alerts.py \
+	core/products/tests/test_formats.py
 
 BIN := $(abspath $(VENV))/bin
 RUNTIME := $(VENV)/.installed-runtime
@@ -79,6 +87,7 @@ test: $(DEV)
 	$(BIN)/isort --check-only --quiet .
 	$(BIN)/black --check .
 	$(BIN)/flake8
+	$(BIN)/pytest -p no:django -q $(PURE_TESTS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 fmt: $(DEV)
