@@ -34,6 +34,12 @@ LAYER_FIXTURES = {
 }
 
 
+def pytest_addoption(parser, pluginmanager):
+    if not pluginmanager.has_plugin("django"):
+        # Read by pytest-django; without it, say so rather than warn.
+        parser.addini("DJANGO_SETTINGS_MODULE", "pytest-django's (not loaded)")
+
+
 def pytest_configure(config):
     if config.pluginmanager.has_plugin("django"):
         config.pluginmanager.import_plugin(DJANGO_FIXTURES)
