@@ -85,6 +85,7 @@ def goals(results):
     found += write_goals(results.get("write_path"))
     found += catalog_goals((results.get("catalog") or {}).get("servers"))
     found += import_goals(results.get("import"))
+    found += large_goals(results.get("large"))
     counts = (results.get("catalog") or {}).get("queries_per_page")
     found.append(
         _goal(
@@ -605,6 +606,7 @@ def table(results):
     lines += _write_lines(results.get("write_path"))
     lines += _import_lines(results.get("import"))
     lines += _catalog_lines(results.get("catalog"))
+    lines += _large_lines(results.get("large"))
     lines.append("Goals:")
     for goal in results.get("goals", []):
         figure = f" ({goal['figure']})" if goal["figure"] else ""
@@ -621,3 +623,46 @@ def table(results):
         lines += [f"  {error}" for error in results["errors"]]
     lines.append(f"Took {results.get('duration_s', '?')} s.")
     return "\n".join(lines)
+
+
+def _large_lines(large):
+    if not large or "error" in large:
+        return [f"Large catalog: {large['error']}"] if large else []
+    lines = ["Large catalog (in-process, p50 / p99 ms, queries per page):"]
+    for entry in large["sizes"]:
+        lines.append(
+            f"  {entry['products']:,} products (written in {entry['fill_s']} s)"
+        )
+        for name, figures in entry["views"].items():
+            if "error" in figures:
+                lines.append(f"    {name:<36} {figures['error']}")
+                continue
+            lines.append(
+                f"    {name:<36} {figures['p50_ms']:>7.1f} / {figures['p99_ms']:>7.1f}"
+                f"   {figures['queries']} queries"
+                f" (slowest {figures['slowest_query_ms']:.1f} ms)"
+            )
+    return lines
+
+
+def large_goals(large):
+    """Every view under the goal's p99 at the largest size measured."""
+    if not large or "error" in large or not large["sizes"]:
+        return []
+    entry = large["sizes"][-1]
+    limit = large["goal_p99_ms"]
+    measured = {
+        name: figures["p99_ms"]
+        for name, figures in entry["views"].items()
+        if "error" not in figures
+    }
+    slowest = max(measured, key=measured.get, default=None)
+    return [
+        _goal(
+            f"every catalog view p99 < {limit} ms at {entry['products']:,} products",
+            bool(measured)
+            and len(measured) == len(entry["views"])
+            and measured[slowest] < limit,
+            None if slowest is None else f"slowest: {slowest}, {measured[slowest]} ms",
+        )
+    ]

@@ -36,6 +36,7 @@ from bench import (  # noqa: E402
     fanout,
     fixtures,
     imports,
+    large_catalog,
     overload,
     public_fanout,
     report,
@@ -58,7 +59,16 @@ RESULTS_DIR = REPO_DIR / "bench" / "results"
 # Always run in this order, whatever order they are named in: the overload phase
 # leaves the feed's latest rows full of long texts, which the later phases (no
 # sockets) do not mind.
-PHASES = ("fanout", "public", "storm", "overload", "write", "catalog", "import")
+PHASES = (
+    "fanout",
+    "public",
+    "storm",
+    "overload",
+    "write",
+    "catalog",
+    "import",
+    "large",
+)
 
 
 @dataclass
@@ -69,6 +79,8 @@ class Config:
     write_saves: int  # per way of writing, in the write-path comparison
     phases: tuple = PHASES
     storm_sockets: int = 500
+    # Catalog sizes of the large phase; --quick measures the first only.
+    large_sizes: tuple = large_catalog.SIZES
     profile: bool = False  # py-spy on daphne in the max phase at the largest N
     compare_click: bool = False  # the largest N again, on a daphne without click
     database_name: str = database.BENCH_DATABASE
@@ -98,6 +110,11 @@ def parse_args(argv):
         "--write-saves",
         type=int,
         help="saves per way of writing in the write phase (default 2000)",
+    )
+    parser.add_argument(
+        "--large-sizes",
+        help="catalog sizes of the large phase (default "
+        f"{','.join(str(n) for n in large_catalog.SIZES)}; --quick: the first)",
     )
     parser.add_argument(
         "--profile",
@@ -135,6 +152,13 @@ def parse_args(argv):
     write_saves = args.write_saves or (300 if args.quick else 2000)
     if not 10 <= write_saves <= 100_000:
         parser.error("--write-saves: between 10 and 100000")
+    large_sizes = large_catalog.SIZES[:1] if args.quick else large_catalog.SIZES
+    if args.large_sizes:
+        large_sizes = tuple(
+            sorted(int(size) for size in args.large_sizes.split(",") if size.strip())
+        )
+    if not large_sizes or min(large_sizes) < 1 or max(large_sizes) > 5_000_000:
+        parser.error("--large-sizes: between 1 and 5000000 products")
     return Config(
         sizes=sizes,
         seconds=seconds,
@@ -145,6 +169,7 @@ def parse_args(argv):
         profile=args.profile,
         compare_click=args.compare_click,
         database_name=args.database_name,
+        large_sizes=large_sizes,
     )
 
 
@@ -279,6 +304,12 @@ def bench(config, work_dir, cleanup, results, started):
     if "import" in config.phases:
         progress(f"CSV import: {imports.ROWS:,} rows created, then updated")
         results["import"] = attempt(results, "import", imports.measure)
+    # Last: it leaves the database with a million products.
+    if "large" in config.phases:
+        progress(f"large catalog: {', '.join(f'{n:,}' for n in config.large_sizes)}")
+        results["large"] = attempt(
+            results, "large catalog", large_catalog.measure, config.large_sizes
+        )
 
 
 def sessions_needed(config):

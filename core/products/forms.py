@@ -192,6 +192,10 @@ class CatalogFilterForm(forms.Form):
     def value(self, name, default=None):
         return self.cleaned_data.get(name) or default
 
+    @property
+    def searched(self):
+        return bool(self.value("q", "").strip())
+
     def filter(self, products):
         query = self.value("q", "").strip()
         if query:

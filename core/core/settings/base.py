@@ -230,6 +230,10 @@ EXPIRY_ALERT_DAYS = env.int("EXPIRY_ALERT_DAYS", default=14)
 # count every open one.
 STOCK_ALERTS_SHOWN = 50
 CATALOG_PAGE_SIZE = 12
+# Long lists count their matches up to this many and then say "10,000+": a
+# count past it would read every match of a broad search on a large catalog,
+# and nobody pages that far (refining the search is the way on).
+LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
 # The public catalog socket (ws/catalog/): how many products one socket may
 # follow (a page follows the products it shows), and how many such sockets one
 # client address may hold open at once in one process (more are closed, 4429).

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
@@ -7,6 +6,7 @@ from ..bulk import BulkActionForm
 from ..caching import catalog_validators, conditional_page
 from ..forms import CatalogFilterForm
 from ..models import Product
+from ..paging import CappedPaginator
 
 
 @require_safe
@@ -14,9 +14,9 @@ from ..models import Product
 def product_list(request):
     filters = CatalogFilterForm(request.GET)
     products = filters.filter(Product.objects.select_related("category"))
-    page = Paginator(products, settings.CATALOG_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = CappedPaginator(
+        products, settings.CATALOG_PAGE_SIZE, searched=filters.searched
+    ).get_page(request.GET.get("page"))
     # htmx swaps only the results; a history restore needs the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
     context = {
