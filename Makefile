@@ -7,6 +7,9 @@
 #                pytest (extra pytest args: PYTEST_ARGS="-k slug -x",
 #                one layer: PYTEST_ARGS="-m unit", or db, socket, browser, redis)
 #   make fmt     sort imports (isort) and format (black)
+#   make cluster nginx in front of two daphne processes on REDIS_URL (and DATABASE_URL
+#                or SQLite) on http://127.0.0.1:8080 (CLUSTER_PORT=..., CLUSTER_PROCESSES=...);
+#                Ctrl-C or make cluster-stop ends it (docs/deploy.md)
 #   make bench   run the benchmark (bench/run.py; BENCH_ARGS=... for it); installs
 #                bench/requirements.txt, the libraries the write path is compared with
 #   make lock    re-lock requirements*.txt from requirements*.in (pip-tools)
@@ -22,6 +25,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+CLUSTER_PORT ?= 8080
+CLUSTER_PROCESSES ?= 2
 # The pure layer: tests of modules that import no Django, run once without it
 # (pytest -p no:django), so that "runs without Django" stays true.
 PURE_TESTS := bench/tests \
@@ -44,7 +49,7 @@ SITE_URL := http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)/
 PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test fmt bench lock clean
+.PHONY: help install run test fmt bench lock clean cluster cluster-stop
 
 help:
 	@echo "make run    - set up, migrate, seed demo data and serve on http://$(HOST):$(PORT)"
@@ -52,6 +57,8 @@ help:
 	@echo "make test   - black --check, flake8 and pytest (PYTEST_ARGS=... for pytest,"
 	@echo "              e.g. PYTEST_ARGS=\"-m unit\"; layers: unit, db, socket, browser, redis)"
 	@echo "make fmt    - format with black"
+	@echo "make cluster - nginx + $(CLUSTER_PROCESSES) daphne processes on REDIS_URL, on"
+	@echo "              http://127.0.0.1:$(CLUSTER_PORT) (make cluster-stop or Ctrl-C ends it)"
 	@echo "make bench  - run bench/run.py (BENCH_ARGS=... for it)"
 	@echo "make lock   - re-lock requirements.txt and requirements-dev.txt from the .in files"
 	@echo "make clean  - remove core/db.sqlite3, core/media/ and core/staticfiles/"
@@ -93,6 +100,13 @@ test: $(DEV)
 fmt: $(DEV)
 	$(BIN)/isort --quiet .
 	$(BIN)/black .
+
+cluster: $(RUNTIME)
+	$(BIN)/python deploy/cluster.py --port $(CLUSTER_PORT) --processes $(CLUSTER_PROCESSES)
+
+cluster-stop:
+	@if [ -f .cluster/cluster.pid ]; then kill "$$(cat .cluster/cluster.pid)"; \
+	else echo "no cluster is running (no .cluster/cluster.pid)"; fi
 
 bench: $(BENCH)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -80,6 +80,9 @@ def setup_django(environ):
     from django.core.management import call_command
 
     django.setup()
+    # The system checks first, as manage.py would: a model or setting Django
+    # refuses stops the bench before it measures anything.
+    call_command("check", fail_level="ERROR")
     call_command("migrate", verbosity=0, interactive=False)
     # Then the tables of bench/comparison, which has no migrations: its models
     # refer to the app's tables, which must exist first (run_syncdb makes the

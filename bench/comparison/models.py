@@ -39,12 +39,16 @@ def product_fields():
 def copied_index(index, label):
     """One of ``Product``'s indexes for the model ``label``: those named in its
     Meta (the partial ones must be) get the same name for this model; the others
-    are left unnamed, so that Django names them after this model's table."""
+    are left unnamed, so that Django names them after this model's table.
+
+    The copy's name begins with the label without its ``product`` ending
+    (``history_own_threshold_idx``): Django refuses index names over 30
+    characters (models.E034), and ``historyproduct_own_threshold_idx`` is 32."""
     if index.name.startswith("product_"):
         return models.Index(
             fields=index.fields,
             condition=index.condition,
-            name=index.name.replace("product", label, 1),
+            name=index.name.replace("product", label.removesuffix("product"), 1),
         )
     return models.Index(fields=index.fields)
 

@@ -19,9 +19,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from core import daphne_guard, graceful_shutdown  # noqa: E402
 from core.autobahn_logging import skip_log_styling  # noqa: E402
 from core.body_limit import BodyLimitMiddleware  # noqa: E402
+from core.metrics import RequestMetrics  # noqa: E402
 from core.origins import SiteOriginValidator  # noqa: E402
 from core.request_threads import RequestThreads  # noqa: E402
 from dashboard.routing import websocket_urlpatterns as staff_sockets  # noqa: E402
+from live.metrics import CloseCodes  # noqa: E402
 from live.middleware import ServerSendMiddleware  # noqa: E402
 from products.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
 
@@ -41,10 +43,12 @@ graceful_shutdown.install()
 
 application = ProtocolTypeRouter(
     {
-        "http": BodyLimitMiddleware(RequestThreads(django_asgi_app)),
+        "http": RequestMetrics(BodyLimitMiddleware(RequestThreads(django_asgi_app))),
         "websocket": SiteOriginValidator(
             ServerSendMiddleware(
-                AuthMiddlewareStack(URLRouter([*staff_sockets, *catalog_sockets]))
+                CloseCodes(
+                    AuthMiddlewareStack(URLRouter([*staff_sockets, *catalog_sockets]))
+                )
             )
         ),
     }

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 
 from .health import healthz, readyz
+from .metrics import metrics
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="product-list"), name="home"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
 ]
 
 if settings.SERVE_MEDIA:

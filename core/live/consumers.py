@@ -9,6 +9,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from . import metrics
 from .hub import get_hub
 from .protocol import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES, frame_size
 from .validity import Credentials
@@ -21,6 +22,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # them raised and killed its socket with 1011.
     channel_layer_alias = None
     hub = None
+    counted = ()  # the streams this socket is counted under (live.metrics)
 
     def __init__(self, *args, streams=(), **kwargs):
         """``streams``: what a socket of this URL subscribes to (Channels'
@@ -57,6 +59,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # Join before reading the states: whatever commits after the read reaches
         # the outbox, and what both paths carry is sent once.
         self.hub = get_hub()
+        self.counted = metrics.socket_opened(subscriptions)
         send = self.scope.get("server_send", self.base_send)
         presence = {
             topic: stream.presence(self.scope)
@@ -83,6 +86,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         if self.hub is not None:
+            metrics.socket_closed(self.counted)
             await self.hub.leave(self)
 
     async def receive(self, text_data=None, bytes_data=None):

@@ -22,7 +22,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from . import transport
+from . import metrics, transport
 from .outbox import Outbox, SentIds, entry
 from .presence import Presence, store_for
 from .protocol import (
@@ -281,6 +281,7 @@ class Hub:
                 # Pushes and revocation hints may have been lost meanwhile: every
                 # socket resumes from the current state, complete.
                 logger.warning("Live transport is back; resyncing every socket")
+                metrics.rejoined()
                 self.transport_lost = False
                 for topic in self.topics.values():
                     topic.generation += 1  # the shared state may predate the outage

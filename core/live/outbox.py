@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections import deque
 
+from . import metrics
 from .backlog import connection_closing, transport_of, unsent_bytes
 from .protocol import CLOSE_RESTART, CLOSE_TOO_SLOW, MAX_FRAME_BYTES, frame_size
 
@@ -151,6 +152,8 @@ class Outbox:
             frames.popleft()
             batch.append(message)
             size += length
+        if batch:
+            metrics.sent(len(batch))
         if len(batch) <= 1:
             return batch[0] if batch else None
         return {"type": "websocket.send", "text": "".join(m["text"] for m in batch)}

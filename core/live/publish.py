@@ -7,7 +7,7 @@ topic, in the order announced, so neither the request nor the shell waits for
 templates or for Redis.
 """
 
-from . import transport
+from . import metrics, transport
 from .announcer import get_announcer
 from .protocol import CONTROL_GROUP, event_message, recheck_message, summary_message
 
@@ -15,6 +15,7 @@ from .protocol import CONTROL_GROUP, event_message, recheck_message, summary_mes
 def deliver(message, loop):
     group = message.get("topic", CONTROL_GROUP)
     transport.send(group, message, loop)
+    metrics.announced(message)
 
 
 def announcer():
@@ -24,10 +25,14 @@ def announcer():
 def announce(stream, topic, event):
     """Render ``event`` of ``stream`` once and send it to ``topic``."""
     event_id = stream.event_id(event)
-    announcer().submit(
-        lambda: event_message(topic, event_id, stream.render(event)),
-        f"{stream.name} event {event_id}",
-    )
+    committed_at = metrics.committed()
+
+    def build():
+        html = stream.render(event)
+        metrics.rendered(committed_at)
+        return event_message(topic, event_id, html)
+
+    announcer().submit(build, f"{stream.name} event {event_id}")
 
 
 def announce_summary(stream, topic):

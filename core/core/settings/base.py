@@ -301,6 +301,10 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The address is the socket's peer (see accounts.throttling.client_address for
 # running behind a proxy), never a header the client could choose.
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
+# Set once daphne runs behind a reverse proxy with --proxy-headers (deploy/):
+# ``check --deploy`` warns when a proxy is declared (SECURE_PROXY_SSL_HEADER)
+# without it (accounts.checks).
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 
@@ -316,6 +320,13 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.CredentialMaskingFilter"
 # database) at once in one daphne process, each on a long-lived thread of its
 # own (core.request_threads); more wait for a free one.
 REQUEST_THREADS = env.int("REQUEST_THREADS", default=8)
+
+# Who may read /metrics (core.metrics): the client addresses (as daphne reports
+# them, see BEHIND_PROXY) of the scrapers, as networks. Loopback only unless set:
+# never public.
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
 
 # Largest request body accepted (bytes); larger ones get 413 before they are
 # read. Room for a 5 MB image upload plus the rest of the form.

@@ -24,4 +24,5 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # Load balancers probe the backends over plain HTTP: no redirect to HTTPS there.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# So do scrapers of /metrics, on each process directly.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
