@@ -54,7 +54,9 @@ def test_row_errors_are_printed_and_nothing_is_written(tmp_path):
     err = StringIO()
     with pytest.raises(CommandError, match="Nothing was imported"):
         call_command("import_products", str(path), stdout=StringIO(), stderr=err)
-    assert err.getvalue() == "line 2, price: Enter a number.\n"
+    assert err.getvalue() == (
+        'line 2, price (C): "cheap" is not a price: write a number such as 1234.50\n'
+    )
     assert not Product.objects.exists()
 
 
