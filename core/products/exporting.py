@@ -8,6 +8,7 @@ would run as a formula is kept from running: in CSV with a leading apostrophe
 
 import csv
 import tempfile
+from datetime import date
 
 from .imports.cell_values import escape_formula
 from .imports.reading import COLUMNS
@@ -69,7 +70,7 @@ def csv_cell(column, value):
         return ""
     if column in TEXT_COLUMNS:
         return escape_formula(str(value))
-    return value.isoformat() if column == "expiry_date" else str(value)
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def xlsx_file(products):
