@@ -5,6 +5,7 @@ import io
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.request import Request, urlopen
 
 import pytest
 from django.http import FileResponse, StreamingHttpResponse
@@ -14,8 +15,10 @@ from openpyxl import load_workbook
 from accounts.tests.factories import StaffWithoutPermissionsFactory, WatcherFactory
 from core.testing.fixtures import logged_in_client
 from products.imports.reading import COLUMNS
+from products.models import Product
 
 from .factories import CategoryFactory, ProductFactory
+from .sockets import session_cookie
 from .test_views_product_import import text, upload
 
 pytestmark = pytest.mark.django_db
@@ -62,11 +65,15 @@ def csv_text(response):
     return b"".join(response.streaming_content).decode("utf-8")
 
 
+def xlsx_rows_of(data):
+    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+
+
 def xlsx_rows(response):
     assert isinstance(response, FileResponse)
     data = b"".join(response.streaming_content)
-    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
-    return data, [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    return data, xlsx_rows_of(data)
 
 
 def test_csv_has_the_import_columns_and_imports_back_unchanged(staff_client, catalog):
@@ -132,3 +139,22 @@ def test_exports_need_view_product(client, url):
     watcher = logged_in_client(WatcherFactory())  # view_product
     assert watcher.get(url).status_code == 200
     assert watcher.post(url).status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_both_exports_stream_through_daphne(module_daphne):
+    """Streamed responses read the database after the view returned: through a
+    real ASGI server, as deployed."""
+    Product.objects.bulk_create(  # more than one chunk; quicker than the factory
+        Product(name=f"P {n}", slug=f"p-{n}", sku=f"P-{n}", price=1, quantity=1)
+        for n in range(2_500)
+    )
+    cookie = session_cookie(WatcherFactory())
+    for url, check in (
+        (CSV_URL, lambda data: data.decode("utf-8-sig").count("\r\n") == 2_501),
+        (XLSX_URL, lambda data: len(xlsx_rows_of(data)) == 2_501),
+    ):
+        request = Request(module_daphne.url + url, headers={"Cookie": cookie})
+        with urlopen(request, timeout=60) as response:
+            assert response.status == 200
+            assert check(response.read())
