@@ -29,7 +29,7 @@ def refusal(data):
 
 def zip_of(files):
     archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as written:
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as written:
         for name, data in files.items():
             written.writestr(name, data)
     return archive.getvalue()
@@ -261,3 +261,15 @@ def test_workbook_bombs_are_refused_or_read_bounded(settings):
 )
 def test_archives_that_are_not_workbooks(data, message):
     assert message in refusal(data)
+
+
+def test_an_ods_gets_a_smaller_unpacked_bound(settings):
+    settings.IMPORT_MAX_BYTES = 100_000
+    content = b"<" + b" " * 500_000 + b">"
+    data = zip_of(
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+            "content.xml": content,
+        }
+    )
+    assert "an import reads at most 400,000" in refusal(data)
