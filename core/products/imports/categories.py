@@ -11,6 +11,8 @@ from django.utils.text import slugify
 
 from ..models import Category
 
+NAME_LENGTH = Category._meta.get_field("name").max_length
+SLUG_LENGTH = Category._meta.get_field("slug").max_length
 ADD_CATEGORY = "products.add_category"
 WHO_MAY_ADD = (
     "Unknown category “{name}”. Only staff allowed to add categories (the "
@@ -35,15 +37,17 @@ class CategoryLookup:
         text = text.strip()
         if not text:
             return None
-        category = self.known.get(text.casefold())
+        slug = slugify(text, allow_unicode=True)[:SLUG_LENGTH]
+        # "Garden tools!" is the category whose slug is garden-tools.
+        category = self.known.get(text.casefold()) or self.known.get(slug.casefold())
         if category is not None:
             return category
         if not self.may_add:
             raise ValidationError(WHO_MAY_ADD.format(name=text))
-        slug = slugify(text, allow_unicode=True)
-        if not slug:
+        if not slug or len(text) > NAME_LENGTH:
             raise ValidationError(
-                f"“{text}” cannot name a new category: it needs a letter or digit."
+                f"“{text}” cannot name a new category: it needs a letter or digit "
+                f"and at most {NAME_LENGTH} characters."
             )
         self.new.setdefault(slug, text)
         return None  # the plan is made again once it exists
@@ -52,7 +56,7 @@ class CategoryLookup:
 def create(names):
     """Creates the categories named (``{slug: name}``) that do not exist yet."""
     for slug, name in names.items():
-        Category.objects.get_or_create(slug=slug, defaults={"name": name[:100]})
+        Category.objects.get_or_create(slug=slug, defaults={"name": name})
 
 
 @contextmanager

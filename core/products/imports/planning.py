@@ -214,7 +214,7 @@ def read_cell(column, value, categories, options):
 def with_value(value, message):
     """A refusal quoting the value refused, if there was one."""
     text = as_text(value).strip()
-    if not text or text in message:  # e.g. an unknown category's
+    if not text or f"“{text}”" in message:  # quoted already (a category)
         return message
     return f"{shown(text)}: {message}"
 

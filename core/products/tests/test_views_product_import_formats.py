@@ -164,3 +164,23 @@ def test_the_template_needs_the_import_permissions(client):
     assert client.get(template_url).status_code == 302
     watcher = logged_in_client(WatcherFactory())
     assert watcher.get(template_url).status_code == 403
+
+
+def test_new_category_names_match_existing_slugs_and_are_bounded():
+    tools = CategoryFactory(name="Garden tools", slug="garden-tools")
+    user = StaffFactory(user_permissions=permissions(["products.add_category"]))
+    client = logged_in_client(user)
+    long_name = "x" * 101
+    response = upload(
+        client,
+        "sku,name,price,category\n"
+        f"MUG-1,Mug,1,Garden Tools!\nTEA-1,Tea,1,{long_name}\nJAM-1,Jam,1,???\n",
+    )
+    page = text(response)
+    assert "New categories" not in page
+    assert f"“{long_name}” cannot name a new category" in page
+    assert "“???” cannot name a new category" in page
+    response = upload(client, "sku,name,price,category\nMUG-1,Mug,1,Garden Tools!\n")
+    confirm(client, digest_in(response))
+    assert Product.objects.get(sku="MUG-1").category == tools
+    assert Category.objects.count() == 1
