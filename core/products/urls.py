@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from accounts.decorators import staff_only
 from accounts.roles import (
@@ -6,6 +6,7 @@ from accounts.roles import (
     CHANGE_PRODUCT,
     DELETE_PRODUCT,
     IMPORT_PRODUCTS,
+    VIEW_PRODUCT,
     WATCH_FEED,
 )
 
@@ -14,6 +15,7 @@ from .views.product_bulk import product_bulk
 from .views.product_create import product_create
 from .views.product_delete import product_delete
 from .views.product_detail import product_detail
+from .views.product_export import export_csv, export_xlsx, import_template
 from .views.product_history import product_history
 from .views.product_import import product_import
 from .views.product_list import product_list
@@ -43,8 +45,31 @@ urlpatterns = [
         permission=ADD_PRODUCT,
     ),
     *staff_only(
-        [path("import/", product_import, name="product-import")],
+        [
+            path("import/", product_import, name="product-import"),
+            path(
+                "import/template.csv",
+                import_template,
+                name="product-import-template",
+            ),
+        ],
         permission=IMPORT_PRODUCTS,
+    ),
+    # Named products:export_csv and products:export_xlsx.
+    path(
+        "",
+        include(
+            (
+                staff_only(
+                    [
+                        path("export.csv", export_csv, name="export_csv"),
+                        path("export.xlsx", export_xlsx, name="export_xlsx"),
+                    ],
+                    permission=VIEW_PRODUCT,
+                ),
+                "products",
+            )
+        ),
     ),
     *staff_only(
         [

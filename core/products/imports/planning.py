@@ -1,4 +1,4 @@
-"""What a read CSV file would do to the catalog, without doing it.
+"""What a read file would do to the catalog, without doing it.
 
 Each row is matched to a product by SKU: an unknown SKU creates one, a known one
 is updated in the columns the file has (a column the file lacks is left as it
@@ -9,15 +9,27 @@ The preview and the confirmation both make the plan; the confirmation hands
 its rows to ``writes.products_import``.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 from django.core.exceptions import ValidationError
 
 from ..change_display import show_changes
-from ..models import Category, Product
+from ..models import Product
 from ..previews import check_values, unsaved_change
 from ..writes import BatchItem
+from .categories import CategoryLookup
+from .categories import created_for as categories_created
+from .cell_values import (
+    ReadingOptions,
+    Refused,
+    as_text,
+    read_date,
+    read_money,
+    read_whole_number,
+    shown,
+)
 from .reading import COLUMNS
 
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
@@ -36,6 +48,7 @@ class RowPlan:
     values: dict = field(default_factory=dict)  # field -> value to write
     changes: list = field(default_factory=list)  # FieldChange, for the preview
     errors: list = field(default_factory=list)  # (column, message)
+    cells: dict = field(default_factory=dict)  # column -> value as written
 
     def as_change(self):
         return unsaved_change(self.product, self.changes, self.values.get("name"))
@@ -45,6 +58,9 @@ class RowPlan:
 class Plan:
     columns: tuple
     rows: list
+    ignored: tuple = ()  # header cells of columns the import does not read
+    letters: dict = field(default_factory=dict)  # column -> spreadsheet letter
+    new_categories: dict = field(default_factory=dict)  # slug -> name, to create
 
     def rows_to(self, action):
         return [row for row in self.rows if row.action == action]
@@ -56,6 +72,22 @@ class Plan:
             (row.line, column, message)
             for row in self.rows
             for column, message in row.errors
+        ]
+
+    @property
+    def shown_errors(self):
+        """``(line, column as "price (C)", message)``, in file order."""
+        return [
+            (
+                line,
+                (
+                    f"{column} ({self.letters[column]})"
+                    if column in self.letters
+                    else column
+                ),
+                message,
+            )
+            for line, column, message in self.errors
         ]
 
     @property
@@ -111,9 +143,15 @@ def cell_fields():
     }
 
 
-def plan(csv_file):
-    categories = CategoryLookup()
-    rows = [read_row(row, csv_file.columns, categories) for row in csv_file.rows]
+def plan(csv_file, options=ReadingOptions(), may_add_categories=False):
+    """The plan of a read file, cells read in ``options``' number format and
+    date order. A category the catalog lacks is in ``new_categories`` when
+    ``may_add_categories`` (its rows planned without it: see ``planned``),
+    else an error of its rows."""
+    categories = CategoryLookup(may_add=may_add_categories)
+    rows = [
+        read_row(row, csv_file.columns, categories, options) for row in csv_file.rows
+    ]
     existing = products_by_sku({row.sku for row in rows if row.sku})
     first_line = {}
     for row in rows:
@@ -129,30 +167,76 @@ def plan(csv_file):
             first_line[row.sku] = row.line
         if row.values:  # else its cells could not even be read
             check_row(row, existing.get(row.sku), csv_file.columns)
-    return Plan(columns=csv_file.columns, rows=rows)
+    return Plan(
+        columns=csv_file.columns,
+        rows=rows,
+        ignored=csv_file.ignored,
+        letters=dict(zip(csv_file.columns, csv_file.letters)),
+        new_categories=categories.new,
+    )
 
 
-def read_row(row, columns, categories):
-    if len(row.cells) != len(columns):
+@contextmanager
+def planned(csv_file, options=ReadingOptions(), may_add_categories=False, keep=False):
+    """The plan, made with the new categories it names created (in a
+    transaction: undone after a preview, kept by a confirmation, ``keep``), so
+    that its rows show and write them as any other category."""
+    first = plan(csv_file, options, may_add_categories)
+    if not first.new_categories or first.errors:
+        yield first
+        return
+    with categories_created(first.new_categories, keep=keep):
+        result = plan(csv_file, options, may_add_categories)
+        result.new_categories = first.new_categories
+        result.shown_updates  # their names are read while they exist
+        yield result
+
+
+# Columns read from text by ``cell_values`` first (the forms' fields would
+# refuse "$21.00" or a day-first date), then by their form fields.
+MONEY = {"price": "a price", "cost_price": "a cost price"}
+WHOLE_NUMBERS = ("quantity", "low_stock_threshold")
+
+
+def read_cell(column, value, categories, options):
+    if column == "category":
+        return categories.find(as_text(value))
+    if column in MONEY:
+        value = read_money(value, options, MONEY[column])
+    elif column in WHOLE_NUMBERS:
+        value = read_whole_number(value, options)
+    elif column == "expiry_date":
+        value = read_date(value, options)
+        value = value.isoformat() if value else ""
+    return cell_fields()[column].clean(as_text(value))
+
+
+def with_value(value, message):
+    """A refusal quoting the value refused, if there was one."""
+    text = as_text(value).strip()
+    if not text or f"“{text}”" in message:  # quoted already (a category)
+        return message
+    return f"{shown(text)}: {message}"
+
+
+def read_row(row, columns, categories, options):
+    if row.problem:
         plan = RowPlan(line=row.line, sku="")
-        plan.errors.append(
-            (
-                "",
-                f"This row has {len(row.cells)} cells; the header names "
-                f"{len(columns)} columns.",
-            )
-        )
+        plan.errors.append(("", row.problem))
         return plan
     cells = dict(zip(columns, row.cells))
-    plan = RowPlan(line=row.line, sku=cells["sku"].strip().upper())
-    for column, text in cells.items():
+    plan = RowPlan(
+        line=row.line, sku=as_text(cells["sku"]).strip().upper(), cells=cells
+    )
+    for column, value in cells.items():
         try:
-            if column == "category":
-                plan.values[column] = categories.find(text)
-            else:
-                plan.values[column] = cell_fields()[column].clean(text)
+            plan.values[column] = read_cell(column, value, categories, options)
+        except Refused as refused:
+            plan.errors.append((column, str(refused)))
         except ValidationError as error:
-            plan.errors.extend((column, message) for message in error.messages)
+            plan.errors.extend(
+                (column, with_value(value, message)) for message in error.messages
+            )
     if "sku" in plan.values:
         plan.values["sku"] = plan.values["sku"].upper()
     return plan
@@ -167,7 +251,9 @@ def check_row(row, product, columns):
                 row.errors.append((name, f"A new product needs a {name}."))
                 refused.add(name)
     errors, row.changes = check_values(product, row.values, set(columns) - refused)
-    row.errors.extend(errors)
+    row.errors.extend(
+        (name, with_value(row.cells.get(name), message)) for name, message in errors
+    )
     if row.errors:
         row.action = ERROR
         return
@@ -186,25 +272,3 @@ def products_by_sku(skus):
         for product in Product.objects.select_related("category").filter(sku__in=chunk):
             found[product.sku] = product
     return found
-
-
-class CategoryLookup:
-    """Categories by name or slug, any case; the file names existing ones only."""
-
-    def __init__(self):
-        self.known = {}
-        for category in Category.objects.all():
-            self.known[category.name.casefold()] = category
-            self.known.setdefault(category.slug.casefold(), category)
-
-    def find(self, text):
-        text = text.strip()
-        if not text:
-            return None
-        category = self.known.get(text.casefold())
-        if category is None:
-            raise ValidationError(
-                f"Unknown category “{text}”; the file may name existing "
-                "categories only."
-            )
-        return category

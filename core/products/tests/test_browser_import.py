@@ -71,7 +71,7 @@ async def test_an_import_from_upload_to_one_live_feed_entry(signed_in, demo_cata
     importer = await signed_in()
     await importer.goto("/products/import/")
 
-    await importer.get_by_label("CSV file").set_input_files(EXAMPLE)
+    await importer.get_by_label("File (CSV, .xlsx or .ods)").set_input_files(EXAMPLE)
     await importer.get_by_role("button", name="Preview").click()
     preview = importer.locator(".import-preview")
     await expect(preview).to_contain_text("3 to create, 1 to update, 0 unchanged.")

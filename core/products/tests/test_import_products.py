@@ -1,14 +1,16 @@
-"""``manage.py import_products FILE [--dry-run]``: the CSV import from a shell."""
+"""``manage.py import_products FILE [--dry-run]``: the import from a shell."""
 
+from datetime import date
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from products.models import ChangeBatch, Product
+from products.models import Category, ChangeBatch, Product
 
 from .factories import ProductFactory
+from .imports.sheets import ods_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +56,9 @@ def test_row_errors_are_printed_and_nothing_is_written(tmp_path):
     err = StringIO()
     with pytest.raises(CommandError, match="Nothing was imported"):
         call_command("import_products", str(path), stdout=StringIO(), stderr=err)
-    assert err.getvalue() == "line 2, price: Enter a number.\n"
+    assert err.getvalue() == (
+        'line 2, price (C): "cheap" is not a price: write a number such as 1234.50\n'
+    )
     assert not Product.objects.exists()
 
 
@@ -70,3 +74,46 @@ def test_bad_files_and_limits_fail_with_the_reason(tmp_path, settings):
     big.write_text("sku,name,price\nMUG-1,Mug,1\n")
     with pytest.raises(CommandError, match="an import takes at most 10 bytes"):
         run(big)
+
+
+def test_workbooks_and_the_number_and_date_options(tmp_path):
+    workbook = tmp_path / "stock.xlsx"
+    workbook.write_bytes(
+        xlsx_bytes(
+            [
+                ("sku", "name", "price", "category", "expiry_date", "barcode"),
+                ("MUG-1", "Mug", "1.064,50", "Garden", "06/07/2027", 400638),
+            ]
+        )
+    )
+    out, _ = run(workbook, "--decimal", ",", "--date-order", "dmy", "--dry-run")
+    assert out.splitlines()[1:3] == [
+        "Ignored columns: barcode",
+        "New categories: Garden",
+    ]
+    assert not Category.objects.exists()  # a dry run creates none
+
+    run(workbook, "--decimal", ",", "--date-order", "dmy")
+    mug = Product.objects.get(sku="MUG-1")
+    assert (mug.price, mug.expiry_date, mug.category.name) == (
+        Decimal("1064.50"),
+        date(2027, 7, 6),
+        "Garden",
+    )
+
+    sheet = tmp_path / "stock.ods"
+    sheet.write_bytes(ods_bytes([("sku", "quantity"), ("MUG-1", 7)]))
+    run(sheet)
+    assert Product.objects.get(sku="MUG-1").quantity == 7
+
+
+def test_a_date_in_another_order_is_refused_by_the_command(tmp_path):
+    path = tmp_path / "dates.csv"
+    path.write_text("sku,name,price,expiry_date\nMUG-1,Mug,1,06/07/2027\n")
+    err = StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_products", str(path), stdout=StringIO(), stderr=err)
+    assert err.getvalue() == (
+        'line 2, expiry_date (D): "06/07/2027" is not a date as YYYY-MM-DD: '
+        "write it as YYYY-MM-DD\n"
+    )

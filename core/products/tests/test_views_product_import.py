@@ -99,8 +99,11 @@ def test_the_example_file_previews_then_imports_as_one_batch(
 def test_a_preview_with_errors_lists_them_and_offers_no_import(staff_client):
     response = upload(staff_client, "sku,name,price\nMUG-1,Mug,abc\nMUG-1,Mug,1\n")
     page = text(response)
-    assert "<td>2</td><td>price</td><td>Enter a number.</td>" in page
-    assert "<td>3</td><td>sku</td><td>SKU MUG-1 is also on line 2" in page
+    assert (
+        "<td>2</td><td>price (C)</td>"
+        "<td>&quot;abc&quot; is not a price: write a number such as 1234.50</td>"
+    ) in page
+    assert "<td>3</td><td>sku (A)</td><td>SKU MUG-1 is also on line 2" in page
     assert 'name="digest"' not in page
     assert not Product.objects.exists()
 
@@ -111,12 +114,12 @@ def test_a_preview_with_errors_lists_them_and_offers_no_import(staff_client):
         (b"", "The file is empty."),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "This is not a CSV file"),
         (
-            "sku\nCafé\n".encode("utf-16"),
-            "The file is UTF-16 text. Save it as “CSV UTF-8”",
+            "sku\nCafé\n".encode("utf-32"),
+            "The file is UTF-32 text, which the import does not read.",
         ),
-        (b"sku,colour\nA,b\n", "Unknown column “colour”"),
+        (b"colour,size\nA,b\n", "The first line must be the header"),
     ],
-    ids=["empty", "binary", "utf-16", "unknown-column"],
+    ids=["empty", "binary", "utf-32", "no-known-column"],
 )
 def test_bad_files_get_400_with_the_reason_and_change_nothing(
     staff_client, data, message

@@ -1,15 +1,18 @@
-"""CSV import: upload, a preview that writes nothing, then confirm.
+"""Import of a CSV, .xlsx or .ods file: upload, a preview that writes nothing,
+then confirm.
 
 The preview keeps the file (``imports.pending``) and names its digest in the
 session and in the confirm form; confirming plans the kept bytes again against
 the catalog as it is then and applies them only if that file is still the one
-previewed and every product is still at the version the preview showed.
+previewed and every product is still at the version the preview showed. The
+number format and date order chosen for the preview are kept beside the digest.
 """
 
 import os
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -17,9 +20,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from .. import batches, writes
 from ..imports import pending
+from ..imports.categories import ADD_CATEGORY
+from ..imports.cell_values import ReadingOptions
 from ..imports.forms import ImportConfirmForm, ImportUploadForm
-from ..imports.planning import plan
-from ..imports.reading import BadFile, read_csv
+from ..imports.planning import planned
+from ..imports.reading import COLUMNS, BadFile, read_file
 
 SESSION_KEY = "product_import"
 FILE_CHANGED = (
@@ -45,17 +50,29 @@ def preview(request):
     upload = form.cleaned_data["file"]
     name = os.path.basename(upload.name)[:255]
     data = upload.read()
+    options = form.options()
     try:
-        result = plan(read_csv(data))
+        sheet = read_file(data)
     except BadFile as error:
         form.add_error("file", str(error))
         return show(request, form, status=400)
+    with planned(sheet, options, may_add_categories(request)) as result:
+        pass  # a preview: new categories are undone
     context = {"plan": result, "file_name": name}
     if not result.errors:
         digest = pending.store(data, result.versions())
-        request.session[SESSION_KEY] = {"digest": digest, "name": name}
+        request.session[SESSION_KEY] = {
+            "digest": digest,
+            "name": name,
+            "options": vars(options),
+        }
         context["confirm"] = ImportConfirmForm(initial={"digest": digest})
-    return show(request, ImportUploadForm(), context)
+    # The next upload is read as this one was.
+    return show(request, ImportUploadForm(initial=vars(options)), context)
+
+
+def may_add_categories(request):
+    return request.user.has_perm(ADD_CATEGORY)
 
 
 def confirm(request):
@@ -69,14 +86,20 @@ def confirm(request):
     if pending.digest_of(data) != digest:
         return refuse(request, {"refusal": FILE_CHANGED})
     name = previewed.get("name", "")
-    result = plan(read_csv(data))
-    context = {"plan": result, "file_name": name, "since_preview": True}
-    if result.errors:  # the catalog changed under it (a category deleted ...)
-        return refuse(request, context)
-    try:
-        batch = writes.products_import(items=result.items(versions), label=name)
-    except writes.BatchStale as stale:
-        return refuse(request, {**context, "stale": stale})
+    options = ReadingOptions(**previewed.get("options", {}))
+    sheet = read_file(data)
+    # One transaction: the new categories are kept only with the import.
+    with transaction.atomic():
+        with planned(sheet, options, may_add_categories(request), keep=True) as result:
+            context = {"plan": result, "file_name": name, "since_preview": True}
+            if result.errors:  # the catalog changed under it (a category deleted ...)
+                transaction.set_rollback(True)
+                return refuse(request, context)
+            try:
+                batch = writes.products_import(items=result.items(versions), label=name)
+            except writes.BatchStale as stale:
+                transaction.set_rollback(True)
+                return refuse(request, {**context, "stale": stale})
     pending.discard(digest)
     del request.session[SESSION_KEY]
     done = (
@@ -93,7 +116,12 @@ def refuse(request, context):
 
 
 def show(request, form, context=None, status=200):
-    context = {"form": form, "max_rows": settings.IMPORT_MAX_ROWS, **(context or {})}
+    context = {
+        "form": form,
+        "max_rows": settings.IMPORT_MAX_ROWS,
+        "columns": COLUMNS,
+        **(context or {}),
+    }
     if request.htmx:
         # htmx swaps only 2xx answers: the result carries what went wrong.
         return render(request, "products/_import.html", context)

@@ -1,21 +1,35 @@
-"""``manage.py import_products FILE [--dry-run]``: the CSV import from a shell.
+"""``manage.py import_products FILE [--dry-run] [--decimal ,] [--date-order dmy]``:
+the import from a shell.
 
-The same reading, checks and write as ``/products/import/``: one transaction, one
-change batch, one feed entry; nothing is written if any row is wrong.
+The same formats (CSV, .xlsx, .ods), reading, checks and write as
+``/products/import/``: one transaction, one change batch, one feed entry;
+nothing is written if any row is wrong. Categories the file names that the
+catalog lacks are created with it (whoever runs the command may do anything).
 """
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from products import batches, writes
 from products.actor import acting_as
-from products.imports.planning import plan
-from products.imports.reading import BadFile, check_size, read_csv
+from products.imports.cell_values import (
+    COMMA,
+    DATE_PATTERNS,
+    ISO,
+    POINT,
+    ReadingOptions,
+)
+from products.imports.planning import planned
+from products.imports.reading import BadFile, check_size, read_file
 
 
 class Command(BaseCommand):
-    help = "Create and update products from a CSV file (see the README for its format)."
+    help = (
+        "Create and update products from a CSV, .xlsx or .ods file "
+        "(see docs/import-export.md for its format)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -24,31 +38,60 @@ class Command(BaseCommand):
             action="store_true",
             help="Say what the file would do; write nothing.",
         )
+        parser.add_argument(
+            "--decimal",
+            choices=(POINT, COMMA),
+            default=POINT,
+            help="The decimal separator of prices written as text.",
+        )
+        parser.add_argument(
+            "--date-order",
+            choices=tuple(DATE_PATTERNS),
+            default=ISO,
+            help="How dates written as text are ordered: "
+            + ", ".join(f"{key} = {pattern}" for key, pattern in DATE_PATTERNS.items()),
+        )
 
-    def handle(self, *args, file, dry_run, **options):
+    def handle(self, *args, file, dry_run, decimal, date_order, **options):
         try:
             check_size(file.stat().st_size)  # before reading a byte of it
-            result = plan(read_csv(file.read_bytes()))
+            sheet = read_file(file.read_bytes())
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}") from None
         except BadFile as error:
             raise CommandError(f"{file.name}: {error}") from None
+        reading = ReadingOptions(decimal=decimal, date_order=date_order)
+        with transaction.atomic():
+            with planned(sheet, reading, True, keep=not dry_run) as result:
+                self.report(file, result)
+                if dry_run:
+                    self.stdout.write("Dry run: nothing was written.")
+                    return
+                batch = self.apply(file, result)
+        done = batches.headline(batch) if batch else "nothing changed"
+        self.stdout.write(self.style.SUCCESS(f"Imported {file.name}: {done}."))
+
+    def report(self, file, result):
         counts = result.counts
         self.stdout.write(
             f"{file.name}: {counts['created']} to create, {counts['updated']} to "
             f"update, {counts['unchanged']} unchanged, {counts['errors']} with errors."
         )
+        if result.ignored:
+            self.stdout.write(f"Ignored columns: {', '.join(result.ignored)}")
+        if result.new_categories:
+            names = ", ".join(result.new_categories.values())
+            self.stdout.write(f"New categories: {names}")
         if result.errors:
-            for line, column, message in result.errors:
+            for line, column, message in result.shown_errors:
                 self.stderr.write(f"line {line}, {column or 'row'}: {message}")
             raise CommandError("Nothing was imported; correct the file first.")
-        if dry_run:
-            self.stdout.write("Dry run: nothing was written.")
-            return
+
+    def apply(self, file, result):
         try:
             # Named whether run by manage.py or called from code.
             with acting_as(source="command import_products"):
-                batch = writes.products_import(
+                return writes.products_import(
                     items=result.items(result.versions()), label=file.name
                 )
         except writes.BatchStale as stale:
@@ -56,5 +99,3 @@ class Command(BaseCommand):
                 f"{len(stale.refusals)} products changed while the file was read; "
                 "nothing was imported. Run the command again."
             ) from None
-        done = batches.headline(batch) if batch else "nothing changed"
-        self.stdout.write(self.style.SUCCESS(f"Imported {file.name}: {done}."))

@@ -71,27 +71,38 @@ def test_every_column_is_read_as_the_forms_read_it():
 @pytest.mark.parametrize(
     "row, column, message",
     [
-        pytest.param("MUG-1,Mug,abc,1,", "price", "Enter a number.", id="bad-price"),
         pytest.param(
-            "MUG-1,Mug,1,lots,", "quantity", "Enter a whole number.", id="bad-quantity"
+            "MUG-1,Mug,abc,1,",
+            "price",
+            '"abc" is not a price: write a number such as 1234.50',
+            id="bad-price",
+        ),
+        pytest.param(
+            "MUG-1,Mug,1,lots,",
+            "quantity",
+            '"lots" is not a whole number: write e.g. 12',
+            id="bad-quantity",
         ),
         pytest.param(
             "MUG-1,Mug,-1,1,",
             "price",
-            "Ensure this value is greater than or equal to 0.",
+            '"-1": Ensure this value is greater than or equal to 0.',
             id="negative-price",
         ),
         pytest.param(
             "MUG-1,Mug,1,1,Garden",
             "category",
-            "Unknown category “Garden”; the file may name existing categories only.",
+            "Unknown category “Garden”. Only staff allowed to add categories (the "
+            "“Can add category” permission, given in the admin) can import a new "
+            "one: ask one of them, or name an existing category.",
             id="unknown-category",
         ),
         pytest.param(",Mug,1,1,", "sku", "This field is required.", id="missing-sku"),
         pytest.param(
             "MUG-1,!!!,1,1,",
             "name",
-            "The name needs at least one letter or digit to make a web address.",
+            '"!!!": The name needs at least one letter or digit to make a web '
+            "address.",
             id="model-clean",
         ),
         pytest.param(
@@ -125,9 +136,14 @@ def test_model_validation_refuses_what_the_forms_refuse():
         (
             2,
             "description",
-            "Ensure this value has at most 5000 characters (it has 5001).",
+            f'"{"x" * 39}…": Ensure this value has at most 5000 characters '
+            "(it has 5001).",
         ),
-        (3, "expiry_date", "Enter a valid date."),
+        (
+            3,
+            "expiry_date",
+            '"31/12/2027" is not a date as YYYY-MM-DD: write it as YYYY-MM-DD',
+        ),
     ]
 
 

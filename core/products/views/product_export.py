@@ -1,0 +1,46 @@
+"""The staff table's products as a CSV or ``.xlsx`` file in the import's
+columns (``products.exporting``), with the table's filters; streamed. And the
+import's template, a CSV file of the same columns."""
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from ..exporting import EXAMPLE, XLSX_TYPE, csv_lines, rows, xlsx_file
+from ..models import Product
+from ..table_filters import TableFilterForm
+
+
+def filtered(request):
+    return TableFilterForm(request.GET).filter(Product.objects.all())
+
+
+def file_name(extension):
+    return f"products-{timezone.localdate().isoformat()}.{extension}"
+
+
+def csv_response(lines, name):
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_safe
+def export_csv(request):
+    return csv_response(csv_lines(rows(filtered(request))), file_name("csv"))
+
+
+@require_safe
+def import_template(request):
+    """The import page's template: the header and one example row."""
+    return csv_response(csv_lines([EXAMPLE]), "products-template.csv")
+
+
+@require_safe
+def export_xlsx(request):
+    return FileResponse(
+        xlsx_file(filtered(request)),
+        as_attachment=True,
+        filename=file_name("xlsx"),
+        content_type=XLSX_TYPE,
+    )
