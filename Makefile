@@ -33,7 +33,8 @@ PURE_TESTS := bench/tests \
 	core/products/tests/test_changes.py \
 	core/products/tests/test_margin.py \
 	core/products/tests/test_alerts.py \
-	core/products/tests/test_formats.py
+	core/products/tests/test_formats.py \
+	core/products/tests/imports/test_cell_values.py
 
 BIN := $(abspath $(VENV))/bin
 RUNTIME := $(VENV)/.installed-runtime
