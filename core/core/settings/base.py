@@ -297,6 +297,14 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The address is the socket's peer (see accounts.throttling.client_address for
 # running behind a proxy), never a header the client could choose.
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
+# The username counted is cut to the 255 characters axes' column holds (a longer
+# one failed the insert on PostgreSQL: 500).
+AXES_USERNAME_CALLABLE = "accounts.throttling.attempted_username"
+# One address may hold this many failed-login rows (one per username tried)
+# within the cool-off; then it is refused as a locked-out pair is, and adds no
+# more (accounts.attempt_rows).
+LOGIN_ATTEMPT_ROWS_PER_ADDRESS = env.int("LOGIN_ATTEMPT_ROWS_PER_ADDRESS", default=100)
+AXES_HANDLER = "accounts.attempt_rows.BoundedAttemptsHandler"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 
