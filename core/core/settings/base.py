@@ -222,6 +222,11 @@ IMPORT_PENDING_DIR = env.path(
 IMPORT_PENDING_FILES = 50
 IMPORT_PENDING_SECONDS = 3600
 
+# A bulk action (products.bulk) changes at most this many products at once: a
+# larger selection, or a confirmation carrying more, is refused (400). Django
+# already refuses a form of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) fields.
+BULK_MAX_PRODUCTS = env.int("BULK_MAX_PRODUCTS", default=1_000)
+
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 # A product with an expiry date this many days away or fewer gets an alert on the
 # feed ("expiring soon"), and one once the date has passed ("expired").
