@@ -52,7 +52,7 @@ def preview(request):
         return show(request, form, status=400)
     context = {"plan": result, "file_name": name}
     if not result.errors:
-        digest = pending.store(data, result.versions())
+        digest = pending.store(data, result.versions(), owner=request.user.pk)
         request.session[SESSION_KEY] = {"digest": digest, "name": name}
         context["confirm"] = ImportConfirmForm(initial={"digest": digest})
     return show(request, ImportUploadForm(), context)
@@ -61,7 +61,9 @@ def preview(request):
 def confirm(request):
     form = ImportConfirmForm(request.POST)
     previewed = request.session.get(SESSION_KEY) or {}
-    kept = form.is_valid() and pending.load(form.cleaned_data["digest"])
+    kept = form.is_valid() and pending.load(
+        form.cleaned_data["digest"], owner=request.user.pk
+    )
     digest = form.cleaned_data.get("digest")
     if not kept or previewed.get("digest") != digest:
         return refuse(request, {"refusal": FILE_CHANGED})
@@ -77,7 +79,7 @@ def confirm(request):
         batch = writes.products_import(items=result.items(versions), label=name)
     except writes.BatchStale as stale:
         return refuse(request, {**context, "stale": stale})
-    pending.discard(digest)
+    pending.discard(digest, owner=request.user.pk)
     del request.session[SESSION_KEY]
     done = (
         f"Imported {name}: {batches.headline(batch) if batch else 'nothing changed'}."
