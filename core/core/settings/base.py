@@ -6,7 +6,6 @@ default" (SQLite, in-memory channel layer).
 """
 
 import os
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -209,15 +208,19 @@ PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 PRODUCT_IMAGE_MAX_PIXELS = 25_000_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Files the site writes for itself (never served, unlike MEDIA_ROOT).
+DATA_DIR = env.path("DATA_DIR", default=PROJECT_DIR / "data")
+
 # CSV import (products.imports): a larger file, or one with more rows, is refused
 # before anything is read from it. A previewed file waits for its confirmation in
 # IMPORT_PENDING_DIR (its SHA-256 in the session), at most IMPORT_PENDING_FILES of
-# them and for IMPORT_PENDING_SECONDS; several hosts need a shared folder there.
+# them per user and for IMPORT_PENDING_SECONDS; several hosts need a shared folder
+# there. This project's own folder: the system's temporary folder is shared with
+# every other program and user of the machine.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=10_000)
 IMPORT_PENDING_DIR = env.path(
-    "IMPORT_PENDING_DIR",
-    default=Path(tempfile.gettempdir()) / "shop-manager-imports",
+    "IMPORT_PENDING_DIR", default=Path(DATA_DIR) / "pending-imports"
 )
 IMPORT_PENDING_FILES = 50
 IMPORT_PENDING_SECONDS = 3600

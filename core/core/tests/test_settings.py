@@ -67,3 +67,30 @@ def test_production_passes_the_deployment_checks():
         SECRET_KEY="x" * 30 + "-Kq8!vZ2#pL0@wR7$tY4^uI1&oP9*aS",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_previews_wait_in_the_projects_own_data_folder():
+    # They waited in the system's temporary folder, shared with every program
+    # and user of the machine.
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("DATA_DIR", "IMPORT_PENDING_DIR")
+    }
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from core.settings import base as b;"
+            "print(b.IMPORT_PENDING_DIR); print(b.MEDIA_ROOT)",
+        ],
+        cwd=CORE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    pending_dir, media_root = map(Path, shown.stdout.split())
+
+    assert pending_dir == CORE_DIR / "data" / "pending-imports"
+    assert not pending_dir.is_relative_to(media_root)  # media is served
