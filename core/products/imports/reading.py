@@ -25,6 +25,8 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("sku",)
 # Byte order marks of UTF-16 (and so of UTF-32), which some programs save as "CSV".
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+# UTF-32's begin with UTF-16's little-endian one: looked at first.
+UTF32_MARKS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 NOT_UTF8 = "%s. Save it as “CSV UTF-8” and upload it again."
 
 
@@ -58,6 +60,8 @@ def read_csv(data):
     check_size(len(data))
     if not data.strip():
         raise BadFile("The file is empty.")
+    if data.startswith(UTF32_MARKS):
+        raise BadFile(NOT_UTF8 % "The file is UTF-32 text")
     if data.startswith(UTF16_MARKS):
         raise BadFile(NOT_UTF8 % "The file is UTF-16 text")
     if b"\0" in data:
