@@ -6,6 +6,7 @@ change batch, one feed entry; nothing is written if any row is wrong.
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from products import batches, writes
@@ -28,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args, file, dry_run, **options):
         try:
             check_size(file.stat().st_size)  # before reading a byte of it
-            result = plan(read_csv(file.read_bytes()))
+            result = plan(read_csv(read_at_most_the_limit(file)))
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}") from None
         except BadFile as error:
@@ -58,3 +59,18 @@ class Command(BaseCommand):
             ) from None
         done = batches.headline(batch) if batch else "nothing changed"
         self.stdout.write(self.style.SUCCESS(f"Imported {file.name}: {done}."))
+
+
+def read_at_most_the_limit(file):
+    """The file's bytes, refused past ``IMPORT_MAX_BYTES`` as the page refuses
+    them. A device or a pipe (``/dev/zero``) has no size to check beforehand and
+    may never end: only one byte more than the limit is read."""
+    limit = settings.IMPORT_MAX_BYTES
+    with file.open("rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise BadFile(
+            f"The file is over {limit:,} bytes; an import takes at most "
+            f"{limit:,} bytes. Split it into smaller files."
+        )
+    return data
