@@ -29,7 +29,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.db.models import F, Func, OuterRef, Q, Subquery, TextField
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Sum, TextField
 from django.db.models.functions import Cast
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition
@@ -65,11 +65,14 @@ def public_changes():
     ).filter(public)
 
 
+def low_stock_products():
+    return Product.objects.filter(Q(quantity__gt=0) & at_or_below_threshold())
+
+
 def low_stock_badges():
     """Scalar subqueries: how many products wear a "low stock" badge and the sum
     of their numbers. A threshold change that moves a badge moves these."""
-    low = Product.objects.filter(Q(quantity__gt=0) & at_or_below_threshold())
-    low = low.order_by()
+    low = low_stock_products().order_by()
     # Func, not Count/Sum: a plain aggregate over the subquery's rows, with no
     # GROUP BY that Django would add for an aggregate annotation.
     return [
@@ -167,9 +170,9 @@ def catalog_validators(request):
         .values_list("pk", "created_at", "low_count", "low_total")
         .first()
     )
-    if latest is None:  # no change recorded (or all pruned): ask apart
-        badges = Product.objects.none().aggregate(c=count, t=total)
-        latest = (None, None, *badges.values())
+    if latest is None:  # no change recorded (or all pruned): asked apart
+        badges = low_stock_products().aggregate(c=Count("pk"), t=Sum("pk"))
+        latest = (None, None, badges["c"], badges["t"])
     change_id, changed_at, *badges = latest
     return validators(request, ("catalog", change_id, *badges), changed_at)
 
