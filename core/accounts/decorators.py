@@ -4,7 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.views.decorators.cache import never_cache
 
-from .roles import has_staff_permission
+from .roles import has_staff_permission, is_staff
 
 
 def staff_required(view, permission):
@@ -21,10 +21,20 @@ def staff_required(view, permission):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not has_staff_permission(request.user, permission):
-            raise PermissionDenied("Your account may not do this.")
+            raise PermissionDenied(refusal(request.user))
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def refusal(user):
+    """Why ``user`` may not open a staff page, as the 403 page says it."""
+    if not is_staff(user):
+        return "Only staff accounts can open this page."
+    return (
+        "Your staff account does not have the permission this page needs; "
+        "an administrator can grant it."
+    )
 
 
 def staff_only(patterns, *, permission):

@@ -5,8 +5,13 @@ Axes counts failed logins per username and address (settings in
 login page's answer with ``lockout_response``.
 """
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.shortcuts import render
+
+# Axes stores the attempted username in a column this long; a longer one fails
+# the insert on PostgreSQL (SQLite stores it whole).
+USERNAME_COLUMN_LENGTH = AccessAttempt._meta.get_field("username").max_length
 
 
 def client_address(request):
@@ -20,6 +25,18 @@ def client_address(request):
     left-most entry, which the client chooses unless the proxy overwrites the
     header rather than appending to it.)"""
     return request.META.get("REMOTE_ADDR")
+
+
+def attempted_username(request, credentials=None):
+    """The username axes counts failures under (``AXES_USERNAME_CALLABLE``): the
+    one typed, as axes itself reads it, cut to the length axes can store. No
+    account has a name that long (Django's usernames stop at 150 characters),
+    so a cut name still counts against nobody real."""
+    source = credentials if credentials else getattr(request, "POST", {})
+    username = source.get(settings.AXES_USERNAME_FORM_FIELD)
+    if not isinstance(username, str):
+        return username
+    return username[:USERNAME_COLUMN_LENGTH]
 
 
 def cool_off_minutes():

@@ -92,9 +92,11 @@ class FeedFilters(forms.Form):
     def bounds(self):
         """(first instant, first instant after) of the dates, each or None."""
         since, until = self.value("since"), self.value("until")
+        # The last day a date can name has no day after it: no end then.
+        open_ended = not until or until == datetime.date.max
         return (
             start_of(since) if since else None,
-            start_of(until + datetime.timedelta(days=1)) if until else None,
+            None if open_ended else start_of(until + datetime.timedelta(days=1)),
         )
 
     def filter(self, changes):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from .change_display import show_changes
 from .formats import money
@@ -117,10 +119,33 @@ def selected_products(data):
     scope = data.get("scope", SELECTED)
     if scope == FILTERED:
         return CatalogFilterForm(data).filter(products)
-    pks = data.getlist("page_product" if scope == PAGE else "product")
-    return products.filter(pk__in=[pk for pk in pks if pk.isdigit()]).order_by(
-        "name", "pk"
-    )
+    pks = numbers(data.getlist("page_product" if scope == PAGE else "product"))
+    return products.filter(pk__in=pks).order_by("name", "pk")
+
+
+# Parsed by Django's own field: ``str.isdigit()`` accepts "²", which ``int()``
+# refuses (a 500 it was).
+WHOLE_NUMBER = forms.IntegerField(min_value=0)
+
+
+def numbers(texts):
+    """The whole numbers among ``texts``; the others are left out."""
+    parsed = []
+    for text in texts:
+        try:
+            parsed.append(WHOLE_NUMBER.clean(text))
+        except ValidationError:
+            continue
+    return parsed
+
+
+class TooMany(Exception):
+    """More products than one bulk action may change (``BULK_MAX_PRODUCTS``)."""
+
+    def __init__(self):
+        super().__init__(
+            f"Choose at most {settings.BULK_MAX_PRODUCTS:,} products at a time."
+        )
 
 
 def versions_text(products):
@@ -130,11 +155,16 @@ def versions_text(products):
 
 
 def read_versions(text):
+    """``{pk: version}`` from ``versions_text``; raises ``TooMany`` past the
+    bound (a preview never carries more, so such a request was made by hand)."""
+    items = (text or "").split(",")
+    if len(items) > settings.BULK_MAX_PRODUCTS:
+        raise TooMany
     versions = {}
-    for item in (text or "").split(","):
-        pk, _, version = item.partition(":")
-        if pk.isdigit() and version.isdigit():
-            versions[int(pk)] = int(version)
+    for item in items:
+        pair = numbers(item.partition(":")[::2])
+        if len(pair) == 2:
+            versions[pair[0]] = pair[1]
     return versions
 
 

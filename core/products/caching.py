@@ -11,6 +11,14 @@ alone, who is looking (anonymous visitors all see the same page; a signed-in
 user's page has their name, their CSRF token and the buttons their permissions
 allow), and the release (templates, static files and the settings that shape the
 page). Pages carrying a one-time message are not validated at all.
+
+A visitor's validators are made of what a visitor sees, so that they cannot tell
+when a staff-only field changed: the product page keys on the public values it
+shows (the stock badge rather than the low-stock threshold behind it), the
+catalog on the latest change touching a public field and on which products wear
+a "low stock" badge; Last-Modified is the time of the latest public change.
+(A threshold change that moves a badge renews the ETag, which browsers send,
+but not that time.) Staff pages show every field and key on every change.
 """
 
 import hashlib
@@ -21,11 +29,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Sum, TextField
+from django.db.models.functions import Cast
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition
 
 from .models import Product, ProductChange
+from .open_alerts import at_or_below_threshold
+from .snapshots import tracked_fields
 
 # Request headers the HTML depends on besides the URL. Cookie stands for the
 # signed-in user: a shared cache must never hand a staff page to the public.
@@ -34,6 +45,40 @@ VARY = ("Cookie", *HTMX_HEADERS)
 # Settings that change what the catalog pages show for the same data.
 PAGE_SETTINGS = ("LOW_STOCK_THRESHOLD", "CATALOG_PAGE_SIZE", "TIME_ZONE")
 PUBLIC = "public"
+# Shown to staff only (the threshold only through the badge it sets).
+PRIVATE_FIELDS = frozenset({"cost_price", "expiry_date", "low_stock_threshold"})
+# What a visitor's product page shows, besides its category and stock badge.
+PUBLIC_VALUES = ("name", "slug", "sku", "price", "quantity", "supplier", "description")
+
+
+def public_changes():
+    """Change rows a visitor can see the effect of: every create and delete, and
+    the updates naming a field that is not private. The changes are a JSON list
+    of objects whose text holds ``"field": "<name>"`` exactly where an item
+    names a field (a quote inside a value is escaped, so no value can fake it)."""
+    public = Q(action__in=[ProductChange.Action.CREATED, ProductChange.Action.DELETED])
+    for field in tracked_fields(Product):
+        if field.name not in PRIVATE_FIELDS:
+            public |= Q(changes_text__contains=f'"field": "{field.name}"')
+    return ProductChange.objects.annotate(
+        changes_text=Cast("changes", TextField())
+    ).filter(public)
+
+
+def low_stock_products():
+    return Product.objects.filter(Q(quantity__gt=0) & at_or_below_threshold())
+
+
+def low_stock_badges():
+    """Scalar subqueries: how many products wear a "low stock" badge and the sum
+    of their numbers. A threshold change that moves a badge moves these."""
+    low = low_stock_products().order_by()
+    # Func, not Count/Sum: a plain aggregate over the subquery's rows, with no
+    # GROUP BY that Django would add for an aggregate annotation.
+    return [
+        Subquery(low.annotate(n=Func(F("pk"), function=name)).values("n")[:1])
+        for name in ("COUNT", "SUM")
+    ]
 
 
 @dataclass(frozen=True)
@@ -111,19 +156,39 @@ def validators(request, data, changed_at, product=None):
 
 def catalog_validators(request):
     """The catalog: any change can move products between pages, so the latest
-    change of all. One index read (the primary key, backwards)."""
-    latest = ProductChange.objects.order_by("-pk").values_list("pk", "created_at")
-    change_id, changed_at = latest.first() or (None, None)
-    return validators(request, ("catalog", change_id), changed_at)
+    change of all (one index read: the primary key, backwards); for a visitor,
+    the latest public one and the low-stock badges, in the same query."""
+    if viewer(request) != PUBLIC:
+        latest = ProductChange.objects.order_by("-pk").values_list("pk", "created_at")
+        change_id, changed_at = latest.first() or (None, None)
+        return validators(request, ("catalog", change_id), changed_at)
+    count, total = low_stock_badges()
+    latest = (
+        public_changes()
+        .order_by("-pk")
+        .annotate(low_count=count, low_total=total)
+        .values_list("pk", "created_at", "low_count", "low_total")
+        .first()
+    )
+    if latest is None:  # no change recorded (or all pruned): asked apart
+        badges = low_stock_products().aggregate(c=Count("pk"), t=Sum("pk"))
+        latest = (None, None, badges["c"], badges["t"])
+    change_id, changed_at, *badges = latest
+    return validators(request, ("catalog", change_id, *badges), changed_at)
 
 
 def product_validators(request, slug):
     """A product page: the product's row and its latest change, in one query
     (the view then shows this product). None when no product has ``slug``."""
-    latest = ProductChange.objects.filter(product=OuterRef("pk")).order_by("-pk")
+    public = viewer(request) == PUBLIC
+    changes = public_changes() if public else ProductChange.objects
+    latest = changes.filter(product=OuterRef("pk")).order_by("-pk")
     product = (
         Product.objects.select_related("category")
-        .annotate(latest_change=Subquery(latest.values("pk")[:1]))
+        .annotate(
+            latest_change=Subquery(latest.values("pk")[:1]),
+            latest_change_at=Subquery(latest.values("created_at")[:1]),
+        )
         .filter(slug=slug)
         .first()
     )
@@ -133,13 +198,17 @@ def product_validators(request, slug):
     data = (
         "product",
         product.pk,
-        product.version,
-        product.latest_change,
-        product.updated_at.isoformat(),
         # Categories are not in the change log; a renamed one shows here.
         category and (category.pk, category.name, category.slug),
     )
-    return validators(request, data, product.updated_at, product)
+    if public:
+        values = [getattr(product, name) for name in PUBLIC_VALUES]
+        data += (*values, product.image.name, product.stock_status)
+        changed_at = product.latest_change_at
+    else:
+        data += (product.version, product.latest_change, product.updated_at)
+        changed_at = product.updated_at
+    return validators(request, data, changed_at, product)
 
 
 def page_validators(request):

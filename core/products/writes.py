@@ -43,6 +43,8 @@ UNIQUE_FIELDS = ("sku", "slug")
 # which are then inserted this many per statement.
 SLUG_LOOKUP_CHUNK = 2_000
 INSERT_CHUNK = 500
+# A write whose new address another writer took first is tried this many times.
+SLUG_ATTEMPTS = 5
 
 
 class Conflict(Exception):
@@ -186,25 +188,33 @@ def product_restore(*, deletion):
     """Recreates the product that ``deletion`` deleted, from its last values,
     recorded as a create that reverts ``deletion``. Returns ``Restored``; raises
     ``CannotUndo`` (nothing written) if it was restored already, its SKU is
-    taken, or ``deletion`` is no deletion."""
-    product = None
-    try:
-        with write_transaction():
-            # Held until commit: of two restores at once, the second waits here
-            # and then finds the first (PostgreSQL; SQLite writes one at a time).
-            locked = ProductChange.objects.select_for_update().get(pk=deletion.pk)
-            product, notes = restore_plan(locked)
-            with recorded_by_caller(product):
-                product.save()
-            record_change(
-                product, ProductChange.Action.CREATED, {}, snapshot(product), locked
-            )
-    except IntegrityError as error:  # its SKU or address taken meanwhile
-        taken = taken_values(product) if product is not None else {}
-        if not taken:
-            raise
-        raise CannotUndo(" ".join(taken.values())) from error
-    return Restored(product, notes)
+    taken, or ``deletion`` is no deletion. An address taken meanwhile costs
+    another attempt (the plan then gives the next free one)."""
+    for attempt in count(1):
+        product = None
+        try:
+            with write_transaction():
+                # Held until commit: of two restores at once, the second waits
+                # here and then finds the first (PostgreSQL; SQLite writes one
+                # at a time).
+                locked = ProductChange.objects.select_for_update().get(pk=deletion.pk)
+                product, notes = restore_plan(locked)
+                with recorded_by_caller(product):
+                    product.save()
+                record_change(
+                    product, ProductChange.Action.CREATED, {}, snapshot(product), locked
+                )
+            return Restored(product, notes)
+        except IntegrityError as error:  # its SKU or address taken meanwhile
+            taken = taken_values(product) if product is not None else {}
+            if set(taken) == {"slug"} and attempt < SLUG_ATTEMPTS:
+                continue
+            if not taken:
+                raise
+            messages = [
+                message for refusal in taken.values() for message in refusal.messages
+            ]
+            raise CannotUndo(" ".join(messages)) from error
 
 
 def refusal(product, version):
@@ -339,6 +349,32 @@ def products_bulk(*, items, label):
 
 
 def write_batch(kind, label, items):
+    """One attempt per address taken meanwhile: a new product's address is picked
+    inside the transaction, and another writer may insert that one before this
+    batch commits (PostgreSQL's unique index then refuses it). Nothing of a
+    failed attempt stays, so the next one picks the addresses again."""
+    for attempt in count(1):
+        try:
+            return _write_batch(kind, label, items)
+        except IntegrityError:
+            stale = stale_items(items)  # a SKU created meanwhile
+            if stale:
+                raise BatchStale(stale)
+            new = [item.new for item in items if item.product is None]
+            if attempt >= SLUG_ATTEMPTS or not slugs_taken(new):
+                raise
+            for item in items:
+                item.__dict__.pop("new", None)  # made again, unsaved
+
+
+def slugs_taken(products):
+    """Whether another product holds the address one of ``products`` tried."""
+    return Product.objects.filter(
+        slug__in=[product.slug for product in products if product.slug]
+    ).exists()
+
+
+def _write_batch(kind, label, items):
     stale = stale_items(items)
     if stale:
         raise BatchStale(stale)
@@ -368,11 +404,6 @@ def write_batch(kind, label, items):
             announce_on_commit(batch.entry)
     except StaleVersion as refused:  # changed between the check and its write
         raise BatchStale([refused]) from refused
-    except IntegrityError:
-        stale = stale_items(items)  # a SKU created meanwhile
-        if stale:
-            raise BatchStale(stale)
-        raise
     return batch
 
 

@@ -216,3 +216,15 @@ def test_the_test_clients_login_still_works(staff_user):
     # Client.login() authenticates without a request (no address to count):
     # the test settings let it through so other tests can use it.
     assert Client().login(username="staff", password=PASSWORD)
+
+
+@pytest.mark.parametrize("url", [LOGIN_URL, ADMIN_LOGIN_URL])
+def test_a_username_longer_than_axes_stores_is_a_wrong_login(url, staff_user):
+    # 255 characters fit axes' column; a longer name failed the insert on
+    # PostgreSQL (500). It is counted under its first 255 characters.
+    client = client_from("10.0.0.1")
+    long_name = "x" * 300
+
+    assert fail(client, long_name, url=url) == [200, 200, 200, 200, 429]
+    assert AccessAttempt.objects.get().username == "x" * 255
+    assert_logged_in(attempt(client, "staff", PASSWORD, url=url), client, staff_user)

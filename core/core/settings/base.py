@@ -6,7 +6,6 @@ default" (SQLite, in-memory channel layer).
 """
 
 import os
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -209,18 +208,27 @@ PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 PRODUCT_IMAGE_MAX_PIXELS = 25_000_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Files the site writes for itself (never served, unlike MEDIA_ROOT).
+DATA_DIR = env.path("DATA_DIR", default=PROJECT_DIR / "data")
+
 # CSV import (products.imports): a larger file, or one with more rows, is refused
 # before anything is read from it. A previewed file waits for its confirmation in
 # IMPORT_PENDING_DIR (its SHA-256 in the session), at most IMPORT_PENDING_FILES of
-# them and for IMPORT_PENDING_SECONDS; several hosts need a shared folder there.
+# them per user and for IMPORT_PENDING_SECONDS; several hosts need a shared folder
+# there. This project's own folder: the system's temporary folder is shared with
+# every other program and user of the machine.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=10_000)
 IMPORT_PENDING_DIR = env.path(
-    "IMPORT_PENDING_DIR",
-    default=Path(tempfile.gettempdir()) / "shop-manager-imports",
+    "IMPORT_PENDING_DIR", default=Path(DATA_DIR) / "pending-imports"
 )
 IMPORT_PENDING_FILES = 50
 IMPORT_PENDING_SECONDS = 3600
+
+# A bulk action (products.bulk) changes at most this many products at once: a
+# larger selection, or a confirmation carrying more, is refused (400). Django
+# already refuses a form of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) fields.
+BULK_MAX_PRODUCTS = env.int("BULK_MAX_PRODUCTS", default=1_000)
 
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 # A product with an expiry date this many days away or fewer gets an alert on the
@@ -305,6 +313,14 @@ AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
 # ``check --deploy`` warns when a proxy is declared (SECURE_PROXY_SSL_HEADER)
 # without it (accounts.checks).
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+# The username counted is cut to the 255 characters axes' column holds (a longer
+# one failed the insert on PostgreSQL: 500).
+AXES_USERNAME_CALLABLE = "accounts.throttling.attempted_username"
+# One address may hold this many failed-login rows (one per username tried)
+# within the cool-off; then it is refused as a locked-out pair is, and adds no
+# more (accounts.attempt_rows).
+LOGIN_ATTEMPT_ROWS_PER_ADDRESS = env.int("LOGIN_ATTEMPT_ROWS_PER_ADDRESS", default=100)
+AXES_HANDLER = "accounts.attempt_rows.BoundedAttemptsHandler"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 

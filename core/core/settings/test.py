@@ -1,6 +1,7 @@
 """Test settings: fast hashing, a file SQLite test database so a live server works."""
 
 import os
+from pathlib import Path
 
 from .base import *  # noqa: F401,F403
 from .base import DATABASES, PROJECT_DIR, REDIS_URL, channel_layer_config, env
@@ -10,6 +11,10 @@ SECRET_KEY = "test-only-secret-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=PROJECT_DIR / ".test-media")
+DATA_DIR = env.path("DATA_DIR", default=PROJECT_DIR / ".test-data")
+IMPORT_PENDING_DIR = env.path(
+    "IMPORT_PENDING_DIR", default=Path(DATA_DIR) / "pending-imports"
+)
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # served from the app folders; no collectstatic in tests
 STORAGES = {

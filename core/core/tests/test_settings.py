@@ -94,3 +94,30 @@ def test_the_bench_settings_pass_the_system_checks(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_previews_wait_in_the_projects_own_data_folder():
+    # They waited in the system's temporary folder, shared with every program
+    # and user of the machine.
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("DATA_DIR", "IMPORT_PENDING_DIR")
+    }
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from core.settings import base as b;"
+            "print(b.IMPORT_PENDING_DIR); print(b.MEDIA_ROOT)",
+        ],
+        cwd=CORE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    pending_dir, media_root = map(Path, shown.stdout.split())
+
+    assert pending_dir == CORE_DIR / "data" / "pending-imports"
+    assert not pending_dir.is_relative_to(media_root)  # media is served

@@ -276,3 +276,14 @@ def test_past_the_live_cap_every_older_row_is_reachable(staff_client):
 
     assert pages == 11
     assert seen == sorted(ProductChange.objects.values_list("pk", flat=True))[::-1]
+
+
+@pytest.mark.parametrize("url", [URL, f"{URL}export.csv"])
+def test_the_last_day_a_date_can_name_is_an_open_end(staff_client, log, url):
+    # 9999-12-31 plus a day overflowed (500).
+    response = staff_client.get(f"{url}?since=2024-05-01&until=9999-12-31")
+
+    assert response.status_code == 200
+    streamed = response.streaming and response.streaming_content
+    body = b"".join(streamed) if streamed else response.content
+    assert b"Blue Mug" in body and b"Desk Lamp" in body

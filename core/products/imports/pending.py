@@ -9,8 +9,10 @@ Kept on disk, not in the session: a file of up to ``IMPORT_MAX_BYTES`` would mak
 every request of the session carry it from the session table. Not uploaded
 again with the confirmation either: a browser cannot send a chosen file a
 second time without the person choosing it again, and the preview would then
-vouch for bytes it never saw. Bounded: at most ``IMPORT_PENDING_FILES`` files,
-none older than ``IMPORT_PENDING_SECONDS``; an applied file is deleted.
+vouch for bytes it never saw. Bounded: at most ``IMPORT_PENDING_FILES`` files
+per owner (the user who previewed them, each in a folder of their own, so that
+one person's previews never push out another's), none older than
+``IMPORT_PENDING_SECONDS``; an applied file is deleted.
 """
 
 import hashlib
@@ -28,34 +30,42 @@ def digest_of(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def folder():
+def root():
     path = Path(settings.IMPORT_PENDING_DIR)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
-def paths(digest):
+def folder(owner=None):
+    """The folder of ``owner``'s previews (a user's pk; None: nobody's)."""
+    path = root() / ("shared" if owner is None else f"user-{int(owner)}")
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def paths(digest, owner=None):
     if not DIGEST.fullmatch(digest or ""):
         raise ValueError("not a SHA-256 digest")
-    return folder() / f"{digest}.csv", folder() / f"{digest}.versions.json"
+    kept = folder(owner)
+    return kept / f"{digest}.csv", kept / f"{digest}.versions.json"
 
 
-def store(data, versions):
-    """Keeps ``data`` and the ``{sku: version}`` its preview saw; returns the
-    digest they are kept under."""
+def store(data, versions, owner=None):
+    """Keeps ``data`` and the ``{sku: version}`` its preview saw, among
+    ``owner``'s previews; returns the digest they are kept under."""
     digest = digest_of(data)
-    data_path, versions_path = paths(digest)
+    data_path, versions_path = paths(digest, owner)
     versions_path.write_text(json.dumps(versions), encoding="utf-8")
     data_path.write_bytes(data)
-    prune()
+    prune(owner=owner)
     return digest
 
 
-def load(digest):
-    """``(data, versions)`` kept under ``digest``, or ``None`` if they are gone
-    (applied, expired, never there)."""
+def load(digest, owner=None):
+    """``(data, versions)`` kept under ``digest`` among ``owner``'s previews, or
+    ``None`` if they are gone (applied, expired, never there)."""
     try:
-        data_path, versions_path = paths(digest)
+        data_path, versions_path = paths(digest, owner)
         data = data_path.read_bytes()
         versions = json.loads(versions_path.read_text(encoding="utf-8"))
     except (ValueError, OSError):
@@ -63,22 +73,29 @@ def load(digest):
     return data, versions
 
 
-def discard(digest):
+def discard(digest, owner=None):
     try:
-        for path in paths(digest):
+        for path in paths(digest, owner):
             path.unlink(missing_ok=True)
     except ValueError:
         pass
 
 
-def prune(now=None):
-    """Deletes expired files, and the oldest beyond the bound."""
+def prune(now=None, owner=None):
+    """Deletes everyone's expired files, and ``owner``'s oldest beyond the bound."""
     now = time.time() if now is None else now
-    kept = sorted(((modified(path), path) for path in folder().glob("*.csv")))
-    for index, (stamp, path) in enumerate(reversed(kept)):
-        expired = now - stamp > settings.IMPORT_PENDING_SECONDS
-        if expired or index >= settings.IMPORT_PENDING_FILES:
-            discard(path.stem)
+    for path in root().glob("*/*.csv"):
+        if now - modified(path) > settings.IMPORT_PENDING_SECONDS:
+            remove(path)
+    kept = sorted(((modified(path), path) for path in folder(owner).glob("*.csv")))
+    for _, path in kept[: max(len(kept) - settings.IMPORT_PENDING_FILES, 0)]:
+        remove(path)
+
+
+def remove(data_path):
+    """Deletes a kept file and its versions."""
+    for path in (data_path, data_path.with_suffix(".versions.json")):
+        path.unlink(missing_ok=True)
 
 
 def modified(path):

@@ -92,3 +92,13 @@ def test_the_filters_are_offered(watcher_client, log):
     headings = re.findall(r"<summary>\s*By ([^<]*?)\s*</summary>", html)
     assert headings == ["action", "source", "actor"]
     assert 'href="?actor_name=alice"' in html
+
+
+def test_a_change_without_an_actor_is_offered_by_name(watcher_client, log):
+    # The shell's change has no username: its filter link had no text (axe's
+    # "link-name").
+    html = watcher_client.get(LOG).content.decode()
+
+    assert re.findall(r'<a href="\?actor_name=">([^<]*)</a>', html) == ["(no user)"]
+    response = watcher_client.get(f"{LOG}?actor_name=")
+    assert listed(response) == ids(log, "shell-deleted")

@@ -11,7 +11,7 @@ from django.utils.http import http_date
 
 from accounts.tests.factories import StaffFactory
 from products import writes
-from products.models import Category, Product
+from products.models import Category, ProductChange
 
 from .factories import CategoryFactory, ProductFactory
 
@@ -200,8 +200,8 @@ def test_head_answers_like_get(client, mug):
 
 def test_if_modified_since_answers_304_until_the_next_change(client, mug):
     # Last changed an hour ago: Last-Modified counts whole seconds.
-    Product.objects.filter(pk=mug.pk).update(
-        updated_at=timezone.now() - timedelta(hours=1)
+    ProductChange.objects.filter(product=mug).update(
+        created_at=timezone.now() - timedelta(hours=1)
     )
     first = client.get(detail_url(mug))
 
@@ -229,11 +229,11 @@ def test_signed_in_pages_are_judged_by_etag_only(client, staff_client, mug):
 
 
 def test_last_modified_is_the_time_of_the_latest_change(client, mug):
-    mug.refresh_from_db()
+    latest = ProductChange.objects.filter(product=mug).latest("pk")
 
     response = client.get(detail_url(mug))
 
-    assert response["Last-Modified"] == http_date(mug.updated_at.timestamp())
+    assert response["Last-Modified"] == http_date(latest.created_at.timestamp())
 
 
 def test_a_renamed_category_renews_the_product_page(client, mug):
@@ -278,3 +278,66 @@ def test_the_product_page_reads_the_product_once(
         response = client.get(detail_url(mug))
 
     assert response.status_code == 200
+
+
+def change(product, **values):
+    product.refresh_from_db()
+    writes.product_update(product=product, version=product.version, data=values)
+
+
+PRIVATE_CHANGES = {
+    "cost_price": Decimal("4.00"),
+    "expiry_date": timezone.localdate() + timedelta(days=300),
+    # 7 in stock stays "In stock" under a threshold of 3.
+    "low_stock_threshold": 3,
+}
+
+
+@pytest.mark.parametrize("page", ["catalog", "detail"])
+@pytest.mark.parametrize("field", PRIVATE_CHANGES)
+def test_a_private_change_leaves_the_public_validators_alone(client, mug, page, field):
+    # Visitors' pages are the same; their ETag must not tell that staff changed
+    # something (it did: a new version, a new change row, a new time).
+    url = LIST_URL if page == "catalog" else detail_url(mug)
+    ProductChange.objects.filter(product=mug).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+    first = client.get(url)
+
+    change(mug, **{field: PRIVATE_CHANGES[field]})
+    again = client.get(url)
+
+    assert again["ETag"] == first["ETag"]
+    assert again["Last-Modified"] == first["Last-Modified"]
+    assert revalidate(client, url, first).status_code == 304
+
+
+@pytest.mark.parametrize("page", ["catalog", "detail"])
+def test_a_threshold_that_moves_the_badge_renews_the_public_page(client, mug, page):
+    url = LIST_URL if page == "catalog" else detail_url(mug)
+    first = client.get(url)
+
+    change(mug, low_stock_threshold=10)  # 7 in stock: now "Low stock"
+    again = revalidate(client, url, first)
+
+    assert again.status_code == 200
+    assert "Low stock: 7" in again.content.decode()
+
+
+@pytest.mark.parametrize("page", ["catalog", "detail"])
+def test_staff_pages_still_key_on_private_changes(staff_client, mug, page):
+    url = LIST_URL if page == "catalog" else detail_url(mug)
+    first = staff_client.get(url)
+
+    change(mug, cost_price=Decimal("4.00"))
+
+    assert revalidate(staff_client, url, first).status_code == 200
+
+
+def test_a_catalog_with_no_recorded_change_is_validated_too(client, mug):
+    ProductChange.objects.all().delete()  # pruned, or made outside the log
+    first = client.get(LIST_URL)
+
+    again = revalidate(client, LIST_URL, first)
+
+    assert (first.status_code, again.status_code) == (200, 304)

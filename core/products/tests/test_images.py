@@ -71,6 +71,12 @@ def image_errors(image):
             id="png-cut-in-half",
         ),
         pytest.param(
+            # Cut inside the closing chunk: Pillow decodes every pixel of it.
+            upload("mug.png", make_image_bytes("PNG", size=(64, 48))[:-2]),
+            INCOMPLETE,
+            id="png-cut-in-its-last-chunk",
+        ),
+        pytest.param(
             upload(
                 "anim.gif", cut(make_image_bytes("GIF", size=(64, 48), noise=True), 0.6)
             ),

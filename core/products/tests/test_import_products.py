@@ -1,5 +1,7 @@
 """``manage.py import_products FILE [--dry-run]``: the import from a shell."""
 
+import os
+import threading
 from datetime import date
 from decimal import Decimal
 from io import StringIO
@@ -117,3 +119,34 @@ def test_a_date_in_another_order_is_refused_by_the_command(tmp_path):
         'line 2, expiry_date (D): "06/07/2027" is not a date as YYYY-MM-DD: '
         "write it as YYYY-MM-DD\n"
     )
+
+
+def test_a_stream_with_no_end_is_read_only_up_to_the_limit(settings, tmp_path):
+    # A device or pipe (/dev/zero) has no size beforehand and may never end: it
+    # was read until memory ran out. Here a pipe offers 8 MiB of zeros.
+    settings.IMPORT_MAX_BYTES = 1024
+    pipe = tmp_path / "zeros"
+    os.mkfifo(pipe)
+    offered = 8 * 1024 * 1024
+    written = []
+
+    def feed():
+        chunk, sent = bytes(64 * 1024), 0
+        try:
+            with open(pipe, "wb") as stream:
+                while sent < offered:
+                    stream.write(chunk)
+                    sent += len(chunk)
+        except BrokenPipeError:  # the reader stopped: what it left unread
+            pass
+        written.append(sent)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    try:
+        with pytest.raises(CommandError, match="over 1,024 bytes; an import takes"):
+            run(pipe)
+    finally:
+        feeder.join(timeout=30)
+
+    assert written[0] < offered

@@ -249,3 +249,18 @@ def test_the_admin_link_shows_to_whom_the_admin_lets_in(role, product):
 
     assert shown == (client.get(admin).status_code == 200)
     assert shown == (role not in ("shopper", "non_staff_with_every_permission"))
+
+
+def test_the_refusal_says_why_to_staff_and_to_others(product):
+    # A staff member without the permission was told "Staff accounts manage
+    # products.", which they are.
+    watcher = client_for(WatcherFactory())
+    shopper = client_for(UserFactory())
+    url = reverse("product-create")
+
+    to_staff = watcher.get(url).content.decode()
+    to_shopper = shopper.get(url).content.decode()
+
+    assert "Staff accounts manage products." not in to_staff
+    assert "Your staff account does not have the permission this page needs" in to_staff
+    assert "Only staff accounts can open this page." in to_shopper

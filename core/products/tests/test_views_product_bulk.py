@@ -158,3 +158,46 @@ def test_bulk_needs_change_product(client, mugs):
     watcher = logged_in_client(WatcherFactory())
     response = preview(watcher, mugs, action="set_quantity", quantity="1")
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"scope": "selected", "product": ["²", "¹²"]},
+        {"scope": "page", "page_product": ["²"]},
+        {"versions": "²:1,1:²"},
+    ],
+)
+def test_digits_that_are_not_numbers_choose_nothing(staff_client, mugs, data):
+    # str.isdigit() accepts "²", int() does not: a 500 it was.
+    action = {"bulk-action": "set_quantity", "bulk-quantity": "1"}
+
+    response = staff_client.post(URL, {**action, **data})
+
+    assert response.status_code == 400
+    assert not ChangeBatch.objects.exists()
+
+
+def test_a_selection_past_the_bound_is_refused(staff_client, mugs, settings):
+    settings.BULK_MAX_PRODUCTS = 2
+
+    response = preview(
+        staff_client, scope="filtered", action="set_quantity", quantity=1
+    )
+
+    assert response.status_code == 400
+    assert "Choose at most 2 products at a time." in text(response)
+
+
+def test_a_confirmation_carrying_more_pairs_than_the_bound_is_refused(
+    staff_client, mugs
+):
+    # 100,000 made-up pairs rendered a 10.5 MB page, one line per "deleted" one.
+    versions = ",".join(f"{pk}:1" for pk in range(10**6, 10**6 + 1_001))
+    data = {"bulk-action": "set_quantity", "bulk-quantity": "1", "versions": versions}
+
+    response = staff_client.post(URL, data)
+
+    assert response.status_code == 400
+    assert "Choose at most 1,000 products at a time." in text(response)
+    assert "was deleted" not in text(response)

@@ -8,8 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.tests.factories import WatcherFactory
+from accounts.tests.factories import StaffFactory, WatcherFactory
 from core.testing.fixtures import logged_in_client
+from products.imports import pending
 from products.models import ChangeBatch, Product, ProductChange
 
 from .factories import CategoryFactory, ProductFactory
@@ -146,10 +147,11 @@ def test_a_file_changed_since_the_preview_is_refused(staff_client):
     assert not Product.objects.exists()
 
 
-def test_a_kept_file_altered_on_disk_is_refused(staff_client, pending_dir):
+def test_a_kept_file_altered_on_disk_is_refused(staff_client, staff_user):
     response = upload(staff_client, "sku,name,price\nMUG-1,Mug,1\n")
     digest = digest_in(response)
-    (pending_dir / f"{digest}.csv").write_bytes(b"sku,name,price\nMUG-1,Mug,0\n")
+    kept = pending.paths(digest, owner=staff_user.pk)[0]
+    kept.write_bytes(b"sku,name,price\nMUG-1,Mug,0\n")
     assert confirm(staff_client, digest).status_code == 409
     assert not Product.objects.exists()
 
@@ -205,3 +207,19 @@ def test_the_page_explains_the_format(staff_client):
         in page
     )
     assert "At most 10,000 rows" in page
+
+
+def test_previews_of_one_user_leave_another_users_pending_import(
+    staff_client, settings
+):
+    # Fifty-one previews by one user used to push out everyone else's.
+    settings.IMPORT_PENDING_FILES = 2
+    mine = digest_in(upload(staff_client, "sku,name,price\nMUG-1,Mug,1\n"))
+    other = logged_in_client(StaffFactory(username="other"))
+    for number in range(3):
+        upload(other, f"sku,name,price\nLAMP-{number},Lamp,1\n")
+
+    response = confirm(staff_client, mine)
+
+    assert response.status_code == 302
+    assert Product.objects.get().sku == "MUG-1"

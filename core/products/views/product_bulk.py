@@ -5,6 +5,7 @@ The preview carries the version of every product it showed; confirming is
 refused (409) if any of them changed or went since, as a stale edit form is.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,10 +22,11 @@ def product_bulk(request):
     form = bulk.BulkActionForm(request.POST)
     if "versions" in request.POST:
         return apply(request, form)
-    products = list(bulk.selected_products(request.POST))
-    if not products:
-        context = {"form": form, "problem": "No products were chosen."}
-        return show(request, context, status=400)
+    limit = settings.BULK_MAX_PRODUCTS
+    products = list(bulk.selected_products(request.POST)[: limit + 1])
+    if not products or len(products) > limit:
+        problem = str(bulk.TooMany()) if products else "No products were chosen."
+        return show(request, {"form": form, "problem": problem}, status=400)
     if not form.is_valid():
         return show(request, {"form": form, "products": products}, status=400)
     plan = bulk.plan(form, products)
@@ -37,7 +39,10 @@ def product_bulk(request):
 
 
 def apply(request, form):
-    versions = bulk.read_versions(request.POST["versions"])
+    try:
+        versions = bulk.read_versions(request.POST["versions"])
+    except bulk.TooMany as too_many:
+        return show(request, {"form": form, "problem": str(too_many)}, status=400)
     if not form.is_valid() or not versions:
         problem = "This preview is incomplete; choose the products again."
         return show(request, {"form": form, "problem": problem}, status=400)

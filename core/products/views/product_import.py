@@ -60,7 +60,7 @@ def preview(request):
         pass  # a preview: new categories are undone
     context = {"plan": result, "file_name": name}
     if not result.errors:
-        digest = pending.store(data, result.versions())
+        digest = pending.store(data, result.versions(), owner=request.user.pk)
         request.session[SESSION_KEY] = {
             "digest": digest,
             "name": name,
@@ -78,7 +78,9 @@ def may_add_categories(request):
 def confirm(request):
     form = ImportConfirmForm(request.POST)
     previewed = request.session.get(SESSION_KEY) or {}
-    kept = form.is_valid() and pending.load(form.cleaned_data["digest"])
+    kept = form.is_valid() and pending.load(
+        form.cleaned_data["digest"], owner=request.user.pk
+    )
     digest = form.cleaned_data.get("digest")
     if not kept or previewed.get("digest") != digest:
         return refuse(request, {"refusal": FILE_CHANGED})
@@ -100,7 +102,7 @@ def confirm(request):
             except writes.BatchStale as stale:
                 transaction.set_rollback(True)
                 return refuse(request, {**context, "stale": stale})
-    pending.discard(digest)
+    pending.discard(digest, owner=request.user.pk)
     del request.session[SESSION_KEY]
     done = (
         f"Imported {name}: {batches.headline(batch) if batch else 'nothing changed'}."

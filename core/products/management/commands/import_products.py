@@ -9,6 +9,7 @@ catalog lacks are created with it (whoever runs the command may do anything).
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -55,7 +56,7 @@ class Command(BaseCommand):
     def handle(self, *args, file, dry_run, decimal, date_order, **options):
         try:
             check_size(file.stat().st_size)  # before reading a byte of it
-            sheet = read_file(file.read_bytes())
+            sheet = read_file(read_at_most_the_limit(file))
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}") from None
         except BadFile as error:
@@ -99,3 +100,18 @@ class Command(BaseCommand):
                 f"{len(stale.refusals)} products changed while the file was read; "
                 "nothing was imported. Run the command again."
             ) from None
+
+
+def read_at_most_the_limit(file):
+    """The file's bytes, refused past ``IMPORT_MAX_BYTES`` as the page refuses
+    them. A device or a pipe (``/dev/zero``) has no size to check beforehand and
+    may never end: only one byte more than the limit is read."""
+    limit = settings.IMPORT_MAX_BYTES
+    with file.open("rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise BadFile(
+            f"The file is over {limit:,} bytes; an import takes at most "
+            f"{limit:,} bytes. Split it into smaller files."
+        )
+    return data

@@ -36,8 +36,34 @@ def test_at_most_the_newest_files_and_none_expired(settings, pending_dir):
     for number in range(3):
         digests.append(pending.store(f"sku\n{number}\n".encode(), {}))
         stamp = time.time() - 10 + number
-        os.utime(pending_dir / f"{digests[-1]}.csv", (stamp, stamp))
+        os.utime(pending.paths(digests[-1])[0], (stamp, stamp))
     pending.prune()
     assert [pending.load(d) is not None for d in digests] == [False, True, True]
     pending.prune(now=time.time() + settings.IMPORT_PENDING_SECONDS + 1)
-    assert list(pending_dir.iterdir()) == []
+    assert list(pending_dir.glob("*/*")) == []
+
+
+def test_each_owner_has_the_bound_to_themselves(settings):
+    # 51 previews by one user pushed out everyone else's pending import.
+    settings.IMPORT_PENDING_FILES = 2
+    theirs = pending.store(b"sku\nA\n", {}, owner=1)
+
+    mine = [pending.store(f"sku\n{n}\n".encode(), {}, owner=2) for n in range(5)]
+
+    assert pending.load(theirs, owner=1) is not None
+    assert len(list(pending.folder(2).glob("*.csv"))) == 2
+    assert pending.load(mine[-1], owner=2) is not None
+
+
+def test_an_owner_cannot_confirm_another_owners_preview():
+    digest = pending.store(b"sku\nA\n", {}, owner=1)
+
+    assert pending.load(digest, owner=2) is None
+
+
+def test_expired_files_of_every_owner_go(settings):
+    digest = pending.store(b"sku\nA\n", {}, owner=1)
+
+    pending.prune(now=time.time() + settings.IMPORT_PENDING_SECONDS + 1, owner=2)
+
+    assert pending.load(digest, owner=1) is None

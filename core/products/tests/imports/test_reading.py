@@ -70,6 +70,16 @@ def test_quoted_cells_may_hold_commas_and_line_breaks():
             id="latin-1",
         ),
         pytest.param(
+            "sku\nCafé\n".encode("utf-32"),
+            "The file is UTF-32 text. Save it as “CSV UTF-8”",
+            id="utf-32",
+        ),
+        pytest.param(
+            b"\x00\x00\xfe\xff" + "sku\nCafé\n".encode("utf-32-be"),
+            "The file is UTF-32 text. Save it as “CSV UTF-8”",
+            id="utf-32-big-endian",
+        ),
+        pytest.param(
             b"MUG-1,Blue Mug,9.99\n",
             "The first line must be the header naming the columns",
             id="no-header",
