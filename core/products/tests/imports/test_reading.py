@@ -71,12 +71,12 @@ def test_quoted_cells_may_hold_commas_and_line_breaks():
         ),
         pytest.param(
             "sku\nCafé\n".encode("utf-32"),
-            "The file is UTF-32 text. Save it as “CSV UTF-8”",
+            "The file is UTF-32 text, which the import does not read",
             id="utf-32",
         ),
         pytest.param(
             b"\x00\x00\xfe\xff" + "sku\nCafé\n".encode("utf-32-be"),
-            "The file is UTF-32 text. Save it as “CSV UTF-8”",
+            "The file is UTF-32 text, which the import does not read",
             id="utf-32-big-endian",
         ),
         pytest.param(
