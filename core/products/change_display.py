@@ -26,7 +26,8 @@ from .models.change import read_field_changes
 # What create and delete rows show at once; their other fields fold away.
 ESSENTIAL_FIELDS = ("name", "sku", "price", "quantity")
 MONEY_FIELDS = frozenset({"price", "cost_price"})
-# What can be undone: an update by a revert, a deletion by a restore.
+# What can be undone: an update by a revert, a deletion by a restore; a create
+# only by undoing its batch (``batch_reverts``), which deletes it.
 UNDOABLE_ACTIONS = frozenset(
     {ProductChange.Action.UPDATED, ProductChange.Action.DELETED}
 )
@@ -149,7 +150,7 @@ def value_text(name, raw, names, is_display_text=False):
 def undoing_changes(changes):
     """``{change id: [ids of the changes that undid it]}`` for the saved rows
     of ``changes`` that can be undone: one query, none if there are none."""
-    ids = [c.pk for c in changes if c.pk and c.action in UNDOABLE_ACTIONS]
+    ids = [c.pk for c in changes if c.pk and can_be_undone(c)]
     if not ids:
         return {}
     undone = defaultdict(list)
@@ -157,6 +158,12 @@ def undoing_changes(changes):
     for reverted, pk in rows.values_list("reverts_id", "pk"):
         undone[reverted].append(pk)
     return undone
+
+
+def can_be_undone(change):
+    if change.action == ProductChange.Action.CREATED:
+        return change.batch_id is not None
+    return change.action in UNDOABLE_ACTIONS
 
 
 def readable_date(raw):

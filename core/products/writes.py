@@ -20,7 +20,7 @@ explained on the form, beside its field, instead of failing the request.
 import copy
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import count
+from itertools import count, zip_longest
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection
@@ -104,6 +104,10 @@ class BatchItem:
     product: object
     values: dict
     expected_version: object = None
+    # The change this item undoes (a batch undo), recorded with its change.
+    reverts: object = None
+    # Delete ``product`` instead of writing values (undoing a create).
+    delete: bool = False
 
     @cached_property
     def new(self):
@@ -338,7 +342,17 @@ def products_bulk(*, items, label):
     return write_batch(ChangeBatch.Kind.BULK, label, items)
 
 
-def write_batch(kind, label, items):
+def batch_revert(*, plan):
+    """Undoes the products of ``plan`` (a ``batch_reverts.BatchRevertPlan``) that
+    nothing blocks, as one new batch that reverts ``plan.batch``. Returns it
+    (``None`` if nothing was left to undo); raises ``BatchStale`` as an import
+    does if any of them moved on since the plan was made."""
+    items = [undo.item for undo in plan.ready]
+    return write_batch(ChangeBatch.Kind.UNDO, plan.label, items, reverts=plan.batch)
+
+
+def write_batch(kind, label, items, reverts=None):
+    """``reverts``: the batch this one undoes (``batch_reverts``)."""
     stale = stale_items(items)
     if stale:
         raise BatchStale(stale)
@@ -352,10 +366,17 @@ def write_batch(kind, label, items):
                 actor_id=user.pk if user else None,
                 actor_name=user.get_username() if user else "",
                 source=actor.source,
+                reverts=reverts,
             )
             with batches.recording(batch) as recorded:
-                _update_all([item for item in items if item.product is not None])
-                _create_all([item.new for item in items if item.product is None])
+                _update_all(
+                    [i for i in items if i.product is not None and not i.delete]
+                )
+                _create_all(
+                    [item.new for item in items if item.product is None],
+                    [item.reverts for item in items if item.product is None],
+                )
+                _delete_all([item for item in items if item.delete])
                 recorded.save_all()
             if not recorded.changes:
                 batch.delete()  # an import that changes nothing is not an event
@@ -425,15 +446,38 @@ def give_free_slugs(products):
         taken.add(product.slug)
 
 
-def _create_all(products):
+def _create_all(products, reverts=()):
     """The batch's new products, inserted ``INSERT_CHUNK`` per statement, each
-    with its change row (``bulk_create`` sends no signals to record them)."""
+    with its change row (``bulk_create`` sends no signals to record them);
+    ``reverts``: per product, the deletion it undoes, if any."""
     give_free_slugs(products)
     for product in products:
         product.prepare_write()
     Product.objects.bulk_create(products, batch_size=INSERT_CHUNK)
-    for product in products:
-        record_change(product, ProductChange.Action.CREATED, {}, snapshot(product))
+    for product, undone in zip_longest(products, reverts):
+        record_change(
+            product, ProductChange.Action.CREATED, {}, snapshot(product), undone
+        )
+
+
+def _delete_all(items):
+    """The batch's deletions (a batch undo deleting what an import created), each
+    refused unless still at the version its preview saw, recorded before its row
+    goes; its image is set aside once the deletion commits."""
+    if not items:
+        return
+    _lock_at_versions(items)
+    for item in items:
+        product = item.product
+        record_change(
+            product, ProductChange.Action.DELETED, snapshot(product), {}, item.reverts
+        )
+        with recorded_by_caller(product):
+            product.delete()
+        if product.image.name:
+            delete_on_commit(
+                Product, "image", product.image.storage, product.image.name
+            )
 
 
 def _update_all(items):
@@ -443,21 +487,18 @@ def _update_all(items):
     its version + 1, with its change row."""
     if not items:
         return
-    locked = dict(
-        Product.objects.select_for_update()
-        .filter(pk__in=[item.product.pk for item in items])
-        .values_list("pk", "version")
-    )
-    for item in items:
-        if locked.get(item.product.pk) != item.expected_version:
-            raise refusal(item.product, item.expected_version)
+    _lock_at_versions(items)
     fields, changed, now = {"updated_at"}, [], timezone.now()
     for item in items:
         new = item.new
         new.prepare_write()
         new.version = item.expected_version + 1
         change = record_change(
-            new, ProductChange.Action.UPDATED, snapshot(item.product), snapshot(new)
+            new,
+            ProductChange.Action.UPDATED,
+            snapshot(item.product),
+            snapshot(new),
+            item.reverts,
         )
         if change is None:
             continue  # a row that changes nothing writes nothing
@@ -466,6 +507,19 @@ def _update_all(items):
         changed.append(new)
     if changed:
         _update_rows(changed, [Product._meta.get_field(name) for name in fields])
+
+
+def _lock_at_versions(items):
+    """Locks the items' rows (PostgreSQL; SQLite writes one transaction at a
+    time); refused unless each is still at the version its preview saw."""
+    locked = dict(
+        Product.objects.select_for_update()
+        .filter(pk__in=[item.product.pk for item in items])
+        .values_list("pk", "version")
+    )
+    for item in items:
+        if locked.get(item.product.pk) != item.expected_version:
+            raise refusal(item.product, item.expected_version)
 
 
 def _update_rows(products, fields):

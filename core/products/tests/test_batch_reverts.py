@@ -1,0 +1,116 @@
+"""Undoing a whole batch: the plan (what each product becomes, what moved on)
+and its write, one new batch that reverts the first."""
+
+from decimal import Decimal
+
+import pytest
+
+from products import writes
+from products.batch_reverts import batch_revert_plan
+from products.models import ChangeBatch, Product, ProductChange
+from products.reverts import CannotUndo
+
+from .factories import ProductFactory
+from .helpers import edit, imported
+
+pytestmark = pytest.mark.django_db
+
+
+def test_undoing_an_import_writes_one_batch_that_reverts_it(
+    announced, django_capture_on_commit_callbacks
+):
+    products = [ProductFactory(price=Decimal("9.99")) for _ in range(3)]
+    batch = imported(products, new_skus=["NEW-1"])
+    announced.clear()
+
+    plan = batch_revert_plan(batch)
+    with django_capture_on_commit_callbacks(execute=True):
+        undo = writes.batch_revert(plan=plan)
+
+    assert not plan.blocked and len(plan.ready) == 4
+    assert undo.kind == ChangeBatch.Kind.UNDO and undo.reverts == batch
+    assert undo.label == "import items.csv"
+    assert list(batch.reverted_by.all()) == [undo]
+    assert [change.pk for change in announced] == [undo.entry_id]  # one event
+    assert undo.summary == {"updated": 3, "created": 0, "deleted": 1, "unchanged": 0}
+    prices = set(Product.objects.values_list("price", flat=True))
+    assert prices == {Decimal("9.99")}
+    assert not Product.objects.filter(sku="NEW-1").exists()
+    # Each change undone is linked to the one that undid it.
+    for change in batch.changes.all():
+        assert change.reverted_by.get().batch == undo
+
+
+def test_a_create_undone_is_a_recorded_deletion_that_restore_brings_back():
+    batch = imported([], new_skus=["NEW-1"])
+    undo = writes.batch_revert(plan=batch_revert_plan(batch))
+    deletion = undo.changes.get()
+    assert deletion.action == ProductChange.Action.DELETED
+    assert deletion.product_name == "New NEW-1"
+
+    restored = writes.product_restore(deletion=deletion)
+
+    assert restored.product.sku == "NEW-1"
+
+
+def test_a_product_changed_since_is_marked_field_by_field():
+    moved, still = ProductFactory(name="Moved"), ProductFactory(name="Still")
+    batch = imported([moved, still])
+    moved.refresh_from_db()
+    edit(moved, price=Decimal("4.00"))
+
+    plan = batch_revert_plan(batch)
+
+    [blocked] = plan.blocked
+    assert blocked.name == "Moved"
+    [step] = [step for step in blocked.steps if step.problem]
+    assert (step.field, step.now, step.restored) == ("price", "$4.00", "$9.99")
+    assert step.problem == "Changed since: this change set it to $2.00."
+    assert [undo.name for undo in plan.ready] == ["Still"]
+
+
+def test_a_created_product_changed_since_is_not_deleted():
+    batch = imported([], new_skus=["NEW-1"])
+    edit(Product.objects.get(sku="NEW-1"), quantity=7)
+
+    [undo] = batch_revert_plan(batch).blocked
+
+    [step] = [step for step in undo.steps if step.problem]
+    assert step.field == "quantity"
+    assert "it was created with 0" in step.problem
+
+
+def test_leaving_the_blocked_undoes_the_rest_only():
+    moved, still = ProductFactory(), ProductFactory()
+    batch = imported([moved, still])
+    moved.refresh_from_db()
+    edit(moved, price=Decimal("4.00"))
+
+    undo = writes.batch_revert(plan=batch_revert_plan(batch))
+
+    assert undo.changes.get().product == still
+    moved.refresh_from_db(), still.refresh_from_db()
+    assert (moved.price, still.price) == (Decimal("4.00"), Decimal("9.99"))
+
+
+def test_undoing_the_undo_restores_the_import():
+    product = ProductFactory(price=Decimal("9.99"))
+    batch = imported([product], new_skus=["NEW-1"])
+    undo = writes.batch_revert(plan=batch_revert_plan(batch))
+
+    redo = writes.batch_revert(plan=batch_revert_plan(undo))
+
+    assert redo.label == "undo of import items.csv"
+    product.refresh_from_db()
+    assert product.price == Decimal("2.00")
+    assert Product.objects.filter(sku="NEW-1").exists()
+
+
+def test_a_batch_undone_already_cannot_be_undone_again():
+    batch = imported([ProductFactory()])
+    undo = writes.batch_revert(plan=batch_revert_plan(batch))
+
+    with pytest.raises(CannotUndo) as refused:
+        batch_revert_plan(batch)
+
+    assert refused.value.undone_by == undo
