@@ -9,7 +9,8 @@ undoes a later one. A restore recreates a deleted product from its last values.
 
 Values come back from the raw strings the change stored (``Field.to_python``), a
 related row by its primary key and a file by its name, each only if it still
-exists.
+exists (a file set aside for undo, ``kept_files``, counts: the write brings it
+back).
 """
 
 import copy
@@ -22,6 +23,7 @@ from django.db import models
 from .change_display import label, model_field, shown_value
 from .changes import as_text, same
 from .formats import readable_file_name
+from .kept_files import is_kept
 from .models import Product, ProductChange
 from .models.change import read_field_changes
 from .slugs import numbered, slug_from_name
@@ -98,7 +100,7 @@ def stored_value(target, raw):
             raise ValueGone(f"The {name} it had (#{raw}) has been deleted since.")
         return found
     if isinstance(target, models.FileField):
-        if not target.storage.exists(raw):
+        if not target.storage.exists(raw) and not is_kept(raw):
             raise ValueGone(f"The file {readable_file_name(raw)} is no longer stored.")
         return raw
     return target.to_python(raw)

@@ -12,7 +12,8 @@ shell, commands) the write goes through the model's ``save()`` and ``delete()``,
 where the signals read the committed row under a lock.
 
 An image stored on the way is deleted again if the transaction does not commit
-(see ``uploads``); one that the write replaces is deleted once it commits. A unique
+(see ``uploads``); one that the write replaces is set aside once it commits, kept
+for undo (``kept_files``). A unique
 SKU or address taken by another write between the form's check and the save is
 explained on the form, beside its field, instead of failing the request.
 """
@@ -30,12 +31,13 @@ from django.utils import timezone
 from . import batches
 from .actor import current_actor
 from .change_display import show_changes
+from .kept_files import bring_back, set_aside_on_commit
 from .models import ChangeBatch, Product, ProductChange
 from .reverts import CannotUndo, restore_plan, revert_plan
 from .signals import announce_on_commit, record_change, recorded_by_caller
 from .slugs import numbered, slug_from_name
 from .snapshots import snapshot
-from .uploads import delete_on_commit, remember_stored, write_transaction
+from .uploads import remember_stored, write_transaction
 
 # Fields whose uniqueness only the database can guarantee under concurrency.
 UNIQUE_FIELDS = ("sku", "slug")
@@ -143,8 +145,8 @@ def product_update(*, product, version, form=None, data=None, reverts=None):
 
 def product_delete(*, product, version):
     """Deletes ``product`` if it is still at ``version``, else raises as
-    ``product_update`` does, deleting nothing. Its image is deleted once the
-    deletion commits."""
+    ``product_update`` does, deleting nothing. Its image is set aside once the
+    deletion commits, kept for a restore."""
     with write_transaction():
         if version is None:
             product.delete()
@@ -160,7 +162,7 @@ def product_delete(*, product, version):
             record_change(product, ProductChange.Action.DELETED, before, {})
             product.delete()
         if product.image.name:
-            delete_on_commit(
+            set_aside_on_commit(
                 Product, "image", product.image.storage, product.image.name
             )
 
@@ -179,9 +181,11 @@ def product_revert(*, product, change, version):
     if plan.blocked:
         raise RevertBlocked(product, plan)
     try:
-        return product_update(
-            product=product, version=version, data=plan.values, reverts=change
-        )
+        with write_transaction():  # a file brought back goes if it fails
+            values = with_kept_files(plan.values)
+            return product_update(
+                product=product, version=version, data=values, reverts=change
+            )
     except ValidationError as error:  # a unique value taken meanwhile
         raise RevertBlocked(product, plan.refused(error)) from error
 
@@ -198,6 +202,7 @@ def product_restore(*, deletion):
             # and then finds the first (PostgreSQL; SQLite writes one at a time).
             locked = ProductChange.objects.select_for_update().get(pk=deletion.pk)
             product, notes = restore_plan(locked)
+            product.image.name = bring_back(product.image.storage, product.image.name)
             with recorded_by_caller(product):
                 product.save()
             record_change(
@@ -326,7 +331,7 @@ def _update(loaded, new, version, reverts=None):
     )
     replaced = loaded.image.name
     if replaced and replaced != new.image.name:
-        delete_on_commit(Product, "image", new.image.storage, replaced)
+        set_aside_on_commit(Product, "image", new.image.storage, replaced)
 
 
 def products_import(*, items, label):
@@ -347,8 +352,20 @@ def batch_revert(*, plan):
     nothing blocks, as one new batch that reverts ``plan.batch``. Returns it
     (``None`` if nothing was left to undo); raises ``BatchStale`` as an import
     does if any of them moved on since the plan was made."""
-    items = [undo.item for undo in plan.ready]
-    return write_batch(ChangeBatch.Kind.UNDO, plan.label, items, reverts=plan.batch)
+    with write_transaction():  # files brought back go if it fails
+        items = [undo.item for undo in plan.ready]
+        for item in items:
+            item.values = with_kept_files(item.values)
+        return write_batch(ChangeBatch.Kind.UNDO, plan.label, items, reverts=plan.batch)
+
+
+def with_kept_files(values):
+    """``values`` with the image, if it is a kept file, stored again."""
+    name = values.get("image")
+    if not name:
+        return values
+    storage = Product._meta.get_field("image").storage
+    return {**values, "image": bring_back(storage, str(name))}
 
 
 def write_batch(kind, label, items, reverts=None):
@@ -475,7 +492,7 @@ def _delete_all(items):
         with recorded_by_caller(product):
             product.delete()
         if product.image.name:
-            delete_on_commit(
+            set_aside_on_commit(
                 Product, "image", product.image.storage, product.image.name
             )
 
