@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
+from . import word_diff
 from .alerts import KINDS, LABELS, resolved_kinds
 from .changes import FieldChange
 from .formats import EMPTY, is_long, money, quantity, readable_file_name
@@ -44,6 +45,21 @@ class ShownField:
     @property
     def essential(self):
         return self.field in ESSENTIAL_FIELDS
+
+    @property
+    def is_long(self):
+        """Whether a row shows this value shortened: then it shows the words
+        changed instead (``word_diff``)."""
+        return is_long(self.old) or is_long(self.new)
+
+    @property
+    def changed_words(self):
+        return word_diff.changed_words(self.old, self.new)
+
+    @property
+    def marked(self):
+        """The whole old and new values with their changed spans marked."""
+        return word_diff.marked(self.old, self.new)
 
 
 @dataclass(frozen=True)
