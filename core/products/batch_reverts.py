@@ -13,7 +13,13 @@ is undone only when none is blocked, or, when the user asks, all the others.
 from dataclasses import dataclass, field
 
 from .batches import described
-from .change_display import ESSENTIAL_FIELDS, label, shown_value
+from .change_display import (
+    ESSENTIAL_FIELDS,
+    label,
+    names_of,
+    related_rows,
+    shown_value,
+)
 from .changes import as_text
 from .models import ChangeBatch, Product, ProductChange
 from .reverts import CannotUndo, Step, holds, restore_plan, revert_plan
@@ -86,35 +92,54 @@ def batch_revert_plan(batch):
     changes = list(batch.changes.order_by("pk"))
     if not changes:
         raise CannotUndo("The changes of this batch are no longer kept.")
-    current = Product.objects.select_related("category").in_bulk(
+    current = Product.objects.in_bulk(
         {change.product_id for change in changes if change.product_id}
     )
+    rows = referred_rows(changes, current.values())
     undos, seen = [], set()
     for change in changes:
         product = current.get(change.product_id)
         if product is not None and product.pk in seen:
             continue  # a product written twice: its first change is undone
         seen.add(getattr(product, "pk", None))
-        undos.append(product_undo(change, product))
+        undos.append(product_undo(change, product, rows))
     return BatchRevertPlan(batch, undos)
 
 
-def product_undo(change, product):
+def referred_rows(changes, products):
+    """The related rows (categories) that the changes and the products refer
+    to, looked up once for the whole batch: ``change_display.related_rows``."""
+    relations = [f for f in tracked_fields(Product) if f.is_relation]
+    values = [
+        (item.field, raw)
+        for change in changes
+        for item in change.field_changes
+        for raw in (item.old, item.new)
+    ]
+    values += [
+        (f.name, as_text(raw_value(product, f)))
+        for product in products
+        for f in relations
+    ]
+    return related_rows(values)
+
+
+def product_undo(change, product, rows):
     if change.action == ProductChange.Action.DELETED:
         return restore_undo(change)
     if product is None:
         what = "delete" if change.action == ProductChange.Action.CREATED else "revert"
         return ProductUndo(change, None, what, problems=["Deleted since."])
     if change.action == ProductChange.Action.CREATED:
-        return delete_undo(change, product)
-    plan = revert_plan(product, change)
+        return delete_undo(change, product, names_of(rows))
+    plan = revert_plan(product, change, rows)
     undo = ProductUndo(change, product, "revert", plan.steps, list(plan.problems))
     if not undo.blocked:
         undo.item = BatchItem(product, plan.values, product.version, reverts=change)
     return undo
 
 
-def delete_undo(creation, product):
+def delete_undo(creation, product, names):
     """Deleting what ``creation`` created: a step per field that still holds the
     created value; one changed since blocks it."""
     created = {item.field: item.new for item in creation.field_changes}
@@ -123,12 +148,11 @@ def delete_undo(creation, product):
         if target.name not in created and raw_value(product, target) in (None, ""):
             continue
         raw = created.get(target.name, "")
-        now = shown_value(target.name, as_text(raw_value(product, target)))
+        now = shown_value(target.name, as_text(raw_value(product, target)), names)
         problem = ""
         if not holds(product, target, raw):
-            problem = (
-                f"Changed since: it was created with {shown_value(target.name, raw)}."
-            )
+            created_with = shown_value(target.name, raw, names)
+            problem = f"Changed since: it was created with {created_with}."
         steps.append(Step(target.name, label(target.name), now, DELETED, problem))
     undo = ProductUndo(creation, product, "delete", steps)
     if not undo.blocked:

@@ -116,22 +116,36 @@ def related_names(items):
     """``{(model, raw pk): name}`` for the related rows that ``items`` (pairs of
     ``FieldChange`` and whether it holds display text) mention: one query per
     related model."""
+    wanted = [
+        (item.field, raw)
+        for item, is_display_text in items
+        if not is_display_text
+        for raw in (item.old, item.new)
+    ]
+    return names_of(related_rows(wanted))
+
+
+def names_of(rows):
+    return {key: str(row) for key, row in rows.items()}
+
+
+def related_rows(values):
+    """``{(model, raw pk): row}`` for the rows that ``values``, pairs of a field
+    name and a stored value, refer to (those that still exist): one query per
+    related model."""
     wanted = defaultdict(set)
-    for item, is_display_text in items:
-        model = related_model(item.field)
-        if model is None or is_display_text:
-            continue
-        for raw in (item.old, item.new):
-            if raw and as_pk(model, raw) is not None:
-                wanted[model].add(raw)
-    names = {}
+    for name, raw in values:
+        model = related_model(name)
+        if model is not None and raw and as_pk(model, raw) is not None:
+            wanted[model].add(raw)
+    rows = {}
     for model, raws in wanted.items():
         found = model._default_manager.in_bulk({as_pk(model, raw) for raw in raws})
         for raw in raws:
             row = found.get(as_pk(model, raw))
             if row is not None:
-                names[model, raw] = str(row)
-    return names
+                rows[model, raw] = row
+    return rows
 
 
 def value_text(name, raw, names, is_display_text=False):
@@ -244,8 +258,10 @@ def shown_change(change):
     return prepared
 
 
-def shown_value(name, raw):
-    """One stored value of field ``name`` as shown (a related row costs a query:
-    use ``show_changes`` for many)."""
-    item = (FieldChange(field=name, old=raw, new=""), False)
-    return value_text(name, raw, related_names([item]))
+def shown_value(name, raw, names=None):
+    """One stored value of field ``name`` as shown (a related row costs a query
+    unless ``names``, from ``related_names`` or ``names_of``, holds it: use
+    ``show_changes`` for many rows)."""
+    if names is None:
+        names = related_names([(FieldChange(field=name, old=raw, new=""), False)])
+    return value_text(name, raw, names)

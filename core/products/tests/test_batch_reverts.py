@@ -4,13 +4,15 @@ and its write, one new batch that reverts the first."""
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from products import writes
 from products.batch_reverts import batch_revert_plan
-from products.models import ChangeBatch, Product, ProductChange
+from products.models import Category, ChangeBatch, Product, ProductChange
 from products.reverts import CannotUndo
 
-from .factories import ProductFactory
+from .factories import CategoryFactory, ProductFactory
 from .helpers import edit, imported
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +116,35 @@ def test_a_batch_undone_already_cannot_be_undone_again():
         batch_revert_plan(batch)
 
     assert refused.value.undone_by == undo
+
+
+def queries_to_plan(count):
+    kitchen, garden = CategoryFactory(), CategoryFactory()
+    products = [ProductFactory(category=kitchen) for _ in range(count)]
+    items = [writes.BatchItem(p, {"category": garden}, p.version) for p in products]
+    batch = writes.products_bulk(items=items, label="garden")
+    with CaptureQueriesContext(connection) as queries:
+        plan = batch_revert_plan(batch)
+    assert len(plan.ready) == count
+    return len(queries)
+
+
+def test_the_plan_reads_a_batch_in_a_fixed_number_of_queries():
+    assert queries_to_plan(2) == queries_to_plan(12)
+
+
+def test_a_category_deleted_since_blocks_its_products():
+    kitchen, garden = CategoryFactory(name="Kitchen"), CategoryFactory(name="Garden")
+    product = ProductFactory(category=kitchen)
+    items = [writes.BatchItem(product, {"category": garden}, product.version)]
+    batch = writes.products_bulk(items=items, label="garden")
+    product.refresh_from_db()
+    Category.objects.filter(pk=kitchen.pk).delete()
+
+    [undo] = batch_revert_plan(batch).blocked
+
+    [step] = undo.steps
+    assert (step.now, step.problem) == (
+        "Garden",
+        f"The category it had (#{kitchen.pk}) has been deleted since.",
+    )

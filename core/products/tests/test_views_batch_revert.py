@@ -117,3 +117,20 @@ def test_an_undone_batch_says_so(staff_client, batch):
 
     assert response.status_code == 400
     assert "This batch was undone already" in text(response)
+
+
+def test_a_large_batch_is_previewed_a_page_at_a_time_changed_ones_first(
+    staff_client,
+):
+    products = [ProductFactory(name=f"Mug {n:03}") for n in range(105)]
+    batch = imported(products)
+    edit(Product.objects.get(name="Mug 104"), price=Decimal("4.00"))
+
+    first = plain(staff_client.get(url(batch)))
+    second = plain(staff_client.get(url(batch), {"page": 2}))
+
+    assert "105 products; 104 can be set back, 1 changed since" in first
+    assert first.index("Mug 104") < first.index("Mug 000")  # changed first
+    assert "Page 1 of 2" in first and "Mug 099" not in first
+    assert "Mug 099" in second
+    assert "Undo the other 104 products" in second

@@ -6,6 +6,7 @@ written unless the form asks to leave them (``skip_blocked``)."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -16,6 +17,8 @@ from ..batch_reverts import batch_revert_plan
 from ..models import ChangeBatch
 from ..reverts import CannotUndo
 
+# Products previewed per page (a batch may hold thousands).
+PAGE_SIZE = 100
 # How many products a message names that an undo left as they were.
 NAMED_LEFT = 20
 # The permission an undo needs beyond changing products, by what it does.
@@ -75,7 +78,11 @@ def done_message(plan, undo):
 
 
 def page(request, plan, status=200, **context):
-    context = {"batch": plan.batch, "plan": plan, **context}
+    """The preview, a page of products at a time, those that changed since
+    first (the counts and the button are about all of them)."""
+    undos = plan.blocked + plan.ready
+    shown = Paginator(undos, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"batch": plan.batch, "plan": plan, "page": shown, **context}
     return render(request, "products/batch_revert.html", context, status=status)
 
 
