@@ -9,13 +9,12 @@ previewed and every product is still at the version the preview showed.
 import os
 
 from django.conf import settings
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import batches, writes
+from .. import batches, undo_messages, writes
 from ..imports import pending
 from ..imports.forms import ImportConfirmForm, ImportUploadForm
 from ..imports.planning import plan
@@ -82,7 +81,7 @@ def confirm(request):
     done = (
         f"Imported {name}: {batches.headline(batch) if batch else 'nothing changed'}."
     )
-    messages.success(request, done)
+    undo_messages.batch_done(request, done, batch)
     url = reverse("product-import")
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
