@@ -148,3 +148,16 @@ def test_a_category_deleted_since_blocks_its_products():
         "Garden",
         f"The category it had (#{kitchen.pk}) has been deleted since.",
     )
+
+
+def queries_to_undo_creates(count):
+    batch = imported([], new_skus=[f"NEW-{count}-{n}" for n in range(count)])
+    plan = batch_revert_plan(batch)
+    with CaptureQueriesContext(connection) as queries:
+        writes.batch_revert(plan=plan)
+    assert not Product.objects.filter(sku__startswith=f"NEW-{count}-").exists()
+    return len(queries)
+
+
+def test_undoing_creates_deletes_them_together_not_one_by_one():
+    assert queries_to_undo_creates(2) == queries_to_undo_creates(8)
