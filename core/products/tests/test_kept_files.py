@@ -126,3 +126,16 @@ def test_a_kept_file_is_outside_the_media_folder(photographed, media_root, commi
         writes.product_delete(product=photographed, version=photographed.version)
 
     assert media_files(media_root) == set()
+
+
+def test_a_delete_outside_the_write_path_keeps_the_photo_too(photographed, committing):
+    name = photographed.image.name
+    with committing():
+        photographed.delete()  # the shell, a command: the signals record it
+    deletion = ProductChange.objects.latest("pk")
+
+    with committing():
+        restored = writes.product_restore(deletion=deletion)
+
+    assert restored.product.image.name == name
+    assert served(name) == 200
