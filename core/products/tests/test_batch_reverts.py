@@ -1,10 +1,11 @@
 """Undoing a whole batch: the plan (what each product becomes, what moved on)
 and its write, one new batch that reverts the first."""
 
+import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from products import writes
@@ -161,3 +162,34 @@ def queries_to_undo_creates(count):
 
 def test_undoing_creates_deletes_them_together_not_one_by_one():
     assert queries_to_undo_creates(2) == queries_to_undo_creates(8)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "new_skus", [(), ("NEW-1", "NEW-2")], ids=["updates", "creates"]
+)
+def test_two_undos_of_one_batch_at_once_write_one(new_skus):
+    batch = imported([ProductFactory(), ProductFactory()], new_skus=new_skus)
+    plans = [batch_revert_plan(batch) for _ in range(2)]  # both before either
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def undo(plan):
+        try:
+            start.wait()
+            writes.batch_revert(plan=plan)
+            outcomes.append("undone")
+        except writes.BatchStale:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=undo, args=[plan]) for plan in plans]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["refused", "undone"]
+    assert batch.reverted_by.count() == 1
+    assert set(Product.objects.values_list("price", flat=True)) == {Decimal("9.99")}
