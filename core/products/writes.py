@@ -13,9 +13,9 @@ where the signals read the committed row under a lock.
 
 An image stored on the way is deleted again if the transaction does not commit
 (see ``uploads``); one that the write replaces is set aside once it commits, kept
-for undo (``kept_files``). A unique
-SKU or address taken by another write between the form's check and the save is
-explained on the form, beside its field, instead of failing the request.
+for undo (``kept_files``). A unique SKU or address taken by another write between
+the form's check and the save is explained on the form, beside its field, instead
+of failing the request.
 """
 
 import copy
