@@ -57,6 +57,7 @@ def test_the_preview_shows_every_product_now_and_after(staff_client, batch):
 
     page = plain(response)
     assert response.status_code == 200
+    assert "Undo import items.csv" in page
     assert "3 products; 3 can be set back" in page
     assert "Mug: reverted" in page and "Cup: reverted" in page
     assert "New NEW-1: deleted (the batch created it)" in page
@@ -91,6 +92,8 @@ def test_products_changed_since_refuse_the_undo_and_say_why(staff_client, batch)
     assert response.status_code == 409
     assert "Nothing was undone" in page
     assert "Changed since: this change set it to $2.00." in page
+    assert "Mug: left as it is, not reverted" in page
+    assert "Cup: reverted" in page
     assert "Undo the other 2 products" in page
     assert 'name="skip_blocked" value="1"' in text(response)
     assert not ChangeBatch.objects.filter(kind="undo").exists()
