@@ -120,4 +120,4 @@ lock: $(DEV)
 
 clean:
 	rm -f core/db.sqlite3 core/db.sqlite3-journal core/db.sqlite3-wal core/db.sqlite3-shm
-	rm -rf core/media core/staticfiles
+	rm -rf core/media core/media-kept core/staticfiles

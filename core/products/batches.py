@@ -68,8 +68,12 @@ def summarise(changes, unchanged=0):
 
 
 def headline(batch):
-    """``37 updated, 5 created`` (what the batch did, as counted)."""
+    """``37 updated, 5 created`` (what the batch did, as counted); an undo says
+    how many products it set back: ``2,048 products``."""
     summary = batch.summary or {}
+    if batch.kind == ChangeBatch.Kind.UNDO:
+        count = size(batch)
+        return f"{count:,} product{'' if count == 1 else 's'}"
     parts = [f"{summary[key]} {key}" for key in COUNTED if summary.get(key)]
     return ", ".join(parts) or "nothing changed"
 
@@ -79,8 +83,26 @@ def size(batch):
     return sum(summary.get(key, 0) for key in COUNTED)
 
 
+VERBS = {
+    ChangeBatch.Kind.IMPORT: "imported",
+    ChangeBatch.Kind.BULK: "bulk-edited",
+    ChangeBatch.Kind.UNDO: "undoes",  # "admin undoes import items.csv"
+}
+
+
 def verb(batch):
-    return "imported" if batch.kind == ChangeBatch.Kind.IMPORT else "bulk-edited"
+    return VERBS.get(batch.kind, "changed")
+
+
+def described(batch):
+    """The batch as an undo of it names it: ``import items.csv``, ``bulk action
+    Price −10 %``, ``undo of import items.csv``."""
+    kind = {
+        ChangeBatch.Kind.IMPORT: "import",
+        ChangeBatch.Kind.BULK: "bulk action",
+        ChangeBatch.Kind.UNDO: "undo of",
+    }.get(batch.kind, batch.kind)
+    return f"{kind} {batch.label}".strip()
 
 
 def feed_entries(changes):

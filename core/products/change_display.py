@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_date
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
+from . import word_diff
 from .alerts import KINDS, LABELS, resolved_kinds
 from .changes import FieldChange
 from .formats import EMPTY, is_long, money, quantity, readable_file_name
@@ -26,7 +27,8 @@ from .models.change import read_field_changes
 # What create and delete rows show at once; their other fields fold away.
 ESSENTIAL_FIELDS = ("name", "sku", "price", "quantity")
 MONEY_FIELDS = frozenset({"price", "cost_price"})
-# What can be undone: an update by a revert, a deletion by a restore.
+# What can be undone: an update by a revert, a deletion by a restore; a create
+# only by undoing its batch (``batch_reverts``), which deletes it.
 UNDOABLE_ACTIONS = frozenset(
     {ProductChange.Action.UPDATED, ProductChange.Action.DELETED}
 )
@@ -43,6 +45,21 @@ class ShownField:
     @property
     def essential(self):
         return self.field in ESSENTIAL_FIELDS
+
+    @property
+    def is_long(self):
+        """Whether a row shows this value shortened: then it shows the words
+        changed instead (``word_diff``)."""
+        return is_long(self.old) or is_long(self.new)
+
+    @property
+    def changed_words(self):
+        return word_diff.changed_words(self.old, self.new)
+
+    @property
+    def marked(self):
+        """The whole old and new values with their changed spans marked."""
+        return word_diff.marked(self.old, self.new)
 
 
 @dataclass(frozen=True)
@@ -99,22 +116,36 @@ def related_names(items):
     """``{(model, raw pk): name}`` for the related rows that ``items`` (pairs of
     ``FieldChange`` and whether it holds display text) mention: one query per
     related model."""
+    wanted = [
+        (item.field, raw)
+        for item, is_display_text in items
+        if not is_display_text
+        for raw in (item.old, item.new)
+    ]
+    return names_of(related_rows(wanted))
+
+
+def names_of(rows):
+    return {key: str(row) for key, row in rows.items()}
+
+
+def related_rows(values):
+    """``{(model, raw pk): row}`` for the rows that ``values``, pairs of a field
+    name and a stored value, refer to (those that still exist): one query per
+    related model."""
     wanted = defaultdict(set)
-    for item, is_display_text in items:
-        model = related_model(item.field)
-        if model is None or is_display_text:
-            continue
-        for raw in (item.old, item.new):
-            if raw and as_pk(model, raw) is not None:
-                wanted[model].add(raw)
-    names = {}
+    for name, raw in values:
+        model = related_model(name)
+        if model is not None and raw and as_pk(model, raw) is not None:
+            wanted[model].add(raw)
+    rows = {}
     for model, raws in wanted.items():
         found = model._default_manager.in_bulk({as_pk(model, raw) for raw in raws})
         for raw in raws:
             row = found.get(as_pk(model, raw))
             if row is not None:
-                names[model, raw] = str(row)
-    return names
+                rows[model, raw] = row
+    return rows
 
 
 def value_text(name, raw, names, is_display_text=False):
@@ -149,7 +180,7 @@ def value_text(name, raw, names, is_display_text=False):
 def undoing_changes(changes):
     """``{change id: [ids of the changes that undid it]}`` for the saved rows
     of ``changes`` that can be undone: one query, none if there are none."""
-    ids = [c.pk for c in changes if c.pk and c.action in UNDOABLE_ACTIONS]
+    ids = [c.pk for c in changes if c.pk and can_be_undone(c)]
     if not ids:
         return {}
     undone = defaultdict(list)
@@ -157,6 +188,12 @@ def undoing_changes(changes):
     for reverted, pk in rows.values_list("reverts_id", "pk"):
         undone[reverted].append(pk)
     return undone
+
+
+def can_be_undone(change):
+    if change.action == ProductChange.Action.CREATED:
+        return change.batch_id is not None
+    return change.action in UNDOABLE_ACTIONS
 
 
 def readable_date(raw):
@@ -221,8 +258,10 @@ def shown_change(change):
     return prepared
 
 
-def shown_value(name, raw):
-    """One stored value of field ``name`` as shown (a related row costs a query:
-    use ``show_changes`` for many)."""
-    item = (FieldChange(field=name, old=raw, new=""), False)
-    return value_text(name, raw, related_names([item]))
+def shown_value(name, raw, names=None):
+    """One stored value of field ``name`` as shown (a related row costs a query
+    unless ``names``, from ``related_names`` or ``names_of``, holds it: use
+    ``show_changes`` for many rows)."""
+    if names is None:
+        names = related_names([(FieldChange(field=name, old=raw, new=""), False)])
+    return value_text(name, raw, names)

@@ -9,7 +9,8 @@ undoes a later one. A restore recreates a deleted product from its last values.
 
 Values come back from the raw strings the change stored (``Field.to_python``), a
 related row by its primary key and a file by its name, each only if it still
-exists.
+exists (a file set aside for undo, ``kept_files``, counts: the write brings it
+back).
 """
 
 import copy
@@ -19,9 +20,10 @@ from itertools import count
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
-from .change_display import label, model_field, shown_value
+from .change_display import label, model_field, names_of, shown_value
 from .changes import as_text, same
 from .formats import readable_file_name
+from .kept_files import is_kept
 from .models import Product, ProductChange
 from .models.change import read_field_changes
 from .slugs import numbered, slug_from_name
@@ -84,21 +86,27 @@ class RevertPlan:
         return self
 
 
-def stored_value(target, raw):
+def stored_value(target, raw, rows=None):
     """The value a stored string stands for, as the model takes it (a related
-    row as an instance). Raises ``ValueGone`` for a row or file that no longer
-    exists, ``ValidationError`` for a string the field cannot read."""
+    row as an instance, from ``rows`` (``related_rows``) when given). Raises
+    ``ValueGone`` for a row or file that no longer exists, ``ValidationError``
+    for a string the field cannot read."""
     if raw == "":
         return None if target.null else ""
     if target.is_relation:
         related = target.related_model
-        row = related._default_manager.filter(pk=related._meta.pk.to_python(raw))
-        if not (found := row.first()):
+        if rows is not None:
+            related._meta.pk.to_python(raw)  # a string it cannot read raises
+            found = rows.get((related, raw))
+        else:
+            row = related._default_manager.filter(pk=related._meta.pk.to_python(raw))
+            found = row.first()
+        if not found:
             name = target.verbose_name
             raise ValueGone(f"The {name} it had (#{raw}) has been deleted since.")
         return found
     if isinstance(target, models.FileField):
-        if not target.storage.exists(raw):
+        if not target.storage.exists(raw) and not is_kept(raw):
             raise ValueGone(f"The file {readable_file_name(raw)} is no longer stored.")
         return raw
     return target.to_python(raw)
@@ -114,9 +122,13 @@ def holds(product, target, raw):
     return same(raw_value(product, target), expected)
 
 
-def revert_plan(product, change):
+def revert_plan(product, change, rows=None):
     """What reverting ``change``, an update of ``product``, would write, field by
-    field, with what blocks it. Raises ``CannotUndo`` for a create or a delete."""
+    field, with what blocks it. Raises ``CannotUndo`` for a create or a delete.
+
+    ``rows`` (``change_display.related_rows``): the related rows that the change
+    and the product refer to, looked up once for many plans (a batch's); the
+    model's rules are then checked without queries (``check_on_model``)."""
     if change.action == ProductChange.Action.CREATED:
         raise CannotUndo(
             "A creation cannot be reverted: delete the product to undo it."
@@ -127,32 +139,35 @@ def revert_plan(product, change):
             "in the live feed."
         )
     plan = RevertPlan(change=change, steps=[], values={})
+    names = None if rows is None else names_of(rows)
     for item, is_display_text in read_field_changes(change.changes):
-        plan.steps.append(revert_step(product, item, is_display_text, plan.values))
+        plan.steps.append(
+            revert_step(product, item, is_display_text, plan.values, rows, names)
+        )
     if not plan.blocked:
-        check_on_model(product, plan)
+        check_on_model(product, plan, queries=rows is None)
     return plan
 
 
-def revert_step(product, item, is_display_text, values):
+def revert_step(product, item, is_display_text, values, rows=None, names=None):
     """The ``Step`` of one recorded field; its value goes into ``values`` when it
     can be set back."""
     target = model_field(item.field)
-    restored = shown_value(item.field, item.old)
+    restored = shown_value(item.field, item.old, names)
     if target is None:
         return Step(
             item.field, item.field, "", item.old, "This field no longer exists."
         )
-    now = shown_value(item.field, as_text(raw_value(product, target)))
+    now = shown_value(item.field, as_text(raw_value(product, target)), names)
     step = Step(item.field, label(item.field), now, restored)
     if is_display_text:
         problem = "Recorded by an older version as text; it cannot be set back."
     elif not holds(product, target, item.new):
-        changed_to = shown_value(item.field, item.new)
+        changed_to = shown_value(item.field, item.new, names)
         problem = f"Changed since: this change set it to {changed_to}."
     else:
         try:
-            values[item.field] = stored_value(target, item.old)
+            values[item.field] = stored_value(target, item.old, rows)
             return step
         except (ValueGone, ValidationError) as error:
             problem = reason(error)
@@ -164,9 +179,13 @@ def reason(error):
     return " ".join(getattr(error, "messages", [str(error)]))
 
 
-def check_on_model(product, plan):
+def check_on_model(product, plan, queries=True):
     """The model's own rules for the product as reverting would leave it (a
-    unique SKU or address taken meanwhile, a reserved slug ...)."""
+    unique SKU or address taken meanwhile, a reserved slug ...). Without
+    ``queries`` (a batch: thousands of products), the rules on the values alone:
+    related rows were found in bulk, a unique value is checked only if the plan
+    sets it, and the database's constraints hold values the model validators
+    already checked."""
     reverted = copy.copy(product)
     for name, value in plan.values.items():
         setattr(reverted, name, value)
@@ -174,7 +193,14 @@ def check_on_model(product, plan):
         f.name for f in Product._meta.concrete_fields if f.name not in plan.values
     ]
     try:
-        reverted.full_clean(exclude=untouched)
+        if queries:
+            reverted.full_clean(exclude=untouched)
+        else:
+            relations = [f.name for f in Product._meta.concrete_fields if f.is_relation]
+            reverted.clean_fields(exclude=untouched + relations)
+            reverted.clean()
+            if any(Product._meta.get_field(name).unique for name in plan.values):
+                reverted.validate_unique(exclude=untouched)
     except ValidationError as error:
         plan.refused(error)
 

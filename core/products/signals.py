@@ -1,5 +1,5 @@
 """Record every product write as a ``ProductChange`` and announce it on commit;
-delete image files a committed write left unused.
+set aside image files a committed write left unused (kept for undo).
 
 The net for every save and delete through the model (the shell, management
 commands, any code that bypasses ``writes``). The write path's versioned update
@@ -20,9 +20,9 @@ from .actor import current_actor
 from .alert_rules import alerts_across
 from .batches import current_recording
 from .changes import diff
+from .kept_files import set_aside_on_commit
 from .models import Product, ProductChange
 from .snapshots import committed_snapshot, snapshot
-from .uploads import delete_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -82,14 +82,14 @@ def record_delete(sender, instance, **kwargs):
 
 @receiver(post_save, sender=Product)
 def delete_replaced_image(sender, instance, created, raw=False, **kwargs):
-    """A replaced or cleared image is deleted once the change commits. The old
+    """A replaced or cleared image is set aside once the change commits. The old
     name comes from the row read under a lock, so two concurrent replacements
-    each delete what the other stored before them, not what they loaded."""
+    each set aside what the other stored before them, not what they loaded."""
     if raw or created:
         return
     old_name = getattr(instance, _BEFORE, {}).get("image")
     if old_name and old_name != instance.image.name:
-        delete_on_commit(Product, "image", instance.image.storage, old_name)
+        set_aside_on_commit(Product, "image", instance.image.storage, old_name)
 
 
 @receiver(post_delete, sender=Product)
@@ -98,7 +98,7 @@ def delete_image_of_deleted_product(sender, instance, **kwargs):
         return
     name = getattr(instance, _BEFORE, {}).get("image")  # as committed
     if name:
-        delete_on_commit(Product, "image", instance.image.storage, name)
+        set_aside_on_commit(Product, "image", instance.image.storage, name)
 
 
 def record_change(product, action, before, after, reverts=None):

@@ -2,8 +2,9 @@
 
 A new upload is stored during the model save, before its row is written. If the
 write fails or its transaction rolls back, the stored file is deleted again. A file
-the product no longer uses (replaced, cleared, product deleted) is deleted only
-after the transaction commits, so a rolled-back change keeps its old picture.
+the product no longer uses (replaced, cleared, product deleted) is moved aside
+only after the transaction commits (``kept_files``), so a rolled-back change
+keeps its old picture.
 
 Written by hand rather than with django-cleanup: that app deletes replaced files on
 commit but neither removes uploads of a write that rolled back nor uses
@@ -13,7 +14,6 @@ commit but neither removes uploads of a write that rolled back nor uses
 import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import partial
 
 from django.db import transaction
 
@@ -49,9 +49,13 @@ def write_transaction():
 
 def remember_stored(file):
     """Called after ``file`` (a FieldFile) was written to storage during a save."""
+    remember_stored_name(file.storage, file.name)
+
+
+def remember_stored_name(storage, name):
     stored = _stored_here.get()
     if stored is not None:
-        stored.append((file.storage, file.name))
+        stored.append((storage, name))
 
 
 def delete_files(files):
@@ -60,17 +64,3 @@ def delete_files(files):
             storage.delete(name)
         except Exception:  # the write's own error matters more; log and go on
             logger.exception("Could not delete the stored file %s", name)
-
-
-def delete_on_commit(model, field_name, storage, name):
-    """Deletes the stored file ``name`` after the current transaction commits,
-    unless a row of ``model`` still refers to it then. Never on rollback."""
-    transaction.on_commit(
-        partial(_delete_if_unused, model, field_name, storage, name), robust=True
-    )
-
-
-def _delete_if_unused(model, field_name, storage, name):
-    if model._default_manager.filter(**{field_name: name}).exists():
-        return
-    storage.delete(name)

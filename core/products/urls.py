@@ -10,6 +10,7 @@ from accounts.roles import (
     WATCH_FEED,
 )
 
+from .views.batch_revert import batch_revert
 from .views.change_batch import change_batch
 from .views.product_bulk import product_bulk
 from .views.product_create import product_create
@@ -95,7 +96,8 @@ urlpatterns = [
                 "<uslug:slug>/history/<int:change_id>/revert/",
                 product_revert,
                 name="product-revert",
-            )
+            ),
+            path("batches/<int:pk>/revert/", batch_revert, name="batch-revert"),
         ],
         permission=CHANGE_PRODUCT,
     ),

@@ -12,30 +12,34 @@ shell, commands) the write goes through the model's ``save()`` and ``delete()``,
 where the signals read the committed row under a lock.
 
 An image stored on the way is deleted again if the transaction does not commit
-(see ``uploads``); one that the write replaces is deleted once it commits. A unique
-SKU or address taken by another write between the form's check and the save is
-explained on the form, beside its field, instead of failing the request.
+(see ``uploads``); one that the write replaces is set aside once it commits, kept
+for undo (``kept_files``). A unique SKU or address taken by another write between
+the form's check and the save is explained on the form, beside its field, instead
+of failing the request.
 """
 
 import copy
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import count
+from itertools import count, zip_longest
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connection
+from django.db import DatabaseError, IntegrityError, connection, router
 from django.db.models import F
+from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from . import batches
 from .actor import current_actor
 from .change_display import show_changes
+from .kept_files import bring_back, set_aside_on_commit
 from .models import ChangeBatch, Product, ProductChange
 from .reverts import CannotUndo, restore_plan, revert_plan
 from .signals import announce_on_commit, record_change, recorded_by_caller
 from .slugs import numbered, slug_from_name
 from .snapshots import snapshot
-from .uploads import delete_on_commit, remember_stored, write_transaction
+from .uploads import remember_stored, write_transaction
 
 # Fields whose uniqueness only the database can guarantee under concurrency.
 UNIQUE_FIELDS = ("sku", "slug")
@@ -106,6 +110,10 @@ class BatchItem:
     product: object
     values: dict
     expected_version: object = None
+    # The change this item undoes (a batch undo), recorded with its change.
+    reverts: object = None
+    # Delete ``product`` instead of writing values (undoing a create).
+    delete: bool = False
 
     @cached_property
     def new(self):
@@ -141,8 +149,8 @@ def product_update(*, product, version, form=None, data=None, reverts=None):
 
 def product_delete(*, product, version):
     """Deletes ``product`` if it is still at ``version``, else raises as
-    ``product_update`` does, deleting nothing. Its image is deleted once the
-    deletion commits."""
+    ``product_update`` does, deleting nothing. Its image is set aside once the
+    deletion commits, kept for a restore."""
     with write_transaction():
         if version is None:
             product.delete()
@@ -158,7 +166,7 @@ def product_delete(*, product, version):
             record_change(product, ProductChange.Action.DELETED, before, {})
             product.delete()
         if product.image.name:
-            delete_on_commit(
+            set_aside_on_commit(
                 Product, "image", product.image.storage, product.image.name
             )
 
@@ -177,9 +185,11 @@ def product_revert(*, product, change, version):
     if plan.blocked:
         raise RevertBlocked(product, plan)
     try:
-        return product_update(
-            product=product, version=version, data=plan.values, reverts=change
-        )
+        with write_transaction():  # a file brought back goes if it fails
+            values = with_kept_files(plan.values)
+            return product_update(
+                product=product, version=version, data=values, reverts=change
+            )
     except ValidationError as error:  # a unique value taken meanwhile
         raise RevertBlocked(product, plan.refused(error)) from error
 
@@ -199,6 +209,9 @@ def product_restore(*, deletion):
                 # at a time).
                 locked = ProductChange.objects.select_for_update().get(pk=deletion.pk)
                 product, notes = restore_plan(locked)
+                product.image.name = bring_back(
+                    product.image.storage, product.image.name
+                )
                 with recorded_by_caller(product):
                     product.save()
                 record_change(
@@ -332,7 +345,7 @@ def _update(loaded, new, version, reverts=None):
     )
     replaced = loaded.image.name
     if replaced and replaced != new.image.name:
-        delete_on_commit(Product, "image", new.image.storage, replaced)
+        set_aside_on_commit(Product, "image", new.image.storage, replaced)
 
 
 def products_import(*, items, label):
@@ -348,14 +361,37 @@ def products_bulk(*, items, label):
     return write_batch(ChangeBatch.Kind.BULK, label, items)
 
 
-def write_batch(kind, label, items):
-    """One attempt per address taken meanwhile: a new product's address is picked
+def batch_revert(*, plan):
+    """Undoes the products of ``plan`` (a ``batch_reverts.BatchRevertPlan``) that
+    nothing blocks, as one new batch that reverts ``plan.batch``. Returns it
+    (``None`` if nothing was left to undo); raises ``BatchStale`` as an import
+    does if any of them moved on since the plan was made."""
+    with write_transaction():  # files brought back go if it fails
+        items = [undo.item for undo in plan.ready]
+        for item in items:
+            item.values = with_kept_files(item.values)
+        return write_batch(ChangeBatch.Kind.UNDO, plan.label, items, reverts=plan.batch)
+
+
+def with_kept_files(values):
+    """``values`` with the image, if it is a kept file, stored again."""
+    name = values.get("image")
+    if not name:
+        return values
+    storage = Product._meta.get_field("image").storage
+    return {**values, "image": bring_back(storage, str(name))}
+
+
+def write_batch(kind, label, items, reverts=None):
+    """``reverts``: the batch this one undoes (``batch_reverts``).
+
+    One attempt per address taken meanwhile: a new product's address is picked
     inside the transaction, and another writer may insert that one before this
     batch commits (PostgreSQL's unique index then refuses it). Nothing of a
     failed attempt stays, so the next one picks the addresses again."""
     for attempt in count(1):
         try:
-            return _write_batch(kind, label, items)
+            return _write_batch(kind, label, items, reverts)
         except IntegrityError:
             stale = stale_items(items)  # a SKU created meanwhile
             if stale:
@@ -374,7 +410,7 @@ def slugs_taken(products):
     ).exists()
 
 
-def _write_batch(kind, label, items):
+def _write_batch(kind, label, items, reverts=None):
     stale = stale_items(items)
     if stale:
         raise BatchStale(stale)
@@ -388,10 +424,17 @@ def _write_batch(kind, label, items):
                 actor_id=user.pk if user else None,
                 actor_name=user.get_username() if user else "",
                 source=actor.source,
+                reverts=reverts,
             )
             with batches.recording(batch) as recorded:
-                _update_all([item for item in items if item.product is not None])
-                _create_all([item.new for item in items if item.product is None])
+                _update_all(
+                    [i for i in items if i.product is not None and not i.delete]
+                )
+                _create_all(
+                    [item.new for item in items if item.product is None],
+                    [item.reverts for item in items if item.product is None],
+                )
+                _delete_all([item for item in items if item.delete])
                 recorded.save_all()
             if not recorded.changes:
                 batch.delete()  # an import that changes nothing is not an event
@@ -456,15 +499,49 @@ def give_free_slugs(products):
         taken.add(product.slug)
 
 
-def _create_all(products):
+def _create_all(products, reverts=()):
     """The batch's new products, inserted ``INSERT_CHUNK`` per statement, each
-    with its change row (``bulk_create`` sends no signals to record them)."""
+    with its change row (``bulk_create`` sends no signals to record them);
+    ``reverts``: per product, the deletion it undoes, if any."""
     give_free_slugs(products)
     for product in products:
         product.prepare_write()
     Product.objects.bulk_create(products, batch_size=INSERT_CHUNK)
+    for product, undone in zip_longest(products, reverts):
+        record_change(
+            product, ProductChange.Action.CREATED, {}, snapshot(product), undone
+        )
+
+
+def _delete_all(items):
+    """The batch's deletions (a batch undo deleting what an import created), each
+    refused unless still at the version its preview saw, recorded before its row
+    goes; its image is set aside once the deletion commits."""
+    if not items:
+        return
+    _lock_at_versions(items)
+    products = [item.product for item in items]
+    for item in items:
+        record_change(
+            item.product,
+            ProductChange.Action.DELETED,
+            snapshot(item.product),
+            {},
+            item.reverts,
+        )
+    with ExitStack() as recorded:
+        for product in products:
+            recorded.enter_context(recorded_by_caller(product))
+        # As Model.delete() does for one: a statement per related table for
+        # all of them, not one delete per product.
+        collector = Collector(using=router.db_for_write(Product))
+        collector.collect(products)
+        collector.delete()
     for product in products:
-        record_change(product, ProductChange.Action.CREATED, {}, snapshot(product))
+        if product.image.name:
+            set_aside_on_commit(
+                Product, "image", product.image.storage, product.image.name
+            )
 
 
 def _update_all(items):
@@ -474,21 +551,18 @@ def _update_all(items):
     its version + 1, with its change row."""
     if not items:
         return
-    locked = dict(
-        Product.objects.select_for_update()
-        .filter(pk__in=[item.product.pk for item in items])
-        .values_list("pk", "version")
-    )
-    for item in items:
-        if locked.get(item.product.pk) != item.expected_version:
-            raise refusal(item.product, item.expected_version)
+    _lock_at_versions(items)
     fields, changed, now = {"updated_at"}, [], timezone.now()
     for item in items:
         new = item.new
         new.prepare_write()
         new.version = item.expected_version + 1
         change = record_change(
-            new, ProductChange.Action.UPDATED, snapshot(item.product), snapshot(new)
+            new,
+            ProductChange.Action.UPDATED,
+            snapshot(item.product),
+            snapshot(new),
+            item.reverts,
         )
         if change is None:
             continue  # a row that changes nothing writes nothing
@@ -497,6 +571,19 @@ def _update_all(items):
         changed.append(new)
     if changed:
         _update_rows(changed, [Product._meta.get_field(name) for name in fields])
+
+
+def _lock_at_versions(items):
+    """Locks the items' rows (PostgreSQL; SQLite writes one transaction at a
+    time); refused unless each is still at the version its preview saw."""
+    locked = dict(
+        Product.objects.select_for_update()
+        .filter(pk__in=[item.product.pk for item in items])
+        .values_list("pk", "version")
+    )
+    for item in items:
+        if locked.get(item.product.pk) != item.expected_version:
+            raise refusal(item.product, item.expected_version)
 
 
 def _update_rows(products, fields):

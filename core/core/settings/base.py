@@ -193,6 +193,9 @@ STATIC_ROOT = PROJECT_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(PROJECT_DIR / "media")))
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# Image files kept for undo (products.kept_files), never served; empty: the media
+# folder's name with "-kept", beside it.
+KEPT_FILES_ROOT = env("KEPT_FILES_ROOT", default="")
 # WhiteNoise serves static files under daphne, from the app folders when DEBUG
 # is on or WHITENOISE_USE_FINDERS is set, else from STATIC_ROOT (collectstatic).
 STORAGES = {

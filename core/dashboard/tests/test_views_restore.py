@@ -8,6 +8,7 @@ from django.test import Client
 
 from accounts.tests.factories import StaffFactory, WatcherFactory
 from products import writes
+from products.kept_files import kept_names, kept_storage
 from products.models import Product, ProductChange
 from products.tests.factories import ProductFactory
 
@@ -123,10 +124,12 @@ def test_an_image_still_stored_comes_back(staff_client, image_upload):
 
 
 def test_a_removed_image_is_left_out_and_the_page_says_so(
-    staff_client, image_upload, django_capture_on_commit_callbacks
+    staff_client, image_upload, django_capture_on_commit_callbacks, media_root
 ):
-    with django_capture_on_commit_callbacks(execute=True):  # the file goes
+    with django_capture_on_commit_callbacks(execute=True):  # the file is kept
         deletion = deleted(name="Blue Mug", image=image_upload(name="mug.png"))
+    [kept] = kept_names()
+    kept_storage().delete(kept)  # and then lost
 
     response = staff_client.post(restore_url(deletion), follow=True)
 

@@ -12,6 +12,7 @@ class ChangeBatch(models.Model):
     class Kind(models.TextChoices):
         IMPORT = "import"
         BULK = "bulk"
+        UNDO = "undo"  # undoes another batch (``reverts``)
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # What the batch was: the uploaded file's name, or the bulk action applied.
@@ -37,6 +38,16 @@ class ChangeBatch(models.Model):
         null=True,
         blank=True,
         related_name="entry_of",
+    )
+
+    # Set on a batch that undoes another one; its changes each revert one of
+    # that batch's changes.
+    reverts = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reverted_by",
     )
 
     class Meta:

@@ -21,6 +21,7 @@ from ..images import (
     stored_name,
     validate_product_image,
 )
+from ..kept_files import unclaimed_name
 from ..slugs import RESERVED_SLUGS, numbered, slug_from_name, validate_slug_base
 from ..uploads import remember_stored, write_transaction
 from .category import Category
@@ -218,9 +219,9 @@ class Product(models.Model):
         uploading = is_new_upload(self.image)
         if uploading:
             # Stored under the extension of what the file is, not what it is called.
-            self.image.name = stored_name(
-                self.image.name, detected_format(self.image.file)
-            )
+            name = stored_name(self.image.name, detected_format(self.image.file))
+            # Never the name of a file kept for undo: change rows name it.
+            self.image.name = unclaimed_name(self.image.field, self, name)
         return uploading
 
     def settle_version(self):

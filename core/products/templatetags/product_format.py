@@ -2,10 +2,11 @@
 pages, the catalog and the staff feed alike (``{% load product_format %}``)."""
 
 from django import template
+from django.utils.html import format_html, format_html_join
 
 from accounts.roles import ADD_PRODUCT, CHANGE_PRODUCT, has_staff_permission
 
-from .. import formats
+from .. import formats, word_diff
 from ..change_display import shown_change, shown_value
 
 register = template.Library()
@@ -27,6 +28,52 @@ def quantity(value):
 def shortened(text):
     """Long values cut at a word boundary, with an ellipsis (change rows)."""
     return formats.shortened(text)
+
+
+# How each kind of word-diff segment is marked up; its text is escaped.
+SEGMENT_MARKUP = {
+    word_diff.SAME: "{}{}",
+    word_diff.GAP: '{}<span class="diff-gap">{}</span>',
+    word_diff.REMOVED: '{}<del class="diff-removed">{}</del>',
+    word_diff.ADDED: '{}<ins class="diff-added">{}</ins>',
+}
+
+
+def segments_html(segments):
+    """Segments as HTML, spaces before a changed span left outside its mark."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(SEGMENT_MARKUP[kind], *split_space(kind, text)),)
+            for kind, text in segments
+        ),
+    )
+
+
+def split_space(kind, text):
+    if kind == word_diff.SAME:
+        return "", text
+    word = text.lstrip()
+    return text[: len(text) - len(word)] or (" " if kind == word_diff.GAP else ""), word
+
+
+@register.filter
+def changed_words(item):
+    """A long value's change as the words changed, with a little context."""
+    return segments_html(item.changed_words)
+
+
+@register.filter
+def marked_old(item):
+    """The whole old value, the spans the change removed marked."""
+    return segments_html(item.marked[0])
+
+
+@register.filter
+def marked_new(item):
+    """The whole new value, the spans the change added marked."""
+    return segments_html(item.marked[1])
 
 
 @register.filter

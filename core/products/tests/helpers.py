@@ -1,5 +1,6 @@
 import html
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,19 @@ def edit(product, **values):
     writes.product_update(product=product, version=product.version, data=values)
     product.refresh_from_db()
     return product.changes.latest("pk")
+
+
+def imported(products, new_skus=(), price="2.00"):
+    """An import of ``items.csv`` through the write path that set each of
+    ``products`` to ``price`` and created one product per SKU in ``new_skus``."""
+    items = [
+        writes.BatchItem(p, {"price": Decimal(price)}, p.version) for p in products
+    ]
+    items += [
+        writes.BatchItem(None, {"sku": sku, "name": f"New {sku}", "price": 3})
+        for sku in new_skus
+    ]
+    return writes.products_import(items=items, label="items.csv")
 
 
 def field_errors(response, field):

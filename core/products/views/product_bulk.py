@@ -6,13 +6,12 @@ refused (409) if any of them changed or went since, as a stale edit form is.
 """
 
 from django.conf import settings
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import batches, bulk, writes
+from .. import batches, bulk, undo_messages, writes
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -58,7 +57,7 @@ def apply(request, form):
     except writes.BatchStale as stale:
         return show(request, {**context, "stale": stale}, status=409)
     done = batches.headline(batch) if batch else "nothing changed"
-    messages.success(request, f"Applied {form.label}: {done}.")
+    undo_messages.batch_done(request, f"Applied {form.label}: {done}.", batch)
     url = reverse("product-list")
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 

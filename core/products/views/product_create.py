@@ -1,8 +1,7 @@
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import writes
+from .. import undo_messages, writes
 from ..forms import ProductForm
 
 
@@ -12,6 +11,6 @@ def product_create(request):
     if request.method == "POST" and form.is_valid():
         product = writes.product_create(form=form)
         if product is not None:
-            messages.success(request, f"Created “{product.name}”.")
+            undo_messages.created(request, f"Created “{product.name}”.", product)
             return redirect(product)
     return render(request, "products/product_form.html", {"form": form})

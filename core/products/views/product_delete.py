@@ -1,8 +1,7 @@
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import writes
+from .. import undo_messages, writes
 from ..forms import ProductDeleteForm
 from .refusals import gone, product_to_write
 
@@ -21,7 +20,7 @@ def product_delete(request, slug):
         return gone(request, refusal)
     except writes.StaleVersion as refusal:
         return confirm(request, refusal.product, conflict=refusal, status=409)
-    messages.success(request, f"Deleted “{product.name}”.")
+    undo_messages.deleted(request, f"Deleted “{product.name}”.", product.slug)
     return redirect("product-list")
 
 

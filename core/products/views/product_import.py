@@ -11,14 +11,13 @@ number format and date order chosen for the preview are kept beside the digest.
 import os
 
 from django.conf import settings
-from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import batches, writes
+from .. import batches, undo_messages, writes
 from ..imports import pending
 from ..imports.categories import ADD_CATEGORY
 from ..imports.cell_values import ReadingOptions
@@ -107,7 +106,7 @@ def confirm(request):
     done = (
         f"Imported {name}: {batches.headline(batch) if batch else 'nothing changed'}."
     )
-    messages.success(request, done)
+    undo_messages.batch_done(request, done, batch)
     url = reverse("product-import")
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 

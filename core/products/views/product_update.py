@@ -1,10 +1,9 @@
 import copy
 
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import writes
+from .. import undo_messages, writes
 from ..forms import ProductUpdateForm
 from .refusals import gone, product_to_write
 
@@ -24,7 +23,7 @@ def product_update(request, slug):
                 product=product, form=form, version=form.cleaned_data["version"]
             )
             if saved is not None:
-                messages.success(request, f"Saved “{saved.name}”.")
+                undo_messages.saved(request, f"Saved “{saved.name}”.", saved)
                 return redirect(saved)
     except writes.ProductGone as refusal:
         return gone(request, refusal)

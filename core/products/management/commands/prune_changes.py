@@ -2,7 +2,8 @@
 
 Rows go in batches, each in its own transaction, so a large prune neither holds
 one long lock on the table nor needs the ids of every row in memory at once.
-Products and their former web addresses are not touched.
+Products and their former web addresses are not touched. Image files kept for
+undo (``products.kept_files``) go with the last change row that names them.
 """
 
 from datetime import timedelta
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from products import kept_files
 from products.models import ProductChange
 
 BATCH_SIZE = 1000
@@ -60,4 +62,17 @@ class Command(BaseCommand):
                     break
                 _, by_model = ProductChange.objects.filter(pk__in=batch).delete()
                 deleted += by_model.get(ProductChange._meta.label, 0)
-        self.stdout.write(f"Deleted {deleted} changes {when}.")
+        files = prune_kept_files()
+        self.stdout.write(
+            f"Deleted {deleted} changes {when}, and {files} kept image files."
+        )
+
+
+def prune_kept_files():
+    """Deletes the kept image files that no remaining change row names."""
+    listed = kept_files.kept_names()  # first: see kept_files.prune
+    rows = ProductChange.objects.filter(changes__icontains='"image"')
+    needed = kept_files.named_files(
+        rows.values_list("changes", flat=True).iterator(chunk_size=BATCH_SIZE)
+    )
+    return kept_files.prune(listed, needed)
