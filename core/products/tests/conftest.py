@@ -5,12 +5,13 @@ autouse socket clean-up from ``sockets``)."""
 import pytest
 import pytest_asyncio
 
-from products.signals import product_changed
-
 
 @pytest.fixture
 def announced():
     """The changes announced through product_changed during the test."""
+    # Imported here: the pure tests of this folder run without Django.
+    from products.signals import product_changed
+
     changes = []
 
     def listener(sender, change, **kwargs):
