@@ -11,6 +11,15 @@ current nothing is written, and ``StaleVersion`` says what changed meanwhile
 shell, commands) the write goes through the model's ``save()`` and ``delete()``,
 where the signals read the committed row under a lock.
 
+A form opened at an older version is not refused outright: it is merged three
+ways with the product as it is now (``merging``; the values it was opened with
+come from the change rows, ``stale_edits``). Fields only someone else changed
+keep their value, fields only the form changed take the form's; only fields both
+changed differently refuse the write (``MergeConflict``), until the caller
+chooses ``mine`` or ``theirs`` for each. The merge reads the row under a lock
+and writes in the same transaction, so a product that moves on meanwhile is
+merged again, never overwritten.
+
 An image stored on the way is deleted again if the transaction does not commit
 (see ``uploads``); one that the write replaces is deleted once it commits. A unique
 SKU or address taken by another write between the form's check and the save is
@@ -27,14 +36,14 @@ from django.db import DatabaseError, IntegrityError, connection
 from django.db.models import F
 from django.utils import timezone
 
-from . import batches
+from . import batches, merging, stale_edits
 from .actor import current_actor
 from .change_display import show_changes
 from .models import ChangeBatch, Product, ProductChange
 from .reverts import CannotUndo, restore_plan, revert_plan
 from .signals import announce_on_commit, record_change, recorded_by_caller
 from .slugs import numbered, slug_from_name
-from .snapshots import snapshot
+from .snapshots import snapshot, tracked_fields
 from .uploads import delete_on_commit, remember_stored, write_transaction
 
 # Fields whose uniqueness only the database can guarantee under concurrency.
@@ -58,6 +67,28 @@ class StaleVersion(Conflict):
         self.version = version  # the one the caller had
         # The ProductChanges since then, oldest first, ready to be shown.
         self.changes = changes
+
+
+class MergeConflict(StaleVersion):
+    """Fields both the caller and someone else changed, to different values,
+    since the caller's version, and no choice made for them: nothing was
+    written. ``conflicts`` lists them (``stale_edits.FieldOutcome``, with who set
+    theirs); ``merge`` is the rest of the merge (whose value each field takes);
+    ``base_version`` is the version the merge started from."""
+
+    def __init__(self, product, version, changes, conflicts, merge, base_version):
+        super().__init__(product, version, changes)
+        self.conflicts = conflicts
+        self.merge = merge
+        self.base_version = base_version
+
+
+@dataclass(frozen=True)
+class Updated:
+    product: Product  # as written
+    # The values others set since the caller's version that a merge kept
+    # (``stale_edits.FieldOutcome``), for the message.
+    kept: list
 
 
 class RevertBlocked(Conflict):
@@ -95,6 +126,24 @@ class BatchStale(Conflict):
         self.refusals = refusals
 
 
+class BatchConflicts(Conflict):
+    """Rows of an import whose products moved on since the preview and could
+    not be merged: a field both the file and someone else changed, differently.
+    Nothing was written. ``rows`` holds a ``RowConflict`` per such row;
+    ``applicable`` counts the rows that could be applied without them."""
+
+    def __init__(self, rows, applicable):
+        super().__init__(f"{len(rows)} rows conflict with changes since the preview")
+        self.rows = rows
+        self.applicable = applicable
+
+
+@dataclass(frozen=True)
+class RowConflict:
+    product: Product  # as it is now
+    conflicts: list  # stale_edits.FieldOutcome, one per field
+
+
 @dataclass
 class BatchItem:
     """One product of a batch: ``product`` as loaded (``None``: create one),
@@ -120,21 +169,127 @@ def product_create(*, form=None, data=None):
     return _write(form, product, product.save)
 
 
-def product_update(*, product, version, form=None, data=None, reverts=None):
-    """Writes the new values over ``product`` if it is still at ``version``.
+def product_update(
+    *, product, version, form=None, data=None, reverts=None, chosen=None, base=None
+):
+    """Writes the new values over ``product``, merged with what changed since
+    ``version`` if it is no longer current.
 
-    ``product`` holds the values loaded with ``version``. The new values come
-    from ``form``, a validated ``ProductUpdateForm`` bound to a copy of
-    ``product``, or from ``data``, field values already validated. Returns the
-    product as written (at its new version), or ``None`` as ``product_create``
-    does. Raises ``StaleVersion`` or ``ProductGone``, writing nothing, if the
-    product changed since ``version``. ``reverts``: the change this update undoes
-    (recorded with it; only with a version).
+    ``product`` holds the values loaded with ``version``, or later ones. The new
+    values come from ``form``, a validated ``ProductUpdateForm`` (or the admin's)
+    bound to a copy of ``product``, or from ``data``, field values already
+    validated. Returns the product as written (at its new version), or ``None``
+    as ``product_create`` does. Raises ``ProductGone`` if the product was
+    deleted, ``MergeConflict`` (a ``StaleVersion``) if a field both sides changed
+    differently has no choice in ``chosen`` (``{field: "mine" | "theirs"}``);
+    either way nothing is written. ``base``: the version the caller's values were
+    first loaded at, when it differs from ``version`` (a form sent again after a
+    conflict carries the current version and the one it started from).
+    ``reverts``: the change this update undoes (recorded with it; only with a
+    version).
     """
+    updated = product_update_merging(
+        product=product,
+        version=version,
+        form=form,
+        data=data,
+        reverts=reverts,
+        chosen=chosen,
+        base=base,
+    )
+    return None if updated is None else updated.product
+
+
+def product_update_merging(
+    *, product, version, form=None, data=None, reverts=None, chosen=None, base=None
+):
+    """``product_update``, returning ``Updated``: the product and the values of
+    others a merge kept."""
     new = form.instance if form is not None else with_values(product, data)
     if version is None:
-        return _write(form, new, new.save)
-    return _write(form, new, lambda: _update(product, new, version, reverts))
+        saved = _write(form, new, new.save)
+        return None if saved is None else Updated(saved, [])
+    names = edited_fields(form.fields if form is not None else data)
+    done = []
+
+    def write():
+        done.append(
+            _update_or_merge(
+                product, new, names, version, reverts, chosen or {}, base or version
+            )
+        )
+
+    if _write(form, new, write) is None:
+        return None
+    return done[0]
+
+
+def edited_fields(names):
+    """The tracked fields among ``names``: what the caller may change."""
+    tracked = {field.name for field in tracked_fields(Product)}
+    return [name for name in names if name in tracked]
+
+
+def merge_conflict(*, product, new, names, version, chosen=None, base=None):
+    """The ``MergeConflict`` that writing ``new`` (the values of ``names``) over
+    ``product``, opened at ``version``, would raise now, or ``None``. Writes
+    nothing; for forms that must refuse before they save (the admin's)."""
+    current = Product.objects.select_related("category").filter(pk=product.pk).first()
+    if current is None:
+        return None  # the write says so
+    try:
+        _merge(current, new, names, version, chosen or {}, base or version)
+    except MergeConflict as conflict:
+        return conflict
+    return None
+
+
+def _update_or_merge(loaded, new, names, version, reverts, chosen, base):
+    """Writes ``new`` at ``version``; if the product has moved on (or choices
+    were made), merges under a lock and writes the merge. Returns ``Updated``."""
+    if loaded.version == version and base == version and not chosen:
+        try:
+            _update(loaded, new, version, reverts)
+            return Updated(new, [])
+        except StaleVersion:
+            pass  # written meanwhile: merge with it
+    current = (
+        Product.objects.select_for_update()
+        .select_related("category")
+        .filter(pk=loaded.pk)
+        .first()
+    )
+    if current is None:
+        raise ProductGone(loaded, deletion_at(loaded.slug))
+    merged, kept = _merge(current, new, names, version, chosen, base)
+    _update(current, merged, current.version, reverts)
+    return Updated(merged, kept)
+
+
+def _merge(current, new, names, version, chosen, base):
+    """``current`` with the fields the merge gives the caller taken from
+    ``new``, and what it kept of others; raises ``MergeConflict``. ``base``:
+    the version the caller's values started from (``None``: ``version``)."""
+    since = stale_edits.since(current, base or version)
+    mine = stale_edits.mine_of(new, names)
+    theirs = snapshot(current)
+    merge = merging.merge(since.base, mine, theirs, chosen)
+
+    def outcome(name):
+        return stale_edits.outcome(
+            name, since, since.base.get(name, merging.UNKNOWN), mine[name], theirs[name]
+        )
+
+    if merge.conflicts:
+        conflicts = [outcome(conflict.field) for conflict in merge.conflicts]
+        changes = show_changes(since.changes)
+        raise MergeConflict(current, version, changes, conflicts, merge, base)
+    merged = copy.copy(current)
+    for name, side in merge.sides.items():
+        if side == merging.MINE:
+            attname = Product._meta.get_field(name).attname
+            setattr(merged, attname, getattr(new, attname))
+    return merged, [outcome(name) for name in merge.kept]
 
 
 def product_delete(*, product, version):
@@ -325,12 +480,17 @@ def _update(loaded, new, version, reverts=None):
         delete_on_commit(Product, "image", new.image.storage, replaced)
 
 
-def products_import(*, items, label):
+def products_import(*, items, label, skip_conflicts=False):
     """Applies a previewed CSV import (``BatchItem`` per row) in one transaction,
     recorded as one ``ChangeBatch`` and announced as one event. Returns the
-    batch, or ``None`` when no row changes anything. Raises ``BatchStale``,
-    writing nothing, if a product is no longer as the preview showed it."""
-    return write_batch(ChangeBatch.Kind.IMPORT, label, items)
+    batch, or ``None`` when no row changes anything. A product changed since the
+    preview is merged with the row, field by field, as a stale form is. Raises,
+    writing nothing, ``BatchConflicts`` if a row changes a field someone else
+    changed differently (unless ``skip_conflicts``: then those rows are left
+    out), ``BatchStale`` if a product was deleted or a new SKU taken since."""
+    return write_batch(
+        ChangeBatch.Kind.IMPORT, label, items, merge=True, skip=skip_conflicts
+    )
 
 
 def products_bulk(*, items, label):
@@ -338,8 +498,12 @@ def products_bulk(*, items, label):
     return write_batch(ChangeBatch.Kind.BULK, label, items)
 
 
-def write_batch(kind, label, items):
+def write_batch(kind, label, items, merge=False, skip=False):
+    """``merge``: a product changed since its preview is merged with its item
+    (``skip``: items that conflict are left out) instead of refusing the batch."""
     stale = stale_items(items)
+    if merge:  # merged under the lock below: refused only if deleted or taken
+        stale = [refused for refused in stale if not _moved_on(refused)]
     if stale:
         raise BatchStale(stale)
     actor = current_actor()
@@ -354,7 +518,12 @@ def write_batch(kind, label, items):
                 source=actor.source,
             )
             with batches.recording(batch) as recorded:
-                _update_all([item for item in items if item.product is not None])
+                updates = [item for item in items if item.product is not None]
+                if merge:
+                    updates, conflicts = _merge_moved(updates)
+                    if conflicts and not skip:
+                        raise BatchConflicts(conflicts, len(items) - len(conflicts))
+                _update_all(updates)
                 _create_all([item.new for item in items if item.product is None])
                 recorded.save_all()
             if not recorded.changes:
@@ -366,7 +535,7 @@ def write_batch(kind, label, items):
             )
             batch.save(update_fields=["entry", "summary"])
             announce_on_commit(batch.entry)
-    except StaleVersion as refused:  # changed between the check and its write
+    except (StaleVersion, ProductGone) as refused:  # between the check and write
         raise BatchStale([refused]) from refused
     except IntegrityError:
         stale = stale_items(items)  # a SKU created meanwhile
@@ -374,6 +543,47 @@ def write_batch(kind, label, items):
             raise BatchStale(stale)
         raise
     return batch
+
+
+def _moved_on(refused):
+    """Whether a ``stale_items`` refusal is of a product that still exists and
+    changed since (not one deleted, nor a SKU taken by a new product: version 0)."""
+    return not refused.gone and refused.version != 0
+
+
+def _merge_moved(items):
+    """``items`` with those whose product moved on since the preview merged
+    with it, field by field, their rows locked until the batch commits; and a
+    ``RowConflict`` for each that cannot be merged (left out of the items)."""
+    rows = Product.objects.select_for_update().filter(
+        pk__in=[item.product.pk for item in items]
+    )
+    versions = dict(rows.values_list("pk", "version"))
+    moved = {
+        item.product.pk
+        for item in items
+        if versions.get(item.product.pk) != item.expected_version
+    }
+    if not moved:
+        return items, []
+    current = rows.select_related("category").in_bulk(moved)
+    merged, conflicts = [], []
+    for item in items:
+        if item.product.pk not in moved:
+            merged.append(item)
+            continue
+        now = current.get(item.product.pk)
+        if now is None:
+            raise ProductGone(item.product, deletion_at(item.product.slug))
+        names = edited_fields(item.values)
+        try:
+            new, _ = _merge(now, item.new, names, item.expected_version, {}, None)
+        except MergeConflict as conflict:
+            conflicts.append(RowConflict(now, conflict.conflicts))
+            continue
+        values = {name: getattr(new, name) for name in names}
+        merged.append(BatchItem(now, values, now.version))
+    return merged, conflicts
 
 
 def stale_items(items):

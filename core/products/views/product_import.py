@@ -50,6 +50,12 @@ def preview(request):
     except BadFile as error:
         form.add_error("file", str(error))
         return show(request, form, status=400)
+    return show_preview(request, data, name, result)
+
+
+def show_preview(request, data, name, result):
+    """The preview of ``data``: kept, with the versions it saw, if it can be
+    imported."""
     context = {"plan": result, "file_name": name}
     if not result.errors:
         digest = pending.store(data, result.versions())
@@ -70,13 +76,20 @@ def confirm(request):
         return refuse(request, {"refusal": FILE_CHANGED})
     name = previewed.get("name", "")
     result = plan(read_csv(data))
+    if form.cleaned_data["again"]:
+        return show_preview(request, data, name, result)
     context = {"plan": result, "file_name": name, "since_preview": True}
     if result.errors:  # the catalog changed under it (a category deleted ...)
         return refuse(request, context)
+    skip = form.cleaned_data["skip_conflicts"]
     try:
-        batch = writes.products_import(items=result.items(versions), label=name)
+        batch = writes.products_import(
+            items=result.items(versions), label=name, skip_conflicts=skip
+        )
     except writes.BatchStale as stale:
         return refuse(request, {**context, "stale": stale})
+    except writes.BatchConflicts as conflicts:
+        return refuse(request, {"conflicts": conflicts, "digest": digest})
     pending.discard(digest)
     del request.session[SESSION_KEY]
     done = (
