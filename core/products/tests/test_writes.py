@@ -301,36 +301,98 @@ def test_an_update_with_its_version_is_one_update_and_one_change_row():
     assert Product.objects.values_list("quantity", "version").get() == (2, 2)
 
 
-def test_a_stale_update_raises_with_the_current_product_and_the_changes_since():
+def test_a_stale_update_of_other_fields_is_merged_with_the_changes_since():
     product = ProductFactory(quantity=1)
     opened = loaded(product)
     for quantity in (2, 3):
         product.quantity = quantity
         product.save()
 
-    with pytest.raises(writes.StaleVersion) as refused:
-        writes.product_update(product=opened, version=1, data={"price": Decimal(1)})
+    updated = writes.product_update_merging(
+        product=opened, version=1, data={"price": Decimal(1), "quantity": 1}
+    )
+
+    assert Product.objects.values_list("price", "quantity", "version").get() == (
+        Decimal("1.00"),
+        3,  # theirs: the form still had the value it was opened with
+        4,
+    )
+    assert [(item.field, item.theirs, item.by) for item in updated.kept] == [
+        ("quantity", "3", "system")
+    ]
+    change = ProductChange.objects.latest("pk")
+    assert [item.field for item in change.field_changes] == ["price"]
+
+
+def test_a_stale_update_of_a_field_changed_since_raises_with_the_conflict():
+    product = ProductFactory(quantity=1)
+    opened = loaded(product)
+    for quantity in (2, 3):
+        product.quantity = quantity
+        product.save()
+
+    with pytest.raises(writes.MergeConflict) as refused:
+        writes.product_update(product=opened, version=1, data={"quantity": 7})
 
     assert refused.value.product.version == 3
     assert [change.product_version for change in refused.value.changes] == [2, 3]
-    assert Product.objects.values_list("price", "quantity").get() == (
-        Decimal("9.99"),
+    assert [(c.field, c.base, c.mine, c.theirs) for c in refused.value.conflicts] == [
+        ("quantity", "1", "7", "3")
+    ]
+    assert Product.objects.values_list("quantity", "version").get() == (3, 3)
+
+
+@pytest.mark.parametrize("choice, expected", [("mine", 7), ("theirs", 3)])
+def test_a_choice_decides_a_conflict(choice, expected):
+    product = ProductFactory(quantity=1)
+    opened = loaded(product)
+    product.quantity = 3
+    product.save()
+
+    writes.product_update(
+        product=opened, version=1, data={"quantity": 7}, chosen={"quantity": choice}
+    )
+
+    assert Product.objects.get().quantity == expected
+
+
+def test_a_form_sent_again_at_the_current_version_merges_from_where_it_started():
+    product = ProductFactory(quantity=1, price=Decimal("2.00"))
+    product.quantity = 3
+    product.save()  # version 2; the form was opened at 1
+    now = loaded(product)
+
+    writes.product_update(
+        product=now,
+        version=2,
+        base=1,
+        data={"quantity": 7, "price": Decimal("2.50")},
+        chosen={"quantity": "theirs"},
+    )
+
+    assert Product.objects.values_list("quantity", "price").get() == (
         3,
+        Decimal("2.50"),
     )
 
 
-def test_an_update_that_finds_its_version_gone_at_the_update_writes_nothing():
+def test_an_update_that_finds_its_version_gone_at_the_update_merges_with_it():
     """The race the in-memory check cannot see: another write commits between
-    the load and the conditional UPDATE."""
-    product = ProductFactory(quantity=1)
+    the load and the conditional UPDATE (here one that records nothing)."""
+    product = ProductFactory(quantity=1, supplier="Acme")
     opened = loaded(product)
-    Product.objects.filter(pk=product.pk).update(version=F("version") + 1)
+    Product.objects.filter(pk=product.pk).update(
+        version=F("version") + 1, supplier="Brill"
+    )
 
-    with pytest.raises(writes.StaleVersion):
-        writes.product_update(product=opened, version=1, data={"quantity": 5})
+    writes.product_update(product=opened, version=1, data={"quantity": 5})
 
-    assert Product.objects.get(pk=product.pk).quantity == 1
-    assert ProductChange.objects.filter(action="updated").count() == 0
+    assert Product.objects.values_list("quantity", "supplier", "version").get() == (
+        5,
+        "Brill",
+        3,
+    )
+    assert ProductChange.objects.filter(action="updated").count() == 1
 
 
 def test_an_update_of_a_product_deleted_since_it_was_loaded_is_refused():
