@@ -254,7 +254,7 @@ def _update_or_merge(loaded, new, names, version, reverts, chosen, base):
         except StaleVersion:
             pass  # written meanwhile: merge with it
     current = (
-        Product.objects.select_for_update()
+        Product.objects.select_for_update(of=("self",))
         .select_related("category")
         .filter(pk=loaded.pk)
         .first()
@@ -555,7 +555,8 @@ def _merge_moved(items):
     """``items`` with those whose product moved on since the preview merged
     with it, field by field, their rows locked until the batch commits; and a
     ``RowConflict`` for each that cannot be merged (left out of the items)."""
-    rows = Product.objects.select_for_update().filter(
+    # Only the product rows are locked (the category is an outer join).
+    rows = Product.objects.select_for_update(of=("self",)).filter(
         pk__in=[item.product.pk for item in items]
     )
     versions = dict(rows.values_list("pk", "version"))

@@ -553,7 +553,58 @@ def test_concurrent_admin_saves_with_one_version_save_one_and_show_the_other(
 
     responses = post_together(superuser, requests)
 
-    assert sorted(response.status_code for response in responses) == [200, 302]
-    (loser,) = [r for r in responses if r.status_code == 200]
+    assert sorted(response.status_code for response in responses) == [302, 409]
+    (loser,) = [r for r in responses if r.status_code == 409]
     assert "was changed since you opened this page" in loser.content.decode()
     assert ProductChange.objects.filter(action="updated").count() == 1
+
+
+def test_two_submits_of_other_fields_at_one_version_both_save(
+    staff_user, checks_pass_before_saves
+):
+    # Both have passed the form at version 1 before either writes: the second
+    # finds the first's write at its UPDATE and merges with it.
+    checks_pass_before_saves(2)
+    mug = ProductFactory(name="Blue Mug", quantity=1, price=Decimal("2.00"))
+    url = reverse("product-update", args=[mug.slug])
+    requests = [
+        (url, product_form_data(mug, quantity="5")),
+        (url, product_form_data(mug, price="2.50")),
+    ]
+
+    responses = post_together(staff_user, requests)
+
+    assert [response.status_code for response in responses] == [302, 302]
+    assert Product.objects.values_list("quantity", "price", "version").get() == (
+        5,
+        Decimal("2.50"),
+        3,
+    )
+    updates = ProductChange.objects.filter(action="updated").order_by("pk")
+    assert sorted(c.product_version for c in updates) == [2, 3]
+    assert sorted(item.field for c in updates for item in c.field_changes) == [
+        "price",
+        "quantity",
+    ]
+
+
+def test_concurrent_admin_saves_of_other_fields_at_one_version_both_save(
+    superuser, checks_pass_before_saves
+):
+    if connection.vendor != "sqlite":
+        checks_pass_before_saves(2)
+    mug = ProductFactory(name="Blue Mug", quantity=1, price=Decimal("2.00"))
+    url = reverse("admin:products_product_change", args=[mug.pk])
+    requests = [
+        (url, {**product_form_data(mug, quantity="5"), "image": ""}),
+        (url, {**product_form_data(mug, price="2.50"), "image": ""}),
+    ]
+
+    responses = post_together(superuser, requests)
+
+    assert [response.status_code for response in responses] == [302, 302]
+    assert Product.objects.values_list("quantity", "price", "version").get() == (
+        5,
+        Decimal("2.50"),
+        3,
+    )
