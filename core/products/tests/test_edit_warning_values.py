@@ -47,7 +47,7 @@ def test_each_changed_field_offers_their_value_as_its_input_takes_it():
         "supplier": 'Brill & "Sons"',
         "expiry_date": "2027-06-30",
     }
-    assert 'aria-label="Use their value for Price">Use their value</button>' in markup
+    assert 'data-value="17.25">Use their value</button>' in markup
 
 
 def test_a_cleared_field_offers_the_empty_value():
