@@ -13,10 +13,12 @@ any difference on it as a conflict rather than guess.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from .change_display import label, model_field, shown_value
 from .changes import as_text
@@ -86,8 +88,11 @@ def shown(name, value):
 
 
 def when(change):
-    ago = naturaltime(change.created_at)
-    return "just now" if ago == "now" else ago
+    """``just now`` within a minute (naturaltime counts seconds), else ``2
+    minutes ago``, ``3 hours ago`` ..."""
+    if timezone.now() - change.created_at < timedelta(minutes=1):
+        return "just now"
+    return naturaltime(change.created_at)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ and leave no uploaded file behind."""
 import copy
 import threading
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from django.db.models.signals import post_save
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from products import writes
 from products.admin import ProductAdmin
@@ -608,3 +610,28 @@ def test_concurrent_admin_saves_of_other_fields_at_one_version_both_save(
         Decimal("2.50"),
         3,
     )
+
+
+@pytest.mark.parametrize(
+    "ago, said",
+    [
+        (timedelta(seconds=5), "just now"),
+        (timedelta(minutes=2), "2 minutes ago"),
+        (timedelta(hours=3), "3 hours ago"),
+    ],
+)
+def test_a_kept_value_says_when_it_was_set(ago, said):
+    product = ProductFactory(quantity=1)
+    opened = loaded(product)
+    product.quantity = 3
+    product.save()
+    ProductChange.objects.filter(action="updated").update(
+        created_at=timezone.now() - ago
+    )
+
+    updated = writes.product_update_merging(
+        product=opened, version=1, data={"price": Decimal(1), "quantity": 1}
+    )
+
+    sentence = updated.kept[0].kept_sentence.replace("\xa0", " ")  # naturaltime's
+    assert sentence == f"Quantity 3 set by system {said} was kept."
