@@ -75,6 +75,7 @@ class ProductAdminForm(forms.ModelForm):
                 version=version,
                 chosen=self.choices.chosen(),
                 base=self.choices.base(),
+                untouched=writes.untouched_files(self),
             )
         if self.conflict is not None:
             self.add_error(None, ValidationError(CHANGED_MEANWHILE, code="stale"))

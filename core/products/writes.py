@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import count
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection
 from django.db.models import F
@@ -210,12 +211,20 @@ def product_update_merging(
         saved = _write(form, new, new.save)
         return None if saved is None else Updated(saved, [])
     names = edited_fields(form.fields if form is not None else data)
+    untouched = untouched_files(form)
     done = []
 
     def write():
         done.append(
             _update_or_merge(
-                product, new, names, version, reverts, chosen or {}, base or version
+                product,
+                new,
+                names,
+                version,
+                reverts,
+                chosen or {},
+                base or version,
+                untouched,
             )
         )
 
@@ -224,13 +233,29 @@ def product_update_merging(
     return done[0]
 
 
+def untouched_files(form):
+    """The file fields ``form`` left alone (no upload, not cleared): a file
+    input shows no value, so the user kept what they opened, whatever the
+    product holds now."""
+    if form is None:
+        return frozenset()
+    return frozenset(
+        name
+        for name in form.fields
+        if isinstance(form.fields[name], forms.FileField)
+        and name not in form.changed_data
+    )
+
+
 def edited_fields(names):
     """The tracked fields among ``names``: what the caller may change."""
     tracked = {field.name for field in tracked_fields(Product)}
     return [name for name in names if name in tracked]
 
 
-def merge_conflict(*, product, new, names, version, chosen=None, base=None):
+def merge_conflict(
+    *, product, new, names, version, chosen=None, base=None, untouched=()
+):
     """The ``MergeConflict`` that writing ``new`` (the values of ``names``) over
     ``product``, opened at ``version``, would raise now, or ``None``. Writes
     nothing; for forms that must refuse before they save (the admin's)."""
@@ -238,13 +263,13 @@ def merge_conflict(*, product, new, names, version, chosen=None, base=None):
     if current is None:
         return None  # the write says so
     try:
-        _merge(current, new, names, version, chosen or {}, base or version)
+        _merge(current, new, names, version, chosen or {}, base or version, untouched)
     except MergeConflict as conflict:
         return conflict
     return None
 
 
-def _update_or_merge(loaded, new, names, version, reverts, chosen, base):
+def _update_or_merge(loaded, new, names, version, reverts, chosen, base, untouched):
     """Writes ``new`` at ``version``; if the product has moved on (or choices
     were made), merges under a lock and writes the merge. Returns ``Updated``."""
     if loaded.version == version and base == version and not chosen:
@@ -261,18 +286,21 @@ def _update_or_merge(loaded, new, names, version, reverts, chosen, base):
     )
     if current is None:
         raise ProductGone(loaded, deletion_at(loaded.slug))
-    merged, kept = _merge(current, new, names, version, chosen, base)
+    merged, kept = _merge(current, new, names, version, chosen, base, untouched)
     _update(current, merged, current.version, reverts)
     return Updated(merged, kept)
 
 
-def _merge(current, new, names, version, chosen, base):
+def _merge(current, new, names, version, chosen, base, untouched=()):
     """``current`` with the fields the merge gives the caller taken from
     ``new``, and what it kept of others; raises ``MergeConflict``. ``base``:
-    the version the caller's values started from (``None``: ``version``)."""
+    the version the caller's values started from (``None``: ``version``);
+    ``untouched``: fields the caller left as they were then."""
     since = stale_edits.since(current, base or version)
     mine = stale_edits.mine_of(new, names)
     theirs = snapshot(current)
+    for name in untouched:
+        mine[name] = since.base.get(name, theirs[name])
     merge = merging.merge(since.base, mine, theirs, chosen)
 
     def outcome(name):
@@ -286,7 +314,7 @@ def _merge(current, new, names, version, chosen, base):
         raise MergeConflict(current, version, changes, conflicts, merge, base)
     merged = copy.copy(current)
     for name, side in merge.sides.items():
-        if side == merging.MINE:
+        if side == merging.MINE and name not in untouched:
             attname = Product._meta.get_field(name).attname
             setattr(merged, attname, getattr(new, attname))
     return merged, [outcome(name) for name in merge.kept]

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from products import writes
 from products.actor import acting_as
 from products.models import Product, ProductChange
 
@@ -421,6 +422,26 @@ def test_a_stale_edit_with_a_new_image_saves_it_as_the_users_change(
     assert response.status_code == 302
     assert stored(product)["image"] != "products/old.png"
     assert stored(product)["quantity"] == 8
+
+
+def test_an_image_replaced_meanwhile_is_kept_by_a_form_that_left_its_own_alone(
+    staff_client, product, superuser, image_upload
+):
+    data = product_form_data(product, quantity="3")
+    with acting_as(superuser, source="admin"):
+        writes.product_update(
+            product=Product.objects.get(pk=product.pk),
+            version=1,
+            data={"image": image_upload("JPEG")},
+        )
+    theirs = stored(product)["image"]
+
+    response = staff_client.post(edit_url(product), data)
+
+    assert response.status_code == 302
+    assert (stored(product)["image"], stored(product)["quantity"]) == (theirs, 3)
+    page = page_text(staff_client.get(response.url))
+    assert f"Image {Path(theirs).name} set by admin just now was kept." in page
 
 
 def test_a_conflicting_edit_with_a_new_image_stores_no_file_and_asks_for_it_again(
