@@ -211,7 +211,11 @@ def product_update_merging(
         saved = _write(form, new, new.save)
         return None if saved is None else Updated(saved, [])
     names = edited_fields(form.fields if form is not None else data)
-    untouched = untouched_files(form)
+    # Only a form opened before ``product`` was loaded can have left a file
+    # input alone over a file that changed since (and asking costs a look at
+    # every field).
+    stale = product.version != version or (base or version) != version
+    untouched = untouched_files(form) if stale else frozenset()
     done = []
 
     def write():
