@@ -551,11 +551,12 @@ def write_batch(kind, label, items, merge=False, skip=False):
             )
             with batches.recording(batch) as recorded:
                 updates = [item for item in items if item.product is not None]
+                locked = None
                 if merge:
-                    updates, conflicts = _merge_moved(updates)
+                    updates, conflicts, locked = _merge_moved(updates)
                     if conflicts and not skip:
                         raise BatchConflicts(conflicts, len(items) - len(conflicts))
-                _update_all(updates)
+                _update_all(updates, locked)
                 _create_all([item.new for item in items if item.product is None])
                 recorded.save_all()
             if not recorded.changes:
@@ -585,8 +586,9 @@ def _moved_on(refused):
 
 def _merge_moved(items):
     """``items`` with those whose product moved on since the preview merged
-    with it, field by field, their rows locked until the batch commits; and a
-    ``RowConflict`` for each that cannot be merged (left out of the items)."""
+    with it, field by field, their rows locked until the batch commits; a
+    ``RowConflict`` for each that cannot be merged (left out of the items); and
+    ``{pk: version}`` of the rows locked."""
     # Only the product rows are locked (the category is an outer join).
     rows = Product.objects.select_for_update(of=("self",)).filter(
         pk__in=[item.product.pk for item in items]
@@ -598,7 +600,7 @@ def _merge_moved(items):
         if versions.get(item.product.pk) != item.expected_version
     }
     if not moved:
-        return items, []
+        return items, [], versions
     current = rows.select_related("category").in_bulk(moved)
     merged, conflicts = [], []
     for item in items:
@@ -616,7 +618,7 @@ def _merge_moved(items):
             continue
         values = {name: getattr(new, name) for name in names}
         merged.append(BatchItem(now, values, now.version))
-    return merged, conflicts
+    return merged, conflicts, versions
 
 
 def stale_items(items):
@@ -679,18 +681,20 @@ def _create_all(products):
         record_change(product, ProductChange.Action.CREATED, {}, snapshot(product))
 
 
-def _update_all(items):
+def _update_all(items, locked=None):
     """The batch's updates: their rows read under a lock (PostgreSQL; SQLite
     writes one transaction at a time) and refused unless each is still at the
     version its preview saw; then written with one prepared statement, each at
-    its version + 1, with its change row."""
+    its version + 1, with its change row. ``locked``: ``{pk: version}`` of the
+    rows, if this transaction has locked them already."""
     if not items:
         return
-    locked = dict(
-        Product.objects.select_for_update()
-        .filter(pk__in=[item.product.pk for item in items])
-        .values_list("pk", "version")
-    )
+    if locked is None:
+        locked = dict(
+            Product.objects.select_for_update()
+            .filter(pk__in=[item.product.pk for item in items])
+            .values_list("pk", "version")
+        )
     for item in items:
         if locked.get(item.product.pk) != item.expected_version:
             raise refusal(item.product, item.expected_version)
