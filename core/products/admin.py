@@ -11,6 +11,7 @@ from django.utils.timezone import localtime
 
 from . import writes
 from .admin_change_log import ActorFilter, readable_change
+from .conflict_choices import ConflictChoicesForm, missing_choices
 from .forms import (
     STOCK_ERRORS,
     ProductDeleteForm,
@@ -18,12 +19,14 @@ from .forms import (
     version_field,
 )
 from .models import Category, Product, ProductChange
+from .stale_edits import kept_message
 from .uploads import write_transaction
 
 CHANGED_MEANWHILE = (
-    "This product was changed since you opened this page; nothing was saved. "
-    "What changed is listed below. The form holds your values: save again to "
-    "apply them over those changes."
+    "This product was changed since you opened this page, and you changed some "
+    "of the same fields to other values; nothing was saved. What changed is "
+    "listed below: choose whose value to keep for each of those fields, then "
+    "save again. Your other changes are merged with theirs."
 )
 
 
@@ -49,27 +52,54 @@ class ProductAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         describe_stock_fields(self)
         self.conflict = None
+        self.choices = ConflictChoicesForm(self.data if self.is_bound else None)
         if self.instance.pk is not None:
             # Not a model form field (the database counts it); the change form
             # template renders it as a hidden input.
             self.fields["version"] = version_field()
             self.initial.setdefault("version", self.instance.version)
+            # The values loaded with the version, before the form sets its own.
+            self.loaded = copy.copy(self.instance)
 
-    def clean(self):
-        cleaned_data = super().clean()
-        version = cleaned_data.get("version")
-        # The instance is still as loaded here: the form applies its values later.
-        if version is not None and version != self.instance.version:
-            self.conflict = writes.refusal(self.instance, version)
-            raise ValidationError(CHANGED_MEANWHILE, code="stale_version")
-        return cleaned_data
+    def _post_clean(self):
+        super()._post_clean()  # the instance now holds the form's values
+        version = self.cleaned_data.get("version")
+        if self.errors or version is None:
+            return
+        stale = version != self.loaded.version or self.choices.attempted
+        if stale:  # merged on save; refused here only if fields conflict
+            self.conflict = writes.merge_conflict(
+                product=self.loaded,
+                new=self.instance,
+                names=writes.edited_fields(self.fields),
+                version=version,
+                chosen=self.choices.chosen(),
+                base=self.choices.base(),
+                untouched=writes.untouched_files(self),
+            )
+        if self.conflict is not None:
+            self.add_error(None, ValidationError(CHANGED_MEANWHILE, code="stale"))
 
     def version_to_send(self):
         """The version the next submit is made against: the current one after a
-        refusal, so that saving again applies the user's values on purpose."""
+        conflict, with the one the user's values started from beside it."""
         if self.conflict is not None:
             return self.conflict.product.version
         return self["version"].value()
+
+    def missing_choices(self):
+        if self.conflict is None or not self.choices.attempted:
+            return ""
+        return missing_choices(self.conflict)
+
+    def made_choices(self):
+        """Choices made on an earlier conflict page that still stand."""
+        conflicting = {item.field for item in self.conflict.conflicts}
+        return {
+            name: side
+            for name, side in self.choices.chosen().items()
+            if name not in conflicting
+        }
 
 
 class _LostRace(Exception):
@@ -106,24 +136,36 @@ class ProductAdmin(admin.ModelAdmin):
             # Outermost, so that an image stored by a save the admin then rolls
             # back is deleted with it.
             with write_transaction():
-                return super().changeform_view(request, *args, **kwargs)
+                response = super().changeform_view(request, *args, **kwargs)
         except (IntegrityError, writes.StaleVersion, _LostRace):
-            # Another write took this SKU or address, or wrote a new version,
-            # after the form checked it, and has committed by now: checked
-            # again, the form explains it. A second failure is not such a race.
+            # Another write took this SKU or address, or wrote a conflicting
+            # value, after the form checked it, and has committed by now:
+            # checked again, the form explains it. A second failure is not such
+            # a race.
             for _, files in request.FILES.lists():
                 for file in files:
                     file.seek(0)
             with write_transaction():
-                return super().changeform_view(request, *args, **kwargs)
+                response = super().changeform_view(request, *args, **kwargs)
         except writes.ProductGone as refusal:
             return self._gone(request, refusal)
+        adminform = (getattr(response, "context_data", None) or {}).get("adminform")
+        if adminform is not None and adminform.form.conflict is not None:
+            response.status_code = 409  # nothing saved: fields to decide
+        return response
 
     def save_model(self, request, obj, form, change):
         if change:
-            saved = writes.product_update(
-                product=obj._as_loaded, form=form, version=form.cleaned_data["version"]
+            updated = writes.product_update_merging(
+                product=obj._as_loaded,
+                form=form,
+                version=form.cleaned_data["version"],
+                chosen=form.choices.chosen(),
+                base=form.choices.base(),
             )
+            if updated is not None and updated.kept:
+                self.message_user(request, kept_message(updated.kept), messages.INFO)
+            saved = updated
         else:
             saved = writes.product_create(form=form)
         if saved is None:

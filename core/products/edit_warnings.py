@@ -2,9 +2,10 @@
 
 While staff edit a product, every save or delete of it that commits shows on the
 form: who changed what, from what to what, the changed fields highlighted. The
-form keeps the user's input and its hidden ``version``: the warning only says
-what happened, and the write path's 409 still decides when they save. Staff
-with the edit permission only; keyed by the product's pk.
+form keeps the user's input and its hidden ``version``; each changed field
+offers "Use their value", which puts the new value in the field, so the user can
+settle it before saving (the write path merges the rest). Staff with the edit
+permission only; keyed by the product's pk.
 """
 
 from django.dispatch import receiver
@@ -15,7 +16,7 @@ from live.protocol import Snapshot
 from live.publish import announce
 from live.streams import Stream
 
-from .change_display import shown_change
+from .change_display import model_field, shown_change
 from .models import ProductChange
 from .signals import product_changed
 
@@ -45,13 +46,40 @@ def no_state(topic):
     return Snapshot("")
 
 
+# A value longer than this is not put in a button (a description is at most
+# 5,000 characters; the bound keeps every frame small whatever the field).
+MAX_USABLE_VALUE = 5_000
+
+
+def usable_value(item):
+    """What "Use their value" puts in the field: the stored value as the form's
+    input takes it (a related row's pk for the select, a date as YYYY-MM-DD), or
+    ``None`` where a form cannot be filled in (a file) or the field is gone."""
+    field = model_field(item.field)
+    if (
+        field is None
+        or not field.editable
+        or field.get_internal_type()
+        in (
+            "FileField",
+            "ImageField",
+        )
+    ):
+        return None
+    return item.new if len(item.new) <= MAX_USABLE_VALUE else None
+
+
 def render_warning(change):
     """Blocking: one change of the product, rendered once for every open form."""
+    raw = {item.field: item for item in change.field_changes}
     return render_to_string(
         "products/_edit_warning.html",
         {
             "change": change,
-            "shown": shown_change(change).fields,
+            "fields": [
+                (item, usable_value(raw[item.field]) if item.field in raw else None)
+                for item in shown_change(change).fields
+            ],
             "gone": change.action == ProductChange.Action.DELETED,
             "target": warnings_id(change.product_id),
         },

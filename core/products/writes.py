@@ -11,6 +11,15 @@ current nothing is written, and ``StaleVersion`` says what changed meanwhile
 shell, commands) the write goes through the model's ``save()`` and ``delete()``,
 where the signals read the committed row under a lock.
 
+A form opened at an older version is not refused outright: it is merged three
+ways with the product as it is now (``merging``; the values it was opened with
+come from the change rows, ``stale_edits``). Fields only someone else changed
+keep their value, fields only the form changed take the form's; only fields both
+changed differently refuse the write (``MergeConflict``), until the caller
+chooses ``mine`` or ``theirs`` for each. The merge reads the row under a lock
+and writes in the same transaction, so a product that moves on meanwhile is
+merged again, never overwritten.
+
 An image stored on the way is deleted again if the transaction does not commit
 (see ``uploads``); one that the write replaces is set aside once it commits, kept
 for undo (``kept_files``). A unique SKU or address taken by another write between
@@ -24,13 +33,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import count, zip_longest
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, router
 from django.db.models import F
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from . import batches
+from . import batches, merging, stale_edits
 from .actor import current_actor
 from .change_display import show_changes
 from .kept_files import bring_back, set_aside_on_commit
@@ -38,7 +48,7 @@ from .models import ChangeBatch, Product, ProductChange
 from .reverts import CannotUndo, restore_plan, revert_plan
 from .signals import announce_on_commit, record_change, recorded_by_caller
 from .slugs import numbered, slug_from_name
-from .snapshots import snapshot
+from .snapshots import snapshot, tracked_fields
 from .uploads import remember_stored, write_transaction
 
 # Fields whose uniqueness only the database can guarantee under concurrency.
@@ -64,6 +74,28 @@ class StaleVersion(Conflict):
         self.version = version  # the one the caller had
         # The ProductChanges since then, oldest first, ready to be shown.
         self.changes = changes
+
+
+class MergeConflict(StaleVersion):
+    """Fields both the caller and someone else changed, to different values,
+    since the caller's version, and no choice made for them: nothing was
+    written. ``conflicts`` lists them (``stale_edits.FieldOutcome``, with who set
+    theirs); ``merge`` is the rest of the merge (whose value each field takes);
+    ``base_version`` is the version the merge started from."""
+
+    def __init__(self, product, version, changes, conflicts, merge, base_version):
+        super().__init__(product, version, changes)
+        self.conflicts = conflicts
+        self.merge = merge
+        self.base_version = base_version
+
+
+@dataclass(frozen=True)
+class Updated:
+    product: Product  # as written
+    # The values others set since the caller's version that a merge kept
+    # (``stale_edits.FieldOutcome``), for the message.
+    kept: list
 
 
 class RevertBlocked(Conflict):
@@ -101,6 +133,24 @@ class BatchStale(Conflict):
         self.refusals = refusals
 
 
+class BatchConflicts(Conflict):
+    """Rows of an import whose products moved on since the preview and could
+    not be merged: a field both the file and someone else changed, differently.
+    Nothing was written. ``rows`` holds a ``RowConflict`` per such row;
+    ``applicable`` counts the rows that could be applied without them."""
+
+    def __init__(self, rows, applicable):
+        super().__init__(f"{len(rows)} rows conflict with changes since the preview")
+        self.rows = rows
+        self.applicable = applicable
+
+
+@dataclass(frozen=True)
+class RowConflict:
+    product: Product  # as it is now
+    conflicts: list  # stale_edits.FieldOutcome, one per field
+
+
 @dataclass
 class BatchItem:
     """One product of a batch: ``product`` as loaded (``None``: create one),
@@ -130,21 +180,158 @@ def product_create(*, form=None, data=None):
     return _write(form, product, product.save)
 
 
-def product_update(*, product, version, form=None, data=None, reverts=None):
-    """Writes the new values over ``product`` if it is still at ``version``.
+def product_update(
+    *, product, version, form=None, data=None, reverts=None, chosen=None, base=None
+):
+    """Writes the new values over ``product``, merged with what changed since
+    ``version`` if it is no longer current.
 
-    ``product`` holds the values loaded with ``version``. The new values come
-    from ``form``, a validated ``ProductUpdateForm`` bound to a copy of
-    ``product``, or from ``data``, field values already validated. Returns the
-    product as written (at its new version), or ``None`` as ``product_create``
-    does. Raises ``StaleVersion`` or ``ProductGone``, writing nothing, if the
-    product changed since ``version``. ``reverts``: the change this update undoes
-    (recorded with it; only with a version).
+    ``product`` holds the values loaded with ``version``, or later ones. The new
+    values come from ``form``, a validated ``ProductUpdateForm`` (or the admin's)
+    bound to a copy of ``product``, or from ``data``, field values already
+    validated. Returns the product as written (at its new version), or ``None``
+    as ``product_create`` does. Raises ``ProductGone`` if the product was
+    deleted, ``MergeConflict`` (a ``StaleVersion``) if a field both sides changed
+    differently has no choice in ``chosen`` (``{field: "mine" | "theirs"}``);
+    either way nothing is written. ``base``: the version the caller's values were
+    first loaded at, when it differs from ``version`` (a form sent again after a
+    conflict carries the current version and the one it started from).
+    ``reverts``: the change this update undoes (recorded with it; only with a
+    version).
     """
+    updated = product_update_merging(
+        product=product,
+        version=version,
+        form=form,
+        data=data,
+        reverts=reverts,
+        chosen=chosen,
+        base=base,
+    )
+    return None if updated is None else updated.product
+
+
+def product_update_merging(
+    *, product, version, form=None, data=None, reverts=None, chosen=None, base=None
+):
+    """``product_update``, returning ``Updated``: the product and the values of
+    others a merge kept."""
     new = form.instance if form is not None else with_values(product, data)
     if version is None:
-        return _write(form, new, new.save)
-    return _write(form, new, lambda: _update(product, new, version, reverts))
+        saved = _write(form, new, new.save)
+        return None if saved is None else Updated(saved, [])
+    names = edited_fields(form.fields if form is not None else data)
+    # Only a form opened before ``product`` was loaded can have left a file
+    # input alone over a file that changed since (and asking costs a look at
+    # every field).
+    stale = product.version != version or (base or version) != version
+    untouched = untouched_files(form) if stale else frozenset()
+    done = []
+
+    def write():
+        done.append(
+            _update_or_merge(
+                product,
+                new,
+                names,
+                version,
+                reverts,
+                chosen or {},
+                base or version,
+                untouched,
+            )
+        )
+
+    if _write(form, new, write) is None:
+        return None
+    return done[0]
+
+
+def untouched_files(form):
+    """The file fields ``form`` left alone (no upload, not cleared): a file
+    input shows no value, so the user kept what they opened, whatever the
+    product holds now."""
+    if form is None:
+        return frozenset()
+    return frozenset(
+        name
+        for name in form.fields
+        if isinstance(form.fields[name], forms.FileField)
+        and name not in form.changed_data
+    )
+
+
+def edited_fields(names):
+    """The tracked fields among ``names``: what the caller may change."""
+    tracked = {field.name for field in tracked_fields(Product)}
+    return [name for name in names if name in tracked]
+
+
+def merge_conflict(
+    *, product, new, names, version, chosen=None, base=None, untouched=()
+):
+    """The ``MergeConflict`` that writing ``new`` (the values of ``names``) over
+    ``product``, opened at ``version``, would raise now, or ``None``. Writes
+    nothing; for forms that must refuse before they save (the admin's)."""
+    current = Product.objects.select_related("category").filter(pk=product.pk).first()
+    if current is None:
+        return None  # the write says so
+    try:
+        _merge(current, new, names, version, chosen or {}, base or version, untouched)
+    except MergeConflict as conflict:
+        return conflict
+    return None
+
+
+def _update_or_merge(loaded, new, names, version, reverts, chosen, base, untouched):
+    """Writes ``new`` at ``version``; if the product has moved on (or choices
+    were made), merges under a lock and writes the merge. Returns ``Updated``."""
+    if loaded.version == version and base == version and not chosen:
+        try:
+            _update(loaded, new, version, reverts)
+            return Updated(new, [])
+        except StaleVersion:
+            pass  # written meanwhile: merge with it
+    current = (
+        Product.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(pk=loaded.pk)
+        .first()
+    )
+    if current is None:
+        raise ProductGone(loaded, deletion_at(loaded.slug))
+    merged, kept = _merge(current, new, names, version, chosen, base, untouched)
+    _update(current, merged, current.version, reverts)
+    return Updated(merged, kept)
+
+
+def _merge(current, new, names, version, chosen, base, untouched=()):
+    """``current`` with the fields the merge gives the caller taken from
+    ``new``, and what it kept of others; raises ``MergeConflict``. ``base``:
+    the version the caller's values started from (``None``: ``version``);
+    ``untouched``: fields the caller left as they were then."""
+    since = stale_edits.since(current, base or version)
+    mine = stale_edits.mine_of(new, names)
+    theirs = snapshot(current)
+    for name in untouched:
+        mine[name] = since.base.get(name, theirs[name])
+    merge = merging.merge(since.base, mine, theirs, chosen)
+
+    def outcome(name):
+        return stale_edits.outcome(
+            name, since, since.base.get(name, merging.UNKNOWN), mine[name], theirs[name]
+        )
+
+    if merge.conflicts:
+        conflicts = [outcome(conflict.field) for conflict in merge.conflicts]
+        changes = show_changes(since.changes)
+        raise MergeConflict(current, version, changes, conflicts, merge, base)
+    merged = copy.copy(current)
+    for name, side in merge.sides.items():
+        if side == merging.MINE and name not in untouched:
+            attname = Product._meta.get_field(name).attname
+            setattr(merged, attname, getattr(new, attname))
+    return merged, [outcome(name) for name in merge.kept]
 
 
 def product_delete(*, product, version):
@@ -348,12 +535,17 @@ def _update(loaded, new, version, reverts=None):
         set_aside_on_commit(Product, "image", new.image.storage, replaced)
 
 
-def products_import(*, items, label):
+def products_import(*, items, label, skip_conflicts=False):
     """Applies a previewed CSV import (``BatchItem`` per row) in one transaction,
     recorded as one ``ChangeBatch`` and announced as one event. Returns the
-    batch, or ``None`` when no row changes anything. Raises ``BatchStale``,
-    writing nothing, if a product is no longer as the preview showed it."""
-    return write_batch(ChangeBatch.Kind.IMPORT, label, items)
+    batch, or ``None`` when no row changes anything. A product changed since the
+    preview is merged with the row, field by field, as a stale form is. Raises,
+    writing nothing, ``BatchConflicts`` if a row changes a field someone else
+    changed differently (unless ``skip_conflicts``: then those rows are left
+    out), ``BatchStale`` if a product was deleted or a new SKU taken since."""
+    return write_batch(
+        ChangeBatch.Kind.IMPORT, label, items, merge=True, skip=skip_conflicts
+    )
 
 
 def products_bulk(*, items, label):
@@ -382,8 +574,10 @@ def with_kept_files(values):
     return {**values, "image": bring_back(storage, str(name))}
 
 
-def write_batch(kind, label, items, reverts=None):
-    """``reverts``: the batch this one undoes (``batch_reverts``).
+def write_batch(kind, label, items, reverts=None, merge=False, skip=False):
+    """``reverts``: the batch this one undoes (``batch_reverts``). ``merge``: a
+    product changed since its preview is merged with its item (``skip``: items
+    that conflict are left out) instead of refusing the batch.
 
     One attempt per address taken meanwhile: a new product's address is picked
     inside the transaction, and another writer may insert that one before this
@@ -391,7 +585,7 @@ def write_batch(kind, label, items, reverts=None):
     failed attempt stays, so the next one picks the addresses again."""
     for attempt in count(1):
         try:
-            return _write_batch(kind, label, items, reverts)
+            return _write_batch(kind, label, items, reverts, merge, skip)
         except IntegrityError:
             stale = stale_items(items)  # a SKU created meanwhile
             if stale:
@@ -410,8 +604,10 @@ def slugs_taken(products):
     ).exists()
 
 
-def _write_batch(kind, label, items, reverts=None):
+def _write_batch(kind, label, items, reverts=None, merge=False, skip=False):
     stale = stale_items(items)
+    if merge:  # merged under the lock below: refused only if deleted or taken
+        stale = [refused for refused in stale if not _moved_on(refused)]
     if stale:
         raise BatchStale(stale)
     actor = current_actor()
@@ -427,9 +623,17 @@ def _write_batch(kind, label, items, reverts=None):
                 reverts=reverts,
             )
             with batches.recording(batch) as recorded:
-                _update_all(
-                    [i for i in items if i.product is not None and not i.delete]
-                )
+                updates = [
+                    item
+                    for item in items
+                    if item.product is not None and not item.delete
+                ]
+                locked = None
+                if merge:
+                    updates, conflicts, locked = _merge_moved(updates)
+                    if conflicts and not skip:
+                        raise BatchConflicts(conflicts, len(items) - len(conflicts))
+                _update_all(updates, locked)
                 _create_all(
                     [item.new for item in items if item.product is None],
                     [item.reverts for item in items if item.product is None],
@@ -445,9 +649,52 @@ def _write_batch(kind, label, items, reverts=None):
             )
             batch.save(update_fields=["entry", "summary"])
             announce_on_commit(batch.entry)
-    except StaleVersion as refused:  # changed between the check and its write
+    except (StaleVersion, ProductGone) as refused:  # between the check and write
         raise BatchStale([refused]) from refused
     return batch
+
+
+def _moved_on(refused):
+    """Whether a ``stale_items`` refusal is of a product that still exists and
+    changed since (not one deleted, nor a SKU taken by a new product: version 0)."""
+    return not refused.gone and refused.version != 0
+
+
+def _merge_moved(items):
+    """``items`` with those whose product moved on since the preview merged
+    with it, field by field, their rows locked until the batch commits; a
+    ``RowConflict`` for each that cannot be merged (left out of the items); and
+    ``{pk: version}`` of the rows locked."""
+    # Only the product rows are locked (the category is an outer join).
+    rows = Product.objects.select_for_update(of=("self",)).filter(
+        pk__in=[item.product.pk for item in items]
+    )
+    versions = dict(rows.values_list("pk", "version"))
+    moved = {
+        item.product.pk
+        for item in items
+        if versions.get(item.product.pk) != item.expected_version
+    }
+    if not moved:
+        return items, [], versions
+    current = rows.select_related("category").in_bulk(moved)
+    merged, conflicts = [], []
+    for item in items:
+        if item.product.pk not in moved:
+            merged.append(item)
+            continue
+        now = current.get(item.product.pk)
+        if now is None:
+            raise ProductGone(item.product, deletion_at(item.product.slug))
+        names = edited_fields(item.values)
+        try:
+            new, _ = _merge(now, item.new, names, item.expected_version, {}, None)
+        except MergeConflict as conflict:
+            conflicts.append(RowConflict(now, conflict.conflicts))
+            continue
+        values = {name: getattr(new, name) for name in names}
+        merged.append(BatchItem(now, values, now.version))
+    return merged, conflicts, versions
 
 
 def stale_items(items):
@@ -544,14 +791,20 @@ def _delete_all(items):
             )
 
 
-def _update_all(items):
+def _update_all(items, locked=None):
     """The batch's updates: their rows read under a lock (PostgreSQL; SQLite
     writes one transaction at a time) and refused unless each is still at the
     version its preview saw; then written with one prepared statement, each at
-    its version + 1, with its change row."""
+    its version + 1, with its change row. ``locked``: ``{pk: version}`` of the
+    rows, if this transaction has locked them already."""
     if not items:
         return
-    _lock_at_versions(items)
+    if locked is None:
+        _lock_at_versions(items)
+    else:
+        for item in items:
+            if locked.get(item.product.pk) != item.expected_version:
+                raise refusal(item.product, item.expected_version)
     fields, changed, now = {"updated_at"}, [], timezone.now()
     for item in items:
         new = item.new

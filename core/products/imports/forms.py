@@ -54,6 +54,10 @@ class ImportUploadForm(forms.Form):
 
 
 class ImportConfirmForm(forms.Form):
-    """The preview's confirmation: which kept file it showed."""
+    """The preview's confirmation: which kept file it showed. After rows were
+    found to conflict with changes made since the preview: ``skip_conflicts``
+    applies the others, ``again`` previews the kept file anew."""
 
     digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+    skip_conflicts = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    again = forms.BooleanField(required=False, widget=forms.HiddenInput)

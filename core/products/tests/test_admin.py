@@ -271,39 +271,83 @@ def test_admin_change_form_carries_the_version(superuser_client):
     )
 
 
-def test_a_stale_admin_save_is_refused_and_shows_what_changed(superuser_client):
+def test_a_stale_admin_save_of_other_fields_keeps_the_colleagues_value(
+    superuser_client,
+):
     product = ProductFactory(name="Blue Mug", price="12.50", quantity=7)
     data = change_data(product, quantity="3")
     saved_meanwhile(product, price="17.25")
 
+    response = superuser_client.post(change_url(product), data, follow=True)
+
+    assert response.redirect_chain[0][1] == 302
+    assert Product.objects.values_list("price", "quantity", "version").get() == (
+        Decimal("17.25"),
+        3,
+        3,
+    )
+    content = html.unescape(response.content.decode())
+    assert "Price $17.25 set by shell just now was kept." in content
+
+
+def test_a_stale_admin_save_of_a_field_changed_since_asks_whose_value_to_keep(
+    superuser_client,
+):
+    product = ProductFactory(name="Blue Mug", price="12.50", quantity=7)
+    data = change_data(product, price="16.00", quantity="3")
+    saved_meanwhile(product, price="17.25")
+
     response = superuser_client.post(change_url(product), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 409
     content = html.unescape(response.content.decode())
-    assert "was changed since you opened this page; nothing was saved" in content
+    assert "was changed since you opened this page" in content
+    assert "nothing was saved" in content
     assert "$17.25" in content and "shell" in content
     assert '<input type="hidden" name="version" value="2">' in content
+    assert '<input type="hidden" name="base_version" value="1">' in content
     assert 'name="quantity" value="3"' in content  # the admin's input, kept
+    radios = re.findall(
+        r'<input type="radio" name="resolve_(\w+)" value="(\w+)">', content
+    )
+    assert radios == [("price", "theirs"), ("price", "mine")]
     assert Product.objects.values_list("price", "quantity").get() == (
         Decimal("17.25"),
         7,
     )
 
 
-def test_saving_again_after_a_refused_admin_save_applies_it(superuser_client):
+@pytest.mark.parametrize("choice, price", [("mine", "16.00"), ("theirs", "17.25")])
+def test_an_admin_conflict_sent_back_with_a_choice_applies_it(
+    superuser_client, choice, price
+):
     product = ProductFactory(price="12.50", quantity=7)
     saved_meanwhile(product, price="17.25")
+    data = change_data(product, price="16.00", quantity="3", version=2, base_version=1)
 
     response = superuser_client.post(
-        change_url(product), change_data(product, quantity="3", version=2)
+        change_url(product), {**data, "resolve_price": choice}
     )
 
     assert response.status_code == 302
     assert Product.objects.values_list("price", "quantity", "version").get() == (
-        Decimal("12.50"),
+        Decimal(price),
         3,
         3,
     )
+
+
+def test_an_admin_conflict_sent_back_without_a_choice_says_so(superuser_client):
+    product = ProductFactory(price="12.50", quantity=7)
+    saved_meanwhile(product, price="17.25")
+    data = change_data(product, price="16.00", version=2, base_version=1)
+
+    response = superuser_client.post(change_url(product), data)
+
+    assert response.status_code == 409
+    content = html.unescape(response.content.decode())
+    assert "Choose whose value to keep for: Price. Nothing was saved." in content
+    assert Product.objects.get().price == Decimal("17.25")
 
 
 def test_a_stale_admin_delete_is_refused_with_a_message(superuser_client):

@@ -103,12 +103,13 @@ async def test_an_open_form_hears_of_a_save_and_a_delete_by_someone_else(
 
     warning = alice.locator(".edit-warning")
     await expect(warning).to_have_text(
-        "bob changed Price $15.00 → $17.25 just now.", timeout=LIVE_WITHIN_MS
+        "bob changed Price $15.00 → $17.25 Use their value just now.",
+        timeout=LIVE_WITHIN_MS,
     )
     price_field = alice.locator(".field").filter(has=alice.get_by_label("Price"))
     await expect(price_field).to_have_class("field field-changed-elsewhere")
     # Alice's input and the version her form was loaded at are kept: saving
-    # still gets the 409 with the list of changes.
+    # merges with bob's change.
     await expect(alice.get_by_label("Name")).to_have_value("Blue Mug (large)")
     await expect(alice.get_by_label("Price")).to_have_value("15.00")
     await expect(alice.locator("input[name=version]")).to_have_value(version)
@@ -121,3 +122,37 @@ async def test_an_open_form_hears_of_a_save_and_a_delete_by_someone_else(
     )
     await expect(alice.get_by_role("button", name="Save changes")).to_be_disabled()
     await expect(alice.get_by_label("Name")).to_have_value("Blue Mug (large)")
+
+
+async def test_their_value_can_be_used_before_saving_and_the_rest_merges(browser):
+    product = await sync_to_async(ProductFactory)(
+        name="Linen Tea Towels", price=Decimal("15.00"), quantity=4, supplier="Acme"
+    )
+    alice = await staff_page(browser, "alice")
+    await alice.goto(f"/products/{product.slug}/edit/")
+    await alice.get_by_label("Price").fill("16.00")
+    await alice.get_by_label("Quantity").fill("9")
+    await socket_open(alice, WARNINGS_SOCKET)
+
+    bob = await staff_page(browser, "bob")
+    await bob.goto(f"/products/{product.slug}/edit/")
+    await bob.get_by_label("Price").fill("17.25")
+    await bob.get_by_label("Supplier").fill("Brill")
+    await bob.get_by_role("button", name="Save changes").click()
+    await expect(bob.get_by_text("Saved “Linen Tea Towels”.")).to_be_visible()
+
+    use = alice.locator("[data-use-value][data-field=price]")
+    await use.click(timeout=LIVE_WITHIN_MS)
+    await expect(alice.get_by_label("Price")).to_have_value("17.25")
+    await expect(use).to_be_disabled()
+    await alice.get_by_role("button", name="Save changes").click()
+
+    await expect(
+        alice.get_by_text("Supplier Brill set by bob just now was kept.")
+    ).to_be_visible()
+    saved = await sync_to_async(type(product).objects.get)(pk=product.pk)
+    assert (saved.price, saved.quantity, saved.supplier) == (
+        Decimal("17.25"),
+        9,
+        "Brill",
+    )

@@ -156,19 +156,97 @@ def test_a_kept_file_altered_on_disk_is_refused(staff_client, staff_user):
     assert not Product.objects.exists()
 
 
-def test_a_product_changed_since_the_preview_refuses_the_whole_file(staff_client):
+def test_a_sku_created_since_the_preview_refuses_the_whole_file(staff_client):
     mug = ProductFactory(sku="MUG-1", name="Mug", price=Decimal("1.00"))
     response = upload(staff_client, "sku,name,price\nMUG-1,Mug,2\nMUG-2,Mug,3\n")
-    ProductFactory(sku="MUG-2", price=Decimal("3.00"))  # created meanwhile ...
-    mug.price = Decimal("1.50")
-    mug.save()  # ... and changed meanwhile
+    ProductFactory(sku="MUG-2", price=Decimal("3.00"))  # created meanwhile
     response = confirm(staff_client, digest_in(response))
     assert response.status_code == 409
     page = text(response)
-    assert "2 products changed since the preview" in page
-    assert '<ins class="new">$1.50</ins>' in page
-    assert Product.objects.get(sku="MUG-1").price == Decimal("1.50")
+    assert "1 product changed since the preview" in page
+    assert Product.objects.get(pk=mug.pk).price == Decimal("1.00")
     assert not ChangeBatch.objects.exists()
+
+
+def change_meanwhile(product, **values):
+    """Another user's save of ``product`` between the preview and the confirm."""
+    product = Product.objects.get(pk=product.pk)
+    for name, value in values.items():
+        setattr(product, name, value)
+    product.save()
+
+
+def test_a_product_changed_since_the_preview_is_merged_with_its_row(staff_client):
+    mug = ProductFactory(sku="MUG-1", name="Mug", price=Decimal("1.00"), quantity=5)
+    response = upload(staff_client, "sku,name,price,quantity\nMUG-1,Mug,1.00,9\n")
+    change_meanwhile(mug, price=Decimal("1.50"))  # the file leaves the price
+
+    response = confirm(staff_client, digest_in(response))
+
+    assert response.status_code == 302
+    mug.refresh_from_db()
+    assert (mug.price, mug.quantity) == (Decimal("1.50"), 9)
+    change = ProductChange.objects.latest("pk")
+    assert [item.field for item in change.field_changes] == ["quantity"]
+
+
+def conflicting_import(staff_client):
+    """Three products previewed; then one of them gets another price than the
+    file gives it, one another quantity than the file leaves it at."""
+    first = ProductFactory(sku="MUG-1", price=Decimal("1.00"), quantity=5)
+    second = ProductFactory(sku="MUG-2", price=Decimal("2.00"), quantity=5)
+    ProductFactory(sku="MUG-3", price=Decimal("3.00"))
+    csv = "sku,price,quantity\nMUG-1,1.25,5\nMUG-2,2.25,5\nMUG-3,3.25,5\n"
+    response = upload(staff_client, csv)
+    change_meanwhile(first, price=Decimal("1.10"))
+    change_meanwhile(second, quantity=6)
+    return first, second, digest_in(response)
+
+
+def test_rows_that_conflict_are_listed_and_nothing_is_imported(staff_client):
+    first, _, digest = conflicting_import(staff_client)
+
+    response = confirm(staff_client, digest)
+
+    assert response.status_code == 409
+    page = text(response)
+    assert "1 row conflicts with changes made since the preview" in page
+    row = re.search(r'<tr data-sku="MUG-1" data-field="price">(.*?)</tr>', page)[1]
+    assert re.sub(r"<[^>]+>", " ", row).split() == (
+        f"{first.name} (MUG-1) Price $1.00 $1.10 by system, just now $1.25".split()
+    )
+    assert "Apply the 2 rows without conflicts" in page
+    assert Product.objects.get(sku="MUG-3").price == Decimal("3.00")
+    assert not ChangeBatch.objects.exists()
+
+
+def test_the_rows_without_conflicts_can_be_applied(staff_client):
+    first, second, digest = conflicting_import(staff_client)
+
+    response = staff_client.post(URL, {"digest": digest, "skip_conflicts": "1"})
+
+    assert response.status_code == 302
+    prices = dict(Product.objects.values_list("sku", "price"))
+    assert prices == {
+        "MUG-1": Decimal("1.10"),  # the conflict: left as it is
+        "MUG-2": Decimal("2.25"),  # merged: their quantity kept
+        "MUG-3": Decimal("3.25"),
+    }
+    assert Product.objects.get(sku="MUG-2").quantity == 6
+    assert ChangeBatch.objects.get().changes.count() == 2
+
+
+def test_a_conflicting_file_can_be_previewed_again_and_then_imported(staff_client):
+    _, _, digest = conflicting_import(staff_client)
+    confirm(staff_client, digest)
+
+    response = staff_client.post(URL, {"digest": digest, "again": "1"})
+
+    assert response.status_code == 200
+    assert "Preview of prices.csv" in text(response)
+    assert not ChangeBatch.objects.exists()
+    assert confirm(staff_client, digest_in(response)).status_code == 302
+    assert Product.objects.get(sku="MUG-1").price == Decimal("1.25")
 
 
 def test_confirming_twice_imports_once(staff_client):

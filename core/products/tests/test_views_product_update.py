@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from products import writes
 from products.actor import acting_as
 from products.models import Product, ProductChange
 
@@ -269,7 +270,30 @@ def test_the_edit_form_carries_the_version_it_shows(staff_client, product):
     assert 'type="hidden" name="version"' in response.content.decode()
 
 
-def test_a_stale_edit_changes_nothing_and_shows_what_changed_since(
+def page_text(response):
+    return html.unescape(
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    )
+
+
+def choices_offered(response):
+    """``{field: [(value, checked)]}`` of the conflict page's resolve radios."""
+    offered = {}
+    for tag in re.findall(r'<input type="radio"[^>]*>', response.content.decode()):
+        name = re.search(r'name="resolve_(\w+)"', tag)[1]
+        value = re.search(r'value="(\w+)"', tag)[1]
+        offered.setdefault(name, []).append((value, "checked" in tag))
+    return offered
+
+
+def conflict_row(response, field):
+    match = re.search(
+        rf'<tr data-field="{field}">(.*?)</tr>', response.content.decode(), re.S
+    )
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", match[1])).split())
+
+
+def test_a_stale_edit_of_other_fields_saves_and_keeps_the_colleagues_value(
     staff_client, product, superuser
 ):
     # Opened at $12.50; an admin changes the price; the form changes only the
@@ -279,53 +303,156 @@ def test_a_stale_edit_changes_nothing_and_shows_what_changed_since(
 
     response = edit(staff_client, product, quantity="3", version=hidden_version(opened))
 
-    assert response.status_code == 409
-    assert (stored(product)["price"], stored(product)["quantity"]) == (
-        Decimal("17.25"),
-        7,
-    )
-    changed = conflict_section(response)
-    assert "“Blue Mug” was changed since you opened this page" in changed
-    assert "Your changes were not saved" in changed
-    assert "admin" in changed and "$12.50" in changed and "$17.25" in changed
-    content = response.content.decode()
-    assert 'name="quantity" value="3"' in content  # the user's input, kept
-    assert 'name="price" value="12.50"' in content
-    assert hidden_version(response) == 2
-    assert ProductChange.objects.filter(product=product).count() == 2
-
-
-def test_saving_again_after_a_conflict_applies_the_users_values(
-    staff_client, product, superuser
-):
-    save_meanwhile(product, superuser, price=Decimal("17.25"))
-    refused = edit(staff_client, product, quantity="3", version=1)
-
-    response = edit(
-        staff_client, product, quantity="3", version=hidden_version(refused)
-    )
-
     assert response.status_code == 302
     assert (stored(product)["price"], stored(product)["quantity"]) == (
-        Decimal("12.50"),
+        Decimal("17.25"),
         3,
     )
     change = ProductChange.objects.latest("pk")
     assert change.actor_name == "staff"
     assert {c["field"]: (c["old"], c["new"]) for c in change.changes} == {
-        "price": ("17.25", "12.50"),
-        "quantity": ("7", "3"),
+        "quantity": ("7", "3")
     }
     assert change.product_version == 3
+    page = page_text(staff_client.get(response.url))
+    assert "Saved “Blue Mug”. Price $17.25 set by admin just now was kept." in page
 
 
-def test_a_stale_edit_with_a_new_image_stores_no_file_and_asks_for_it_again(
+def test_a_field_both_changed_differently_is_a_conflict_to_resolve(
+    staff_client, product, superuser
+):
+    save_meanwhile(product, superuser, price=Decimal("17.25"), supplier="Brill")
+
+    response = edit(staff_client, product, price="16.00", quantity="3", version=1)
+
+    assert response.status_code == 409
+    assert stored(product)["price"] == Decimal("17.25")
+    assert stored(product)["quantity"] == 7
+    assert ProductChange.objects.filter(product=product).count() == 2
+    changed = conflict_section(response)
+    assert "“Blue Mug” was changed since you opened this page" in changed
+    assert "Your changes were not saved" in changed
+    assert choices_offered(response) == {
+        "price": [("theirs", False), ("mine", False)]  # nothing pre-selected
+    }
+    assert conflict_row(response, "price") == (
+        "Price $12.50 Keep theirs: $17.25 set by admin just now Keep yours: $16.00"
+    )
+    content = response.content.decode()
+    assert hidden_version(response) == 2
+    assert 'name="base_version" value="1"' in content
+    assert 'name="price" value="16.00"' in content  # the user's, to choose
+    assert 'name="quantity" value="3"' in content  # the user's change
+    assert 'name="supplier" value="Brill"' in content  # theirs: only they changed it
+
+
+def resolve(client, conflict_page, product, **choices):
+    """Sends the conflict page's form back as a browser would, with ``choices``."""
+    data = product_form_data(
+        Product.objects.get(pk=product.pk),
+        price=re.search(
+            r'name="price" value="([^"]*)"', conflict_page.content.decode()
+        )[1],
+        quantity="3",
+        version=hidden_version(conflict_page),
+        base_version=1,
+    )
+    data.update({f"resolve_{name}": side for name, side in choices.items()})
+    return client.post(edit_url(product), data)
+
+
+@pytest.mark.parametrize("choice, price", [("mine", "16.00"), ("theirs", "17.25")])
+def test_each_choice_applies_with_the_rest_of_the_merge(
+    staff_client, product, superuser, choice, price
+):
+    save_meanwhile(product, superuser, price=Decimal("17.25"), supplier="Brill")
+    refused = edit(staff_client, product, price="16.00", quantity="3", version=1)
+
+    response = resolve(staff_client, refused, product, price=choice)
+
+    assert response.status_code == 302
+    assert stored(product)["price"] == Decimal(price)
+    assert (stored(product)["quantity"], stored(product)["supplier"]) == (3, "Brill")
+
+
+def test_a_conflict_sent_back_without_a_choice_says_which_is_missing(
+    staff_client, product, superuser
+):
+    save_meanwhile(product, superuser, price=Decimal("17.25"), quantity=8)
+    refused = edit(staff_client, product, price="16.00", quantity="3", version=1)
+    assert set(choices_offered(refused)) == {"price", "quantity"}
+
+    response = resolve(staff_client, refused, product, quantity="mine")
+
+    assert response.status_code == 409
+    assert "Choose whose value to keep for: Price. Nothing was saved." in page_text(
+        response
+    )
+    assert choices_offered(response) == {"price": [("theirs", False), ("mine", False)]}
+    assert 'name="resolve_quantity" value="mine"' in response.content.decode()
+    assert (stored(product)["price"], stored(product)["quantity"]) == (
+        Decimal("17.25"),
+        8,
+    )
+
+
+def test_a_product_that_moved_on_again_is_merged_again(
+    staff_client, product, superuser
+):
+    save_meanwhile(product, superuser, price=Decimal("17.25"))
+    refused = edit(staff_client, product, price="16.00", version=1)
+    save_meanwhile(product, superuser, supplier="Brill")  # version 3
+
+    response = resolve(staff_client, refused, product, price="mine")
+
+    assert response.status_code == 302
+    assert (stored(product)["price"], stored(product)["supplier"]) == (
+        Decimal("16.00"),
+        "Brill",
+    )
+
+
+def test_a_stale_edit_with_a_new_image_saves_it_as_the_users_change(
+    staff_client, product, superuser, media_root, image_upload
+):
+    save_meanwhile(product, superuser, quantity=8)
+
+    response = edit(staff_client, product, image=image_upload("PNG"), version=1)
+
+    assert response.status_code == 302
+    assert stored(product)["image"] != "products/old.png"
+    assert stored(product)["quantity"] == 8
+
+
+def test_an_image_replaced_meanwhile_is_kept_by_a_form_that_left_its_own_alone(
+    staff_client, product, superuser, image_upload
+):
+    data = product_form_data(product, quantity="3")
+    with acting_as(superuser, source="admin"):
+        writes.product_update(
+            product=Product.objects.get(pk=product.pk),
+            version=1,
+            data={"image": image_upload("JPEG")},
+        )
+    theirs = stored(product)["image"]
+
+    response = staff_client.post(edit_url(product), data)
+
+    assert response.status_code == 302
+    assert (stored(product)["image"], stored(product)["quantity"]) == (theirs, 3)
+    page = page_text(staff_client.get(response.url))
+    assert f"Image {Path(theirs).name} set by admin just now was kept." in page
+
+
+def test_a_conflicting_edit_with_a_new_image_stores_no_file_and_asks_for_it_again(
     staff_client, product, superuser, media_root, image_upload
 ):
     files = media_files(media_root)
     save_meanwhile(product, superuser, quantity=8)
 
-    response = edit(staff_client, product, image=image_upload("PNG"), version=1)
+    response = edit(
+        staff_client, product, quantity="9", image=image_upload("PNG"), version=1
+    )
 
     assert response.status_code == 409
     assert "Your new image was not kept: choose it again" in response.content.decode()
@@ -349,10 +476,26 @@ def test_an_edit_of_a_product_deleted_meanwhile_saves_nothing(
     assert not Product.objects.exists()
 
 
-def test_an_edit_sent_to_the_address_before_a_rename_is_refused_with_the_rename(
+def test_an_edit_sent_to_the_address_before_a_rename_is_merged_with_the_rename(
     staff_client, product, superuser
 ):
     data = product_form_data(product, price="1.00")
+    save_meanwhile(product, superuser, slug="sky-mug")
+
+    response = staff_client.post(edit_url(product), data)
+
+    assert response.status_code == 302
+    assert response.url == reverse("product-detail", args=["sky-mug"])
+    assert (stored(product)["slug"], stored(product)["price"]) == (
+        "sky-mug",
+        Decimal("1.00"),
+    )
+
+
+def test_an_edit_of_the_address_both_changed_is_refused_with_the_rename(
+    staff_client, product, superuser
+):
+    data = product_form_data(product, slug="red-mug")
     save_meanwhile(product, superuser, slug="sky-mug")
 
     response = staff_client.post(edit_url(product), data)
@@ -362,7 +505,7 @@ def test_an_edit_sent_to_the_address_before_a_rename_is_refused_with_the_rename(
     assert "sky-mug" in conflict_section(response)
     content = response.content.decode()
     assert f'action="{reverse("product-update", args=["sky-mug"])}"' in content
-    assert stored(product)["price"] == Decimal("12.50")
+    assert stored(product)["slug"] == "sky-mug"
 
 
 def test_an_edit_without_its_version_saves_nothing(staff_client, product):

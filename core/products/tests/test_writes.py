@@ -4,6 +4,7 @@ and leave no uploaded file behind."""
 import copy
 import threading
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from django.db.models.signals import post_save
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from products import writes
 from products.admin import ProductAdmin
@@ -301,36 +303,98 @@ def test_an_update_with_its_version_is_one_update_and_one_change_row():
     assert Product.objects.values_list("quantity", "version").get() == (2, 2)
 
 
-def test_a_stale_update_raises_with_the_current_product_and_the_changes_since():
+def test_a_stale_update_of_other_fields_is_merged_with_the_changes_since():
     product = ProductFactory(quantity=1)
     opened = loaded(product)
     for quantity in (2, 3):
         product.quantity = quantity
         product.save()
 
-    with pytest.raises(writes.StaleVersion) as refused:
-        writes.product_update(product=opened, version=1, data={"price": Decimal(1)})
+    updated = writes.product_update_merging(
+        product=opened, version=1, data={"price": Decimal(1), "quantity": 1}
+    )
+
+    assert Product.objects.values_list("price", "quantity", "version").get() == (
+        Decimal("1.00"),
+        3,  # theirs: the form still had the value it was opened with
+        4,
+    )
+    assert [(item.field, item.theirs, item.by) for item in updated.kept] == [
+        ("quantity", "3", "system")
+    ]
+    change = ProductChange.objects.latest("pk")
+    assert [item.field for item in change.field_changes] == ["price"]
+
+
+def test_a_stale_update_of_a_field_changed_since_raises_with_the_conflict():
+    product = ProductFactory(quantity=1)
+    opened = loaded(product)
+    for quantity in (2, 3):
+        product.quantity = quantity
+        product.save()
+
+    with pytest.raises(writes.MergeConflict) as refused:
+        writes.product_update(product=opened, version=1, data={"quantity": 7})
 
     assert refused.value.product.version == 3
     assert [change.product_version for change in refused.value.changes] == [2, 3]
-    assert Product.objects.values_list("price", "quantity").get() == (
-        Decimal("9.99"),
+    assert [(c.field, c.base, c.mine, c.theirs) for c in refused.value.conflicts] == [
+        ("quantity", "1", "7", "3")
+    ]
+    assert Product.objects.values_list("quantity", "version").get() == (3, 3)
+
+
+@pytest.mark.parametrize("choice, expected", [("mine", 7), ("theirs", 3)])
+def test_a_choice_decides_a_conflict(choice, expected):
+    product = ProductFactory(quantity=1)
+    opened = loaded(product)
+    product.quantity = 3
+    product.save()
+
+    writes.product_update(
+        product=opened, version=1, data={"quantity": 7}, chosen={"quantity": choice}
+    )
+
+    assert Product.objects.get().quantity == expected
+
+
+def test_a_form_sent_again_at_the_current_version_merges_from_where_it_started():
+    product = ProductFactory(quantity=1, price=Decimal("2.00"))
+    product.quantity = 3
+    product.save()  # version 2; the form was opened at 1
+    now = loaded(product)
+
+    writes.product_update(
+        product=now,
+        version=2,
+        base=1,
+        data={"quantity": 7, "price": Decimal("2.50")},
+        chosen={"quantity": "theirs"},
+    )
+
+    assert Product.objects.values_list("quantity", "price").get() == (
         3,
+        Decimal("2.50"),
     )
 
 
-def test_an_update_that_finds_its_version_gone_at_the_update_writes_nothing():
+def test_an_update_that_finds_its_version_gone_at_the_update_merges_with_it():
     """The race the in-memory check cannot see: another write commits between
-    the load and the conditional UPDATE."""
-    product = ProductFactory(quantity=1)
+    the load and the conditional UPDATE (here one that records nothing)."""
+    product = ProductFactory(quantity=1, supplier="Acme")
     opened = loaded(product)
-    Product.objects.filter(pk=product.pk).update(version=F("version") + 1)
+    Product.objects.filter(pk=product.pk).update(
+        version=F("version") + 1, supplier="Brill"
+    )
 
-    with pytest.raises(writes.StaleVersion):
-        writes.product_update(product=opened, version=1, data={"quantity": 5})
+    writes.product_update(product=opened, version=1, data={"quantity": 5})
 
-    assert Product.objects.get(pk=product.pk).quantity == 1
-    assert ProductChange.objects.filter(action="updated").count() == 0
+    assert Product.objects.values_list("quantity", "supplier", "version").get() == (
+        5,
+        "Brill",
+        3,
+    )
+    assert ProductChange.objects.filter(action="updated").count() == 1
 
 
 def test_an_update_of_a_product_deleted_since_it_was_loaded_is_refused():
@@ -491,7 +555,83 @@ def test_concurrent_admin_saves_with_one_version_save_one_and_show_the_other(
 
     responses = post_together(superuser, requests)
 
-    assert sorted(response.status_code for response in responses) == [200, 302]
-    (loser,) = [r for r in responses if r.status_code == 200]
+    assert sorted(response.status_code for response in responses) == [302, 409]
+    (loser,) = [r for r in responses if r.status_code == 409]
     assert "was changed since you opened this page" in loser.content.decode()
     assert ProductChange.objects.filter(action="updated").count() == 1
+
+
+def test_two_submits_of_other_fields_at_one_version_both_save(
+    staff_user, checks_pass_before_saves
+):
+    # Both have passed the form at version 1 before either writes: the second
+    # finds the first's write at its UPDATE and merges with it.
+    checks_pass_before_saves(2)
+    mug = ProductFactory(name="Blue Mug", quantity=1, price=Decimal("2.00"))
+    url = reverse("product-update", args=[mug.slug])
+    requests = [
+        (url, product_form_data(mug, quantity="5")),
+        (url, product_form_data(mug, price="2.50")),
+    ]
+
+    responses = post_together(staff_user, requests)
+
+    assert [response.status_code for response in responses] == [302, 302]
+    assert Product.objects.values_list("quantity", "price", "version").get() == (
+        5,
+        Decimal("2.50"),
+        3,
+    )
+    updates = ProductChange.objects.filter(action="updated").order_by("pk")
+    assert sorted(c.product_version for c in updates) == [2, 3]
+    assert sorted(item.field for c in updates for item in c.field_changes) == [
+        "price",
+        "quantity",
+    ]
+
+
+def test_concurrent_admin_saves_of_other_fields_at_one_version_both_save(
+    superuser, checks_pass_before_saves
+):
+    if connection.vendor != "sqlite":
+        checks_pass_before_saves(2)
+    mug = ProductFactory(name="Blue Mug", quantity=1, price=Decimal("2.00"))
+    url = reverse("admin:products_product_change", args=[mug.pk])
+    requests = [
+        (url, {**product_form_data(mug, quantity="5"), "image": ""}),
+        (url, {**product_form_data(mug, price="2.50"), "image": ""}),
+    ]
+
+    responses = post_together(superuser, requests)
+
+    assert [response.status_code for response in responses] == [302, 302]
+    assert Product.objects.values_list("quantity", "price", "version").get() == (
+        5,
+        Decimal("2.50"),
+        3,
+    )
+
+
+@pytest.mark.parametrize(
+    "ago, said",
+    [
+        (timedelta(seconds=5), "just now"),
+        (timedelta(minutes=2), "2 minutes ago"),
+        (timedelta(hours=3), "3 hours ago"),
+    ],
+)
+def test_a_kept_value_says_when_it_was_set(ago, said):
+    product = ProductFactory(quantity=1)
+    opened = loaded(product)
+    product.quantity = 3
+    product.save()
+    ProductChange.objects.filter(action="updated").update(
+        created_at=timezone.now() - ago
+    )
+
+    updated = writes.product_update_merging(
+        product=opened, version=1, data={"price": Decimal(1), "quantity": 1}
+    )
+
+    sentence = updated.kept[0].kept_sentence.replace("\xa0", " ")  # naturaltime's
+    assert sentence == f"Quantity 3 set by system {said} was kept."

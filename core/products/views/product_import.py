@@ -57,6 +57,12 @@ def preview(request):
         return show(request, form, status=400)
     with planned(sheet, options, may_add_categories(request)) as result:
         pass  # a preview: new categories are undone
+    return show_preview(request, data, name, result, options)
+
+
+def show_preview(request, data, name, result, options):
+    """The preview of ``data``: kept, with the versions it saw, if it can be
+    imported."""
     context = {"plan": result, "file_name": name}
     if not result.errors:
         digest = pending.store(data, result.versions(), owner=request.user.pk)
@@ -89,6 +95,11 @@ def confirm(request):
     name = previewed.get("name", "")
     options = ReadingOptions(**previewed.get("options", {}))
     sheet = read_file(data)
+    if form.cleaned_data["again"]:
+        with planned(sheet, options, may_add_categories(request)) as result:
+            pass  # a preview: new categories are undone
+        return show_preview(request, data, name, result, options)
+    skip = form.cleaned_data["skip_conflicts"]
     # One transaction: the new categories are kept only with the import.
     with transaction.atomic():
         with planned(sheet, options, may_add_categories(request), keep=True) as result:
@@ -97,10 +108,15 @@ def confirm(request):
                 transaction.set_rollback(True)
                 return refuse(request, context)
             try:
-                batch = writes.products_import(items=result.items(versions), label=name)
+                batch = writes.products_import(
+                    items=result.items(versions), label=name, skip_conflicts=skip
+                )
             except writes.BatchStale as stale:
                 transaction.set_rollback(True)
                 return refuse(request, {**context, "stale": stale})
+            except writes.BatchConflicts as conflicts:
+                transaction.set_rollback(True)
+                return refuse(request, {"conflicts": conflicts, "digest": digest})
     pending.discard(digest, owner=request.user.pk)
     del request.session[SESSION_KEY]
     done = (

@@ -4,7 +4,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .. import undo_messages, writes
+from ..conflict_choices import ConflictChoicesForm, missing_choices
 from ..forms import ProductUpdateForm
+from ..merging import MINE
+from ..stale_edits import kept_message
 from .refusals import gone, product_to_write
 
 
@@ -18,38 +21,57 @@ def product_update(request, slug):
         form = ProductUpdateForm(
             request.POST or None, request.FILES or None, instance=copy.copy(product)
         )
+        choices = ConflictChoicesForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            saved = writes.product_update(
-                product=product, form=form, version=form.cleaned_data["version"]
+            updated = writes.product_update_merging(
+                product=product,
+                form=form,
+                version=form.cleaned_data["version"],
+                chosen=choices.chosen(),
+                base=choices.base(),
             )
-            if saved is not None:
-                undo_messages.saved(request, f"Saved “{saved.name}”.", saved)
-                return redirect(saved)
+            if updated is not None:
+                saved = f"Saved “{updated.product.name}”."
+                kept = kept_message(updated.kept)
+                text = f"{saved} {kept}" if kept else saved
+                undo_messages.saved(request, text, updated.product)
+                return redirect(updated.product)
     except writes.ProductGone as refusal:
         return gone(request, refusal)
-    except writes.StaleVersion as refusal:
-        return stale(request, form, refusal)
+    except writes.MergeConflict as conflict:
+        return stale(request, form, conflict, choices)
     return render(
         request, "products/product_form.html", {"form": form, "product": product}
     )
 
 
-def stale(request, form, refusal):
-    """409: the form again with the user's values, what changed since it was
-    opened, and the current version, so that saving again applies them."""
-    current = refusal.product
-    kept = {
+def stale(request, form, conflict, choices):
+    """409: the fields both the user and someone else changed since the form was
+    opened, each with a choice to make; the form again at the current version,
+    holding the merge of the rest (their values where only they changed a
+    field) and the user's values for the conflicting fields."""
+    current = conflict.product
+    conflicting = {item.field for item in conflict.conflicts}
+    mine = {
         name: value
         for name, value in form.cleaned_data.items()
         if name not in ("image", "version")  # a browser cannot be handed a file
+        and (name in conflicting or conflict.merge.sides.get(name) == MINE)
     }
     form = ProductUpdateForm(
-        instance=copy.copy(current), initial={**kept, "version": current.version}
+        instance=copy.copy(current), initial={**mine, "version": current.version}
     )
     context = {
         "form": form,
         "product": current,
-        "conflict": refusal,
+        "conflict": conflict,
+        # Choices already made stay made when the page comes back.
+        "made_choices": {
+            name: side
+            for name, side in choices.chosen().items()
+            if name not in conflicting
+        },
+        "missing": missing_choices(conflict) if choices.attempted else "",
         "image_not_kept": bool(request.FILES.get("image")),
     }
     return render(request, "products/product_form.html", context, status=409)
