@@ -35,7 +35,8 @@ PURE_TESTS := bench/tests \
 	core/products/tests/test_alerts.py \
 	core/products/tests/test_formats.py \
 	core/products/tests/imports/test_cell_values.py \
-	core/products/tests/test_word_diff.py
+	core/products/tests/test_word_diff.py \
+	core/products/tests/test_merging.py
 
 BIN := $(abspath $(VENV))/bin
 RUNTIME := $(VENV)/.installed-runtime
