@@ -101,8 +101,12 @@ class History:
     def __bool__(self):
         return bool(self.price or self.stock)
 
+    @property
+    def lines(self):
+        return [line for line in (self.price, self.stock) if line is not None]
 
-def product_history(product, limit=CHART_POINTS):
+
+def price_and_stock(product, limit=CHART_POINTS):
     """The price and stock lines of ``product`` from its newest ``limit``
     change rows (one query)."""
     rows = list(
