@@ -85,7 +85,7 @@ def render_row_change(change):
     """Blocking: one change of a product, as its row's cells, once for every
     table showing it."""
     if change.action == ProductChange.Action.DELETED:
-        context = {"product": change.product, "gone": change}
+        context = {"gone": change}
     else:
         context = cell_context(change.product, change)
     return render_to_string("products/table/event.html", context).strip()

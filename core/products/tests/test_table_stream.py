@@ -69,7 +69,8 @@ async def test_a_price_change_replaces_the_rows_cells_in_place(table_socket):
 
 async def test_a_deleted_product_marks_its_row(table_socket):
     product = await sync_to_async(ProductFactory)()
-    socket, _ = await table_socket(f"p={product.pk}")
+    pk = product.pk
+    socket, _ = await table_socket(f"p={pk}")
 
     @sync_to_async
     def delete():
@@ -78,7 +79,7 @@ async def test_a_deleted_product_marks_its_row(table_socket):
 
     await delete()
     frame = await socket.receive_from(timeout=3)
-    assert f'id="table-{product.pk}-name"' in frame
+    assert f'<div id="table-{pk}-name" class="cell" hx-swap-oob="true">' in frame
     assert "Deleted by" in frame
 
 
