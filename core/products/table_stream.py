@@ -10,14 +10,12 @@ a brief highlight; a deletion marks the row; a new product adds to the page's
 
 from django.dispatch import receiver
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from accounts.roles import VIEW_PRODUCT, has_staff_permission
 from live.protocol import Snapshot
 from live.publish import announce
 from live.streams import Stream
 
-from .alert_rules import shop_rules
 from .history_series import stock_sparklines
 from .models import Category, ProductChange
 from .signals import product_changed
@@ -27,20 +25,25 @@ PRODUCT_PREFIX = "table.product."
 LISTING_TOPIC = "table.listing"
 # A page shows at most this many rows (the largest per_page).
 MAX_PRODUCTS = 200
-# A change to one of these fields is shown by a cell of the row.
-SHOWN_FIELDS = frozenset(
-    {
-        "name",
-        "sku",
-        "price",
-        "quantity",
-        "category",
-        "cost_price",
-        "expiry_date",
-        "low_stock_threshold",
-        "image",
-    }
-)
+# The cells a change to each field shows in (the last change and the version
+# are pushed with every change): a change pushes only those, so that a quantity
+# change costs one sparkline query and a price change none.
+CELLS_OF_FIELD = {
+    "name": {"name"},
+    "sku": {"sku"},
+    "category": {"category"},
+    "price": {"price", "margin", "alerts"},
+    "cost_price": {"cost", "margin", "alerts"},
+    "quantity": {"quantity", "spark", "alerts"},
+    "low_stock_threshold": {"quantity", "alerts"},
+    "expiry_date": {"expiry", "alerts"},
+}
+SHOWN_FIELDS = frozenset(CELLS_OF_FIELD)
+
+
+def cells_for(fields):
+    """The cells of a row that show ``fields``."""
+    return set().union(*(CELLS_OF_FIELD.get(name, set()) for name in fields))
 
 
 def product_topic(pk):
@@ -66,15 +69,19 @@ def no_state(topic):
     return Snapshot("")
 
 
-def cell_context(product, change=None):
-    """What the cells of ``product``'s row need, as the page renders them."""
-    changed = {item.field for item in change.field_changes} if change else set()
+def cell_context(product, change):
+    """What the cells a change shows need, as the page renders them."""
+    changed = {item.field for item in change.field_changes}
+    cells = cells_for(changed)
     return {
         "product": product,
-        "rules": shop_rules(),
-        "today": timezone.localdate(),
-        "categories": list(Category.objects.order_by("name")),
-        "sparkline": stock_sparklines([product.pk]).get(product.pk),
+        "cells": cells,
+        "categories": (
+            list(Category.objects.order_by("name")) if "category" in cells else []
+        ),
+        "sparkline": (
+            stock_sparklines([product.pk]).get(product.pk) if "spark" in cells else None
+        ),
         "show_costs": True,
         "flash": changed,
         "last": change,
@@ -82,8 +89,8 @@ def cell_context(product, change=None):
 
 
 def render_row_change(change):
-    """Blocking: one change of a product, as its row's cells, once for every
-    table showing it."""
+    """Blocking: one change of a product, as the cells of its row it shows,
+    once for every table showing it."""
     if change.action == ProductChange.Action.DELETED:
         context = {"gone": change}
     else:

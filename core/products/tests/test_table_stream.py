@@ -60,11 +60,27 @@ async def test_a_price_change_replaces_the_rows_cells_in_place(table_socket):
         f'<div id="table-{pk}-price" class="cell cell-changed" hx-swap-oob="true">'
         in frame
     )
-    assert f'<div id="table-{pk}-quantity" class="cell" hx-swap-oob="true">' in frame
     assert 'data-saved="3.00"' in frame
-    assert 'name="version" value="2"' in frame
+    assert (
+        f'<span id="table-{pk}-version" data-version="2" hidden hx-swap-oob="true">'
+        in frame
+    )
     assert "price below cost" in frame  # the alerts cell follows
     assert f'<div id="table-{pk}-margin" class="cell cell-changed"' in frame
+    assert f'id="table-{pk}-change"' in frame
+    # Only the cells a price shows in: not the quantity's.
+    assert f'id="table-{pk}-quantity"' not in frame
+
+
+async def test_a_quantity_change_pushes_its_cell_badge_and_sparkline(table_socket):
+    product = await sync_to_async(ProductFactory)(quantity=40)
+    socket, _ = await table_socket(f"p={product.pk}")
+    await update(product, quantity=0)
+    frame = await socket.receive_from(timeout=3)
+    assert f'<div id="table-{product.pk}-quantity" class="cell cell-changed"' in frame
+    assert "Out of stock" in frame and "out of stock" in frame  # badge, alert
+    assert f'<div id="table-{product.pk}-spark" class="cell"' in frame
+    assert "<svg" in frame
 
 
 async def test_a_deleted_product_marks_its_row(table_socket):

@@ -9,13 +9,11 @@ view it came from and a refusal shows the row on a page of its own.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .. import inline_edit, writes
-from ..alert_rules import shop_rules
+from .. import inline_edit, selection, writes
 from ..history_series import stock_sparklines
-from ..models import Category, Product
+from ..models import Category, Product, ProductChange
 from .product_table import back_to_table
 
 
@@ -55,12 +53,12 @@ def form_problem(form):
 def answer(request, product, status=200, **state):
     context = {
         "product": product,
-        "rules": shop_rules(),
-        "today": timezone.localdate(),
         "categories": list(Category.objects.order_by("name")),
         "sparkline": stock_sparklines([product.pk]).get(product.pk),
         "show_costs": True,
         "flash": {state["saved"]} if state.get("saved") else set(),
+        "last": ProductChange.objects.filter(product=product).order_by("-pk").first(),
+        "selected": set(selection.selected(request.session)),
         **state,
     }
     if request.htmx:

@@ -4,12 +4,10 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import selection
-from ..alert_rules import shop_rules
 from ..bulk import BulkActionForm
 from ..history_series import stock_sparklines
 from ..models import Category
@@ -39,8 +37,6 @@ def product_table(request):
         "selected_count": len(chosen),
         "sparklines": stock_sparklines(product.pk for product in page.object_list),
         "categories": list(Category.objects.order_by("name")),
-        "rules": shop_rules(),
-        "today": timezone.localdate(),
         "show_costs": True,  # the table's own permission (view_product)
         "bulk_form": BulkActionForm(),
     }

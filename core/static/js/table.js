@@ -37,6 +37,16 @@
     }
   });
 
+  // An inline edit names the version the page last heard of for its row (a
+  // push may have moved it on since this cell was drawn).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    var row = form.closest && form.closest("tr[id^='table-row-']");
+    if (!row || !form.matches("form")) return;
+    var marker = document.getElementById(row.id.replace("table-row-", "table-") + "-version");
+    if (marker) event.detail.parameters.version = marker.dataset.version;
+  });
+
   // After a row is answered, the cell edited keeps the focus.
   var editing = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
