@@ -155,3 +155,44 @@ async def test_choosing_a_category_in_a_row_saves_it_and_keeps_the_view(browser)
     # The row's select is not one of the filters: the view stays as it was.
     await expect(page).to_have_url(re.compile(r"/products/manage/\?sort=-price$"))
     await expect(page.locator("#id_category")).to_have_value("")
+
+
+async def test_a_product_added_elsewhere_is_counted_above_the_table(browser):
+    await sync_to_async(ProductFactory)(name="Teapot")
+    alice = await staff_page(browser, "alice")
+    await alice.goto("/products/manage/")
+    await socket_open(alice, TABLE_SOCKET)
+
+    # Made through the site: with the in-memory channel layer, a save in the
+    # test process would never reach the server's sockets.
+    bob = await staff_page(browser, "bob")
+    await bob.goto("/products/create/")
+    await bob.get_by_label("Name").fill("Brand New Lamp")
+    await bob.get_by_label("SKU").fill("LAMP-NEW-1")
+    await bob.get_by_label("Price").fill("30.00")
+    await bob.get_by_role("button", name="Create product").click()
+    await expect(bob.get_by_role("heading", name="Brand New Lamp")).to_be_visible()
+
+    await expect(alice.locator("#table-added")).to_contain_text(
+        "1 new product.", timeout=LIVE_WITHIN_MS
+    )
+    await alice.get_by_role("link", name="Show them").click()
+    await expect(
+        alice.get_by_role("link", name="Brand New Lamp", exact=True)
+    ).to_be_visible()
+
+
+async def test_the_bulk_form_shows_only_the_chosen_actions_field(browser):
+    await sync_to_async(ProductFactory)()
+    page = await staff_page(browser)
+    await page.goto("/products/manage/")
+    await page.get_by_label("Action").select_option(label="Set the quantity")
+    form = page.locator("#table-bulk-form")
+    await expect(form.get_by_label("Quantity")).to_be_visible()
+    await expect(form.get_by_label("Percent")).to_be_hidden()
+    await expect(form.get_by_label("Amount")).to_be_hidden()
+    await page.get_by_label("Action").select_option(
+        label="Change the price by an amount"
+    )
+    await expect(form.get_by_label("Amount")).to_be_visible()
+    await expect(form.get_by_label("Quantity")).to_be_hidden()
