@@ -85,6 +85,10 @@ class TableForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, max_value=10**9)
 
     def __init__(self, data=None, **kwargs):
+        if data is not None and not data.get("per_page"):
+            # So that the select shows the rows actually shown.
+            data = data.copy()
+            data["per_page"] = str(DEFAULT_PER_PAGE)
         super().__init__(data, **kwargs)
         self.is_valid()  # cleaned_data holds whatever is valid; the rest defaults
 

@@ -118,6 +118,10 @@ async def test_ticks_survive_sorting(browser):
     await expect(page).to_have_url(re.compile(r"/products/manage/\?sort=price$"))
     await expect(page.locator("#table-selection-count")).to_have_text("1 selected")
     await expect(page.locator("input[type=checkbox]:checked")).to_have_count(1)
+    # The sort control follows the address the header moved to, and Back.
+    await expect(page.get_by_label("Sort by")).to_have_value("price")
+    await page.go_back()
+    await expect(page.get_by_label("Sort by")).to_have_value("name")
 
 
 @pytest.mark.parametrize("viewport", WIDTHS, ids=["desktop", "phone"])

@@ -196,6 +196,11 @@ def test_numbered_pages_with_first_last_and_a_window(staff_client):
     assert len(names(response)) == 25
 
 
+def test_the_rows_per_page_select_shows_the_default_when_unset(staff_client):
+    html = staff_client.get(URL).content.decode()
+    assert '<option value="50" selected>50</option>' in html
+
+
 def test_per_page_sizes(staff_client):
     ProductFactory.create_batch(120, category=None)
     assert len(names(staff_client.get(URL))) == 50

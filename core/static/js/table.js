@@ -96,6 +96,30 @@
     if (event.detail.target && event.detail.target.id === "table-added-items") countAdded();
   });
 
+  // The filter controls say what the address says: after a header sorts or a
+  // page link pages (the address moved without the form), and on Back.
+  function syncControls(withSearch) {
+    var form = document.getElementById("table-filters");
+    if (!form) return;
+    var params = new URLSearchParams(location.search);
+    ["category", "stock", "alert", "sort", "per_page"].forEach(function (name) {
+      var select = form.elements[name];
+      if (!select) return;
+      select.value = params.get(name) || (name === "per_page" ? "50" : "");
+      if (select.selectedIndex < 0) select.selectedIndex = 0;
+    });
+    if (withSearch) form.elements.q.value = params.get("q") || "";
+  }
+  document.addEventListener("htmx:pushedIntoHistory", function () {
+    syncControls(false);
+  });
+  window.addEventListener("popstate", function () {
+    syncControls(true);
+  });
+  document.addEventListener("htmx:historyRestore", function () {
+    syncControls(true);
+  });
+
   function setUp() {
     showActionField(document.getElementById("table-bulk-form"));
   }
