@@ -65,7 +65,14 @@ VIEWS = {
     "catalog search rare": "/products/?q=quokka",
     "catalog search none": "/products/?q=nothing-matches-this",
 }
-STAFF_VIEWS = {}
+STAFF_VIEWS = {
+    "table page 1": "/products/manage/",
+    "table 200 rows by margin": "/products/manage/?sort=-margin&per_page=200",
+    "table low stock": "/products/manage/?stock=low",
+    "table expiring by expiry": "/products/manage/?alert=expiring&sort=expiry",
+    "table search common": "/products/manage/?q=lamp",
+    "table search clustered by price": "/products/manage/?q=walnut&sort=price",
+}
 GOAL_P99_MS = 100
 
 

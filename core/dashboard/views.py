@@ -14,6 +14,7 @@ from .alerts import pinned as pinned_alerts
 from .export import async_chunks, csv_chunks
 from .feed import counters, latest_change_id, recent_changes
 from .filters import FeedFilters
+from .trends import feed_trends
 
 
 def older_than(request):
@@ -58,6 +59,7 @@ def product_feed(request):
         return push_url(response, f"{request.path}?{query}" if query else request.path)
     context["counters"] = counters()
     context["stock_alerts"] = pinned_alerts()
+    context["trends"] = feed_trends(context["counters"]["units"])
     return render(request, "dashboard/product_feed.html", context, status=status)
 
 

@@ -6,4 +6,10 @@ class ProductsConfig(AppConfig):
 
     def ready(self):
         # Imported for their receivers.
-        from . import edit_warnings, former_slugs, signals, streams  # noqa: F401
+        from . import (  # noqa: F401
+            edit_warnings,
+            former_slugs,
+            signals,
+            streams,
+            table_stream,
+        )

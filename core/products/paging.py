@@ -64,12 +64,23 @@ def sorted_from_matches(products):
     search's own index and sorts just those: the cost follows the number of
     matches, never where they fall in the sort.
     """
-    keys = []
-    for key in products.query.order_by:
-        descending = key.startswith("-")
+    return products.order_by(*(unindexed(key) for key in products.query.order_by))
+
+
+def unindexed(key):
+    """One ``order_by`` key (``"-price"`` or an ``OrderBy``) as the same order
+    of ``COALESCE(x, x)``. The primary key, the last tie-breaker, stays."""
+    if isinstance(key, str):
         name = key.lstrip("-")
-        if name == "pk":  # the tie-breaker, last: its index is never walked
-            keys.append(key)
-            continue
-        keys.append(OrderBy(Coalesce(F(name), F(name)), descending=descending))
-    return products.order_by(*keys)
+        if name == "pk":
+            return key
+        return OrderBy(Coalesce(F(name), F(name)), descending=key.startswith("-"))
+    if isinstance(key, OrderBy):
+        expression = key.expression
+        return OrderBy(
+            Coalesce(expression, expression),
+            descending=key.descending,
+            nulls_first=key.nulls_first,
+            nulls_last=key.nulls_last,
+        )
+    return key

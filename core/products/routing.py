@@ -5,6 +5,7 @@ from live.consumers import LiveConsumer
 from .edit_warnings import EDIT_WARNINGS
 from .socket_limits import SocketsPerAddress
 from .streams import CATALOG_STREAMS
+from .table_stream import TABLE_STREAMS
 
 websocket_urlpatterns = [
     # Public: anyone, so at most so many per address.
@@ -17,4 +18,6 @@ websocket_urlpatterns = [
         "ws/products/<int:pk>/changes/",
         LiveConsumer.as_asgi(streams=[EDIT_WARNINGS]),
     ),
+    # The staff table: staff who may view products (the streams' check).
+    path("ws/products/table/", LiveConsumer.as_asgi(streams=TABLE_STREAMS)),
 ]

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 # Path segments under /products/ that a product slug must not shadow.
-RESERVED_SLUGS = frozenset({"create", "import", "bulk"})
+RESERVED_SLUGS = frozenset({"create", "import", "bulk", "manage"})
 MAX_BASE_LENGTH = 200
 
 

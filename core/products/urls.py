@@ -1,4 +1,4 @@
-from django.urls import include, path, register_converter
+from django.urls import path, register_converter
 
 from accounts.decorators import staff_only
 from accounts.roles import (
@@ -6,7 +6,6 @@ from accounts.roles import (
     CHANGE_PRODUCT,
     DELETE_PRODUCT,
     IMPORT_PRODUCTS,
-    VIEW_PRODUCT,
     WATCH_FEED,
 )
 
@@ -16,7 +15,7 @@ from .views.product_bulk import product_bulk
 from .views.product_create import product_create
 from .views.product_delete import product_delete
 from .views.product_detail import product_detail
-from .views.product_export import export_csv, export_xlsx, import_template
+from .views.product_export import import_template
 from .views.product_history import product_history
 from .views.product_import import product_import
 from .views.product_list import product_list
@@ -55,22 +54,6 @@ urlpatterns = [
             ),
         ],
         permission=IMPORT_PRODUCTS,
-    ),
-    # Named products:export_csv and products:export_xlsx.
-    path(
-        "",
-        include(
-            (
-                staff_only(
-                    [
-                        path("export.csv", export_csv, name="export_csv"),
-                        path("export.xlsx", export_xlsx, name="export_xlsx"),
-                    ],
-                    permission=VIEW_PRODUCT,
-                ),
-                "products",
-            )
-        ),
     ),
     *staff_only(
         [

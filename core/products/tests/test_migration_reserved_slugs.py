@@ -32,3 +32,26 @@ def test_products_at_newly_reserved_addresses_move_to_numbered_ones():
         }
     finally:
         migrate(latest())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_product_at_the_tables_address_moves_to_a_numbered_one():
+    """Migration 0011: /products/manage/ is the staff table."""
+    old_apps = migrate([("products", "0010_undo_batch_reverts")])
+    try:
+        Product = old_apps.get_model("products", "Product")
+        Product.objects.create(name="Manage", slug="manage", sku="M", price=1)
+        new_apps = migrate([("products", "0011_table_reserved_manage_slug")])
+        Product = new_apps.get_model("products", "Product")
+        assert Product.objects.get(sku="M").slug == "manage-2"
+    finally:
+        migrate(latest())
+
+
+def test_a_product_cannot_take_the_tables_address(db):
+    from django.core.exceptions import ValidationError
+
+    from products.models import Product
+
+    with pytest.raises(ValidationError, match="reserved"):
+        Product(name="Manage", sku="M", price=1).full_clean()

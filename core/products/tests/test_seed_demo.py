@@ -279,3 +279,18 @@ def test_with_debug_off_it_refuses_to_create_the_published_logins(settings):
         call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
     assert not get_user_model().objects.exists()
     assert Product.objects.count() == 0
+
+
+def test_the_demo_products_are_one_batch_and_one_feed_entry(few_products, media_root):
+    from products.batches import feed_entries
+    from products.models import ChangeBatch
+
+    seed()
+
+    batch = ChangeBatch.objects.get()
+    assert (batch.label, batch.source) == ("demo catalog", "command seed_demo")
+    assert batch.summary["created"] == 2
+    assert batch.changes.count() == Product.objects.count() == 2
+    assert feed_entries(ProductChange.objects).count() == 1
+    for product in Product.objects.all():
+        assert (Path(media_root) / product.image.name).is_file()

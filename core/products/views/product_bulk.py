@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import batches, bulk, undo_messages, writes
+from .. import batches, bulk, selection, undo_messages, writes
+from ..models import Product
+from .product_table import back_to_table
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -22,7 +24,7 @@ def product_bulk(request):
     if "versions" in request.POST:
         return apply(request, form)
     limit = settings.BULK_MAX_PRODUCTS
-    products = list(bulk.selected_products(request.POST)[: limit + 1])
+    products = list(chosen_products(request)[: limit + 1])
     if not products or len(products) > limit:
         problem = str(bulk.TooMany()) if products else "No products were chosen."
         return show(request, {"form": form, "problem": problem}, status=400)
@@ -35,6 +37,19 @@ def product_bulk(request):
         "versions": bulk.versions_text(products),
     }
     return show(request, context)
+
+
+def chosen_products(request):
+    """The products of the post; the staff table's selection lives in the
+    session (it spans pages)."""
+    if request.POST.get("scope") == "table_selection":
+        pks = selection.selected(request.session)
+        return (
+            Product.objects.select_related("category")
+            .filter(pk__in=pks)
+            .order_by("name", "pk")
+        )
+    return bulk.selected_products(request.POST)
 
 
 def apply(request, form):
@@ -58,11 +73,18 @@ def apply(request, form):
         return show(request, {**context, "stale": stale}, status=409)
     done = batches.headline(batch) if batch else "nothing changed"
     undo_messages.batch_done(request, f"Applied {form.label}: {done}.", batch)
-    url = reverse("product-list")
+    # Back to the table view the action started from, else the catalog.
+    url = back_to_table(request) if returning(request) else reverse("product-list")
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
+def returning(request):
+    """Whether the post came from the staff table (it names its view)."""
+    return bool(request.POST.get("next"))
+
+
 def show(request, context, status=200):
+    context["next"] = back_to_table(request) if returning(request) else ""
     if request.htmx:
         # htmx swaps only 2xx answers: the page part says what went wrong.
         return render(request, "products/_bulk.html", context)

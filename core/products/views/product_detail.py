@@ -1,8 +1,11 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accounts.roles import WATCH_FEED, has_staff_permission
+
 from ..caching import conditional_page, page_validators, product_validators
 from ..former_slugs import follows_former_slugs
+from ..history_series import price_and_stock
 
 
 @require_safe
@@ -17,4 +20,9 @@ def product_detail(request, slug):
         # the first error page a newcomer meets. Unknown URLs keep Django's
         # technical page under DEBUG, which lists the URL patterns.
         return render(request, "404.html", status=404)
-    return render(request, "products/product_detail.html", {"product": found.product})
+    product = found.product
+    context = {"product": product}
+    if has_staff_permission(request.user, WATCH_FEED):
+        # Drawn from the change rows, which only staff who see history may read.
+        context["history"] = price_and_stock(product)
+    return render(request, "products/product_detail.html", context)

@@ -8,11 +8,13 @@ from django.views.decorators.http import require_safe
 
 from ..exporting import EXAMPLE, XLSX_TYPE, csv_lines, rows, xlsx_file
 from ..models import Product
-from ..table_filters import TableFilterForm
+from ..table import TableForm, with_margin
 
 
 def filtered(request):
-    return TableFilterForm(request.GET).filter(Product.objects.all())
+    """The products the table shows with these filters, every page of them."""
+    products = with_margin(Product.objects.select_related("category"))
+    return TableForm(request.GET).filter(products)
 
 
 def file_name(extension):

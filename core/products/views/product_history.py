@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 
 from ..change_display import show_changes
 from ..former_slugs import follows_former_slugs
+from ..history_series import price_and_stock
 from ..models import Product
 
 
@@ -19,5 +20,7 @@ def product_history(request, slug):
     # Related names and reverts for the whole page at once, not row by row.
     page.object_list = show_changes(list(page.object_list))
     return render(
-        request, "products/product_history.html", {"product": product, "page": page}
+        request,
+        "products/product_history.html",
+        {"product": product, "page": page, "history": price_and_stock(product)},
     )

@@ -17,11 +17,15 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.groups import CATALOG_EDITORS, FEED_WATCHERS, role_group
+from products import writes
 from products.actor import acting_as
 from products.demo_images import EXTENSION, product_image
 from products.models import Category, Product
+from products.writes import BatchItem
 
 SOURCE = "command seed_demo"
+# What the feed calls the batch of demo products.
+BATCH_LABEL = "demo catalog"
 # Where the printed links point unless --site-url says otherwise (make run passes
 # the host and port it serves on).
 SITE_URL = "http://127.0.0.1:8000/"
@@ -237,37 +241,46 @@ class Command(BaseCommand):
         return categories, created_count
 
     def seed_products(self, categories, saved_files):
+        """The missing demo products, written as one batch: one transaction,
+        one entry on the feed ("imported demo catalog: 42 created"), a change
+        row per product on its history."""
         existing = {
             product.sku: product
             for product in Product.objects.select_related("category").filter(
                 sku__in=[row[0] for row in PRODUCTS]
             )
         }
-        results = []
+        items = []
         for sku, name, category, price, quantity, supplier, description in PRODUCTS:
             if sku in existing:
-                results.append((existing[sku], False))
                 continue
-            product = Product(
-                sku=sku,
-                name=name,
-                category=categories[category],
-                price=Decimal(price),
-                quantity=quantity,
-                supplier=supplier,
-                description=description,
-            )
-            # The picture is stored first so that the single save below records
-            # the product, picture included, as one "created" change.
-            product.image.save(
-                f"{sku.lower()}.{EXTENSION}",
+            # The picture is stored first; the batch records the product with
+            # its picture as one "created" change.
+            image = default_storage.save(
+                Product._meta.get_field("image").generate_filename(
+                    None, f"{sku.lower()}.{EXTENSION}"
+                ),
                 ContentFile(product_image(category)),
-                save=False,
             )
-            saved_files.append(product.image.name)
-            product.save()
-            results.append((product, True))
-        return results
+            saved_files.append(image)
+            values = {
+                "sku": sku,
+                "name": name,
+                "category": categories[category],
+                "price": Decimal(price),
+                "quantity": quantity,
+                "supplier": supplier,
+                "description": description,
+                "image": image,
+            }
+            items.append(BatchItem(product=None, values=values))
+        if items:
+            writes.products_import(items=items, label=BATCH_LABEL)
+        created = {item.new.sku: item.new for item in items}
+        return [
+            (existing[sku], False) if sku in existing else (created[sku], True)
+            for sku, *_ in PRODUCTS
+        ]
 
     def seed_users(self):
         User = get_user_model()

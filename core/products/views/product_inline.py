@@ -1,0 +1,66 @@
+"""``POST /products/<slug>/inline/``: one cell of the staff table edited in place.
+
+Answers the product's row: 200 as written, 400 with the refused value beside
+its cell, 409 when the same field moved on since the row was shown (the row
+then shows theirs and mine). Without htmx, a success goes back to the table
+view it came from and a refusal shows the row on a page of its own.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import inline_edit, selection, writes
+from ..history_series import stock_sparklines
+from ..models import Category, Product, ProductChange
+from .product_table import back_to_table
+
+
+@require_POST
+def product_inline(request, slug):
+    product = get_object_or_404(Product.objects.select_related("category"), slug=slug)
+    form = inline_edit.InlineEditForm(request.POST)
+    if not form.is_valid():
+        return answer(request, product, status=400, problem=form_problem(form))
+    field, text = form.cleaned_data["field"], form.cleaned_data["value"]
+    try:
+        value = inline_edit.parse(field, text)
+    except ValidationError as error:
+        return answer(
+            request, product, status=400, error=(field, text, error.messages[0])
+        )
+    try:
+        written = inline_edit.save(product, field, value, form.cleaned_data["version"])
+    except inline_edit.Refused as refused:
+        return answer(request, refused.product, status=409, conflict=refused, mine=text)
+    except writes.ProductGone:
+        return answer(request, product, status=409, problem="This product was deleted.")
+    except ValidationError as error:
+        return answer(
+            request, product, status=400, error=(field, text, " ".join(error.messages))
+        )
+    if not request.htmx:
+        messages.success(request, f"Saved “{written.name}”.")
+        return redirect(back_to_table(request, request.META.get("HTTP_REFERER")))
+    return answer(request, written, saved=field)
+
+
+def form_problem(form):
+    return " ".join(message for errors in form.errors.values() for message in errors)
+
+
+def answer(request, product, status=200, **state):
+    context = {
+        "product": product,
+        "categories": list(Category.objects.order_by("name")),
+        "sparkline": stock_sparklines([product.pk]).get(product.pk),
+        "show_costs": True,
+        "flash": {state["saved"]} if state.get("saved") else set(),
+        "last": ProductChange.objects.filter(product=product).order_by("-pk").first(),
+        "selected": set(selection.selected(request.session)),
+        **state,
+    }
+    if request.htmx:
+        return render(request, "products/table/row.html", context, status=status)
+    return render(request, "products/product_inline.html", context, status=status)
