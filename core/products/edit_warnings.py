@@ -17,7 +17,7 @@ from live.streams import Stream
 
 from .change_display import shown_change
 from .models import ProductChange
-from .signals import product_changed
+from .recording import changes_committed
 
 TOPIC_PREFIX = "product-edits."
 
@@ -72,8 +72,11 @@ EDIT_WARNINGS = Stream(
 )
 
 
-@receiver(product_changed, dispatch_uid="products.edit_warnings.announce_edit")
-def announce_edit(sender, change, **kwargs):
-    """After the commit: tell the product's open edit forms (a create has none)."""
-    if change.product_id is not None and change.action != ProductChange.Action.CREATED:
-        announce(EDIT_WARNINGS, edits_topic(change.product_id), change)
+@receiver(changes_committed, dispatch_uid="products.edit_warnings.announce_edits")
+def announce_edits(sender, change_set, **kwargs):
+    """After the commit: tell the open edit forms of each product the set
+    changed or deleted (a create has none)."""
+    for pk, changes in change_set.by_product().items():
+        for change in changes:
+            if change.action != ProductChange.Action.CREATED:
+                announce(EDIT_WARNINGS, edits_topic(pk), change)

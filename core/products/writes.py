@@ -9,7 +9,8 @@ committed old values, so the diff needs no locked read. When it is no longer
 current nothing is written, and ``StaleVersion`` says what changed meanwhile
 (``ProductGone`` if the product was deleted). Without a version (``None``: the
 shell, commands) the write goes through the model's ``save()`` and ``delete()``,
-where the signals read the committed row under a lock.
+where the signals read the committed row under a lock. Every write is recorded
+by ``recording``, and the transaction's change set announced once it commits.
 
 An image stored on the way is deleted again if the transaction does not commit
 (see ``uploads``); one that the write replaces is deleted once it commits. A unique
@@ -27,12 +28,11 @@ from django.db import DatabaseError, IntegrityError, connection
 from django.db.models import F
 from django.utils import timezone
 
-from . import batches
+from . import batches, recording
 from .actor import current_actor
 from .change_display import show_changes
 from .models import ChangeBatch, Product, ProductChange
 from .reverts import CannotUndo, restore_plan, revert_plan
-from .signals import announce_on_commit, record_change, recorded_by_caller
 from .slugs import numbered, slug_from_name
 from .snapshots import snapshot
 from .uploads import delete_on_commit, remember_stored, write_transaction
@@ -149,12 +149,7 @@ def product_delete(*, product, version):
         # checks the version and holds the row until the delete commits.
         if product.version != version or not _claim(product, version):
             raise refusal(product, version)
-        before = snapshot(product)
-        with recorded_by_caller(product):
-            # Recorded while the row still exists, so the change announced on
-            # commit names the product's pk (the delete then unlinks the row).
-            record_change(product, ProductChange.Action.DELETED, before, {})
-            product.delete()
+        recording.delete(product, snapshot(product))
         if product.image.name:
             delete_on_commit(
                 Product, "image", product.image.storage, product.image.name
@@ -194,11 +189,7 @@ def product_restore(*, deletion):
             # and then finds the first (PostgreSQL; SQLite writes one at a time).
             locked = ProductChange.objects.select_for_update().get(pk=deletion.pk)
             product, notes = restore_plan(locked)
-            with recorded_by_caller(product):
-                product.save()
-            record_change(
-                product, ProductChange.Action.CREATED, {}, snapshot(product), locked
-            )
+            recording.create(product, reverts=locked)
     except IntegrityError as error:  # its SKU or address taken meanwhile
         taken = taken_values(product) if product is not None else {}
         if not taken:
@@ -317,7 +308,7 @@ def _update(loaded, new, version, reverts=None):
     ):
         raise refusal(loaded, version)
     new.version = version + 1
-    record_change(
+    recording.record(
         new, ProductChange.Action.UPDATED, snapshot(loaded), snapshot(new), reverts
     )
     replaced = loaded.image.name
@@ -327,9 +318,10 @@ def _update(loaded, new, version, reverts=None):
 
 def products_import(*, items, label):
     """Applies a previewed CSV import (``BatchItem`` per row) in one transaction,
-    recorded as one ``ChangeBatch`` and announced as one event. Returns the
-    batch, or ``None`` when no row changes anything. Raises ``BatchStale``,
-    writing nothing, if a product is no longer as the preview showed it."""
+    recorded as one ``ChangeBatch`` and announced with all its changes as one
+    set. Returns the batch, or ``None`` when no row changes anything. Raises
+    ``BatchStale``, writing nothing, if a product is no longer as the preview
+    showed it."""
     return write_batch(ChangeBatch.Kind.IMPORT, label, items)
 
 
@@ -365,7 +357,7 @@ def write_batch(kind, label, items):
                 recorded.changes, unchanged=len(items) - len(recorded.changes)
             )
             batch.save(update_fields=["entry", "summary"])
-            announce_on_commit(batch.entry)
+            recording.record_batch(batch, recorded.changes)
     except StaleVersion as refused:  # changed between the check and its write
         raise BatchStale([refused]) from refused
     except IntegrityError:
@@ -433,7 +425,7 @@ def _create_all(products):
         product.prepare_write()
     Product.objects.bulk_create(products, batch_size=INSERT_CHUNK)
     for product in products:
-        record_change(product, ProductChange.Action.CREATED, {}, snapshot(product))
+        recording.record(product, ProductChange.Action.CREATED, {}, snapshot(product))
 
 
 def _update_all(items):
@@ -456,7 +448,7 @@ def _update_all(items):
         new = item.new
         new.prepare_write()
         new.version = item.expected_version + 1
-        change = record_change(
+        change = recording.record(
             new, ProductChange.Action.UPDATED, snapshot(item.product), snapshot(new)
         )
         if change is None:

@@ -5,20 +5,20 @@ autouse socket clean-up from ``sockets``)."""
 import pytest
 import pytest_asyncio
 
-from products.signals import product_changed
+from products.recording import changes_committed
 
 
 @pytest.fixture
 def announced():
-    """The changes announced through product_changed during the test."""
-    changes = []
+    """The change sets announced (``recording.ChangeSet``) during the test."""
+    sets = []
 
-    def listener(sender, change, **kwargs):
-        changes.append(change)
+    def listener(sender, change_set, **kwargs):
+        sets.append(change_set)
 
-    product_changed.connect(listener)
-    yield changes
-    product_changed.disconnect(listener)
+    changes_committed.connect(listener)
+    yield sets
+    changes_committed.disconnect(listener)
 
 
 @pytest.fixture
