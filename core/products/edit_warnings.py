@@ -7,6 +7,8 @@ what happened, and the write path's 409 still decides when they save. Staff
 with the edit permission only; keyed by the product's pk.
 """
 
+from dataclasses import dataclass
+
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 
@@ -15,11 +17,14 @@ from live.protocol import Snapshot
 from live.publish import announce
 from live.streams import Stream
 
-from .change_display import shown_change
+from .change_display import show_changes, shown_change
 from .models import ProductChange
 from .recording import changes_committed
 
 TOPIC_PREFIX = "product-edits."
+# The changes of a set prepared for display together, one query per this many
+# (an import's warnings would otherwise cost a query each).
+PREPARED_TOGETHER = 500
 
 
 def edits_topic(pk):
@@ -45,8 +50,31 @@ def no_state(topic):
     return Snapshot("")
 
 
-def render_warning(change):
+class Together:
+    """Changes of one set, prepared for display at once, on the announcer's
+    thread, when the first of them is rendered."""
+
+    def __init__(self, changes):
+        self.changes, self.prepared = changes, False
+
+    def prepare(self):
+        if not self.prepared:
+            show_changes(self.changes)
+            self.prepared = True
+
+
+@dataclass(frozen=True)
+class EditWarning:
+    """The event: one change of the product, and the changes it is prepared with."""
+
+    change: ProductChange
+    together: Together
+
+
+def render_warning(event):
     """Blocking: one change of the product, rendered once for every open form."""
+    event.together.prepare()
+    change = event.change
     return render_to_string(
         "products/_edit_warning.html",
         {
@@ -58,8 +86,8 @@ def render_warning(change):
     ).strip()
 
 
-def change_id(change):
-    return change.pk
+def change_id(event):
+    return event.change.pk
 
 
 EDIT_WARNINGS = Stream(
@@ -76,7 +104,18 @@ EDIT_WARNINGS = Stream(
 def announce_edits(sender, change_set, **kwargs):
     """After the commit: tell the open edit forms of each product the set
     changed or deleted (a create has none)."""
-    for pk, changes in change_set.by_product().items():
-        for change in changes:
-            if change.action != ProductChange.Action.CREATED:
-                announce(EDIT_WARNINGS, edits_topic(pk), change)
+    warned = [
+        change
+        for changes in change_set.by_product().values()
+        for change in changes
+        if change.action != ProductChange.Action.CREATED
+    ]
+    for start in range(0, len(warned), PREPARED_TOGETHER):
+        chunk = warned[start : start + PREPARED_TOGETHER]
+        together = Together(chunk)
+        for change in chunk:
+            announce(
+                EDIT_WARNINGS,
+                edits_topic(change.product_id),
+                EditWarning(change, together),
+            )
