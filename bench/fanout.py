@@ -128,7 +128,7 @@ class SaveSource:
     the event and announces it; all of that happens inside save(). An event's
     send time is its commit: an on_commit hook added in ``pre_save`` runs before
     the app's own announcement (added in ``post_save``), so latency covers the
-    announcement too. The change id comes from ``products.signals.product_changed``,
+    announcement too. The change id comes from ``products.recording.changes_committed``,
     sent in the saving thread.
     """
 
@@ -144,15 +144,15 @@ class SaveSource:
         from django.db.models.signals import pre_save
 
         from products.models import Product
-        from products.signals import product_changed
+        from products.recording import changes_committed
 
         pre_save.connect(self._on_pre_save, sender=Product, weak=False)
-        product_changed.connect(self._on_changed, weak=False)
+        changes_committed.connect(self._on_changed, weak=False)
         try:
             yield
         finally:
             pre_save.disconnect(self._on_pre_save, sender=Product)
-            product_changed.disconnect(self._on_changed)
+            changes_committed.disconnect(self._on_changed)
 
     def _on_pre_save(self, sender, instance, raw=False, **kwargs):
         from django.db import transaction
@@ -162,8 +162,8 @@ class SaveSource:
     def _on_commit(self):
         self.local.committed = time.monotonic_ns()
 
-    def _on_changed(self, sender, change, **kwargs):
-        self.local.change_id = change.pk
+    def _on_changed(self, sender, change_set, **kwargs):
+        self.local.change_id = change_set.changes[-1].pk
 
     def _products(self, ids):
         from products.models import Product

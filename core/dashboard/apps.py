@@ -5,4 +5,4 @@ class DashboardConfig(AppConfig):
     name = "dashboard"
 
     def ready(self):
-        from . import broadcast  # noqa: F401  (listens to product_changed)
+        from . import broadcast  # noqa: F401  (listens to changes_committed)

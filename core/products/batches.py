@@ -2,9 +2,9 @@
 
 Each product still gets its own ``ProductChange``, linked to the ``ChangeBatch``;
 the feed shows the batch as one entry and it is announced once. While a batch is
-being recorded (``recording``), ``signals.record_change`` links every change to it
-and leaves the announcement to the batch: a 10,000-row import is one event, not
-10,000.
+being recorded (``recording``), ``recording.record`` links every change to it and
+leaves them to the batch, whose changes join the transaction's change set
+together: a 10,000-row import is one set, and one entry in the feed.
 """
 
 from contextlib import contextmanager

@@ -8,6 +8,8 @@ settle it before saving (the write path merges the rest). Staff with the edit
 permission only; keyed by the product's pk.
 """
 
+from dataclasses import dataclass
+
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 
@@ -16,11 +18,14 @@ from live.protocol import Snapshot
 from live.publish import announce
 from live.streams import Stream
 
-from .change_display import model_field, shown_change
+from .change_display import model_field, show_changes, shown_change
 from .models import ProductChange
-from .signals import product_changed
+from .recording import changes_committed
 
 TOPIC_PREFIX = "product-edits."
+# The changes of a set prepared for display together, one query per this many
+# (an import's warnings would otherwise cost a query each).
+PREPARED_TOGETHER = 500
 
 
 def edits_topic(pk):
@@ -59,18 +64,37 @@ def usable_value(item):
     if (
         field is None
         or not field.editable
-        or field.get_internal_type()
-        in (
-            "FileField",
-            "ImageField",
-        )
+        or field.get_internal_type() in ("FileField", "ImageField")
     ):
         return None
     return item.new if len(item.new) <= MAX_USABLE_VALUE else None
 
 
-def render_warning(change):
+class Together:
+    """Changes of one set, prepared for display at once, on the announcer's
+    thread, when the first of them is rendered."""
+
+    def __init__(self, changes):
+        self.changes, self.prepared = changes, False
+
+    def prepare(self):
+        if not self.prepared:
+            show_changes(self.changes)
+            self.prepared = True
+
+
+@dataclass(frozen=True)
+class EditWarning:
+    """The event: one change of the product, and the changes it is prepared with."""
+
+    change: ProductChange
+    together: Together
+
+
+def render_warning(event):
     """Blocking: one change of the product, rendered once for every open form."""
+    event.together.prepare()
+    change = event.change
     raw = {item.field: item for item in change.field_changes}
     return render_to_string(
         "products/_edit_warning.html",
@@ -86,8 +110,8 @@ def render_warning(change):
     ).strip()
 
 
-def change_id(change):
-    return change.pk
+def change_id(event):
+    return event.change.pk
 
 
 EDIT_WARNINGS = Stream(
@@ -100,8 +124,22 @@ EDIT_WARNINGS = Stream(
 )
 
 
-@receiver(product_changed, dispatch_uid="products.edit_warnings.announce_edit")
-def announce_edit(sender, change, **kwargs):
-    """After the commit: tell the product's open edit forms (a create has none)."""
-    if change.product_id is not None and change.action != ProductChange.Action.CREATED:
-        announce(EDIT_WARNINGS, edits_topic(change.product_id), change)
+@receiver(changes_committed, dispatch_uid="products.edit_warnings.announce_edits")
+def announce_edits(sender, change_set, **kwargs):
+    """After the commit: tell the open edit forms of each product the set
+    changed or deleted (a create has none)."""
+    warned = [
+        change
+        for changes in change_set.by_product().values()
+        for change in changes
+        if change.action != ProductChange.Action.CREATED
+    ]
+    for start in range(0, len(warned), PREPARED_TOGETHER):
+        chunk = warned[start : start + PREPARED_TOGETHER]
+        together = Together(chunk)
+        for change in chunk:
+            announce(
+                EDIT_WARNINGS,
+                edits_topic(change.product_id),
+                EditWarning(change, together),
+            )

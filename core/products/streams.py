@@ -21,7 +21,7 @@ from live.publish import announce
 from live.streams import Stream, everyone
 
 from .models import Product, ProductChange
-from .signals import product_changed
+from .recording import changes_committed
 
 # Topics (transport groups): one per product, and one for the listings, which
 # hear that products were added (they are announced, not inserted).
@@ -196,14 +196,21 @@ def touches_public_fields(change):
     return any(item.field in PUBLIC_FIELDS for item in change.field_changes)
 
 
-@receiver(product_changed, dispatch_uid="products.streams.announce_public_change")
-def announce_public_change(sender, change, **kwargs):
-    """After the commit: tell the pages showing the product (a price or stock
-    change, or its deletion) and the listings (a product added)."""
-    if change.product_id is None:
-        return  # deleted outside the write path: no pk to tell anyone about
-    if change.action == ProductChange.Action.CREATED:
-        announce(CATALOG_LISTING, LISTING_TOPIC, PublicChange.of(change))
-    elif change.action == ProductChange.Action.DELETED or touches_public_fields(change):
-        event = PublicChange.of(change)
-        announce(CATALOG_PRODUCTS, product_topic(change.product_id), event)
+@receiver(changes_committed, dispatch_uid="products.streams.announce_public_changes")
+def announce_public_changes(sender, change_set, **kwargs):
+    """After the commit: tell the pages showing each product the set changed
+    (a price or stock change, or its deletion) as the set left it, once per
+    product; and the listings, once, if it added products."""
+    added = None
+    for pk, changes in change_set.by_product().items():
+        last = changes[-1]
+        if any(change.action == ProductChange.Action.CREATED for change in changes):
+            added = last
+        if last.action == ProductChange.Action.DELETED or any(
+            change.action == ProductChange.Action.UPDATED
+            and touches_public_fields(change)
+            for change in changes
+        ):
+            announce(CATALOG_PRODUCTS, product_topic(pk), PublicChange.of(last))
+    if added is not None:
+        announce(CATALOG_LISTING, LISTING_TOPIC, PublicChange.of(added))

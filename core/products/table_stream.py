@@ -18,7 +18,7 @@ from live.streams import Stream
 
 from .history_series import stock_sparklines
 from .models import Category, ProductChange
-from .signals import product_changed
+from .recording import changes_committed
 from .streams import query_of, requested_products
 
 PRODUCT_PREFIX = "table.product."
@@ -127,15 +127,18 @@ TABLE_LISTING = Stream(
 TABLE_STREAMS = (TABLE_PRODUCTS, TABLE_LISTING)
 
 
-@receiver(product_changed, dispatch_uid="products.table_stream.announce_row_change")
-def announce_row_change(sender, change, **kwargs):
-    """After the commit: tell the tables showing the product, or that one was
-    added."""
-    if change.product_id is None:
-        return
-    if change.action == ProductChange.Action.CREATED:
-        announce(TABLE_LISTING, LISTING_TOPIC, change)
-    elif change.action == ProductChange.Action.DELETED or any(
-        item.field in SHOWN_FIELDS for item in change.field_changes
-    ):
-        announce(TABLE_PRODUCTS, product_topic(change.product_id), change)
+@receiver(changes_committed, dispatch_uid="products.table_stream.announce_row_changes")
+def announce_row_changes(sender, change_set, **kwargs):
+    """After the commit: tell the tables showing each product the set changed
+    or deleted, and, once, that products were added."""
+    added = None
+    for pk, changes in change_set.by_product().items():
+        for change in changes:
+            if change.action == ProductChange.Action.CREATED:
+                added = added or change
+            elif change.action == ProductChange.Action.DELETED or any(
+                item.field in SHOWN_FIELDS for item in change.field_changes
+            ):
+                announce(TABLE_PRODUCTS, product_topic(pk), change)
+    if added is not None:
+        announce(TABLE_LISTING, LISTING_TOPIC, added)

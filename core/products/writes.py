@@ -9,7 +9,8 @@ committed old values, so the diff needs no locked read. When it is no longer
 current nothing is written, and ``StaleVersion`` says what changed meanwhile
 (``ProductGone`` if the product was deleted). Without a version (``None``: the
 shell, commands) the write goes through the model's ``save()`` and ``delete()``,
-where the signals read the committed row under a lock.
+where the signals read the committed row under a lock. Every write is recorded
+by ``recording``, and the transaction's change set announced once it commits.
 
 A form opened at an older version is not refused outright: it is merged three
 ways with the product as it is now (``merging``; the values it was opened with
@@ -28,7 +29,6 @@ of failing the request.
 """
 
 import copy
-from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import count, zip_longest
@@ -40,13 +40,12 @@ from django.db.models import F
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from . import batches, merging, stale_edits
+from . import batches, merging, recording, stale_edits
 from .actor import current_actor
 from .change_display import show_changes
 from .kept_files import bring_back, set_aside_on_commit
 from .models import ChangeBatch, Product, ProductChange
 from .reverts import CannotUndo, restore_plan, revert_plan
-from .signals import announce_on_commit, record_change, recorded_by_caller
 from .slugs import numbered, slug_from_name
 from .snapshots import snapshot, tracked_fields
 from .uploads import remember_stored, write_transaction
@@ -346,12 +345,7 @@ def product_delete(*, product, version):
         # checks the version and holds the row until the delete commits.
         if product.version != version or not _claim(product, version):
             raise refusal(product, version)
-        before = snapshot(product)
-        with recorded_by_caller(product):
-            # Recorded while the row still exists, so the change announced on
-            # commit names the product's pk (the delete then unlinks the row).
-            record_change(product, ProductChange.Action.DELETED, before, {})
-            product.delete()
+        recording.delete(product, snapshot(product))
         if product.image.name:
             set_aside_on_commit(
                 Product, "image", product.image.storage, product.image.name
@@ -399,11 +393,7 @@ def product_restore(*, deletion):
                 product.image.name = bring_back(
                     product.image.storage, product.image.name
                 )
-                with recorded_by_caller(product):
-                    product.save()
-                record_change(
-                    product, ProductChange.Action.CREATED, {}, snapshot(product), locked
-                )
+                recording.create(product, reverts=locked)
             return Restored(product, notes)
         except IntegrityError as error:  # its SKU or address taken meanwhile
             taken = taken_values(product) if product is not None else {}
@@ -527,7 +517,7 @@ def _update(loaded, new, version, reverts=None):
     ):
         raise refusal(loaded, version)
     new.version = version + 1
-    record_change(
+    recording.record(
         new, ProductChange.Action.UPDATED, snapshot(loaded), snapshot(new), reverts
     )
     replaced = loaded.image.name
@@ -537,7 +527,8 @@ def _update(loaded, new, version, reverts=None):
 
 def products_import(*, items, label, skip_conflicts=False):
     """Applies a previewed CSV import (``BatchItem`` per row) in one transaction,
-    recorded as one ``ChangeBatch`` and announced as one event. Returns the
+    recorded as one ``ChangeBatch`` and announced with all its changes as one
+    set. Returns the
     batch, or ``None`` when no row changes anything. A product changed since the
     preview is merged with the row, field by field, as a stale form is. Raises,
     writing nothing, ``BatchConflicts`` if a row changes a field someone else
@@ -648,7 +639,7 @@ def _write_batch(kind, label, items, reverts=None, merge=False, skip=False):
                 recorded.changes, unchanged=len(items) - len(recorded.changes)
             )
             batch.save(update_fields=["entry", "summary"])
-            announce_on_commit(batch.entry)
+            recording.record_batch(batch, recorded.changes)
     except (StaleVersion, ProductGone) as refused:  # between the check and write
         raise BatchStale([refused]) from refused
     return batch
@@ -755,7 +746,7 @@ def _create_all(products, reverts=()):
         product.prepare_write()
     Product.objects.bulk_create(products, batch_size=INSERT_CHUNK)
     for product, undone in zip_longest(products, reverts):
-        record_change(
+        recording.record(
             product, ProductChange.Action.CREATED, {}, snapshot(product), undone
         )
 
@@ -769,16 +760,14 @@ def _delete_all(items):
     _lock_at_versions(items)
     products = [item.product for item in items]
     for item in items:
-        record_change(
+        recording.record(
             item.product,
             ProductChange.Action.DELETED,
             snapshot(item.product),
             {},
             item.reverts,
         )
-    with ExitStack() as recorded:
-        for product in products:
-            recorded.enter_context(recorded_by_caller(product))
+    with recording.made_here(*products):
         # As Model.delete() does for one: a statement per related table for
         # all of them, not one delete per product.
         collector = Collector(using=router.db_for_write(Product))
@@ -810,7 +799,7 @@ def _update_all(items, locked=None):
         new = item.new
         new.prepare_write()
         new.version = item.expected_version + 1
-        change = record_change(
+        change = recording.record(
             new,
             ProductChange.Action.UPDATED,
             snapshot(item.product),

@@ -22,6 +22,7 @@ from dashboard import broadcast
 from dashboard.streams import FEED, FEED_TOPIC
 from live.protocol import CLOSE_NOT_ALLOWED, event_message
 from products.models import Product, ProductChange
+from products.recording import ChangeSet
 from products.tests.factories import ProductFactory
 
 from .conftest import session_cookie
@@ -194,9 +195,9 @@ async def test_a_reconnecting_socket_gets_missed_rows_once(
     state = await second.receive_from(timeout=3)
     assert f'id="change-{missed}"' in state
     # The same event arriving late through the group is not sent again.
+    late_change = await sync_to_async(ProductChange.objects.get)(pk=missed)
     await sync_to_async(broadcast.broadcast_change)(
-        sender=ProductChange,
-        change=await sync_to_async(ProductChange.objects.get)(pk=missed),
+        sender=ChangeSet, change_set=ChangeSet([late_change])
     )
     late = await frames_within(second, 1.5)
     assert not any(f'id="change-{missed}"' in frame for frame in late)
@@ -312,11 +313,11 @@ def quick_catch_up(settings):
 def pushes_lost():
     """Changes are recorded but never pushed, like a shell's next to a server
     on the in-memory layer, or a process stopped between commit and push."""
-    from products.signals import product_changed
+    from products.recording import changes_committed
 
-    product_changed.disconnect(dispatch_uid="dashboard.broadcast_change")
+    changes_committed.disconnect(dispatch_uid="dashboard.broadcast_change")
     yield
-    product_changed.connect(
+    changes_committed.connect(
         broadcast.broadcast_change, dispatch_uid="dashboard.broadcast_change"
     )
 

@@ -8,18 +8,18 @@ import pytest_asyncio
 
 @pytest.fixture
 def announced():
-    """The changes announced through product_changed during the test."""
+    """The change sets announced (``recording.ChangeSet``) during the test."""
     # Imported here: the pure tests of this folder run without Django.
-    from products.signals import product_changed
+    from products.recording import changes_committed
 
-    changes = []
+    sets = []
 
-    def listener(sender, change, **kwargs):
-        changes.append(change)
+    def listener(sender, change_set, **kwargs):
+        sets.append(change_set)
 
-    product_changed.connect(listener)
-    yield changes
-    product_changed.disconnect(listener)
+    changes_committed.connect(listener)
+    yield sets
+    changes_committed.disconnect(listener)
 
 
 @pytest.fixture

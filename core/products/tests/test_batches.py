@@ -28,7 +28,11 @@ def test_a_batch_records_a_change_per_product_and_announces_once(announced):
 
     batch = writes.products_import(items=items, label="prices.csv")
 
-    assert [change.pk for change in announced] == [batch.entry_id]
+    [change_set] = announced  # once, with every change and the batch
+    assert change_set.batches == [batch]
+    assert [change.pk for change in change_set.changes] == sorted(
+        batch.changes.values_list("pk", flat=True)
+    )
     assert batch.summary == {"updated": 4, "created": 1, "deleted": 0, "unchanged": 1}
     assert batch.changes.count() == 5
     assert batch.entry == batch.changes.latest("pk")

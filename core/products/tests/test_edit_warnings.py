@@ -5,11 +5,13 @@ from decimal import Decimal
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.groups import FEED_WATCHERS
 from accounts.tests.factories import StaffFactory, WatcherFactory
 from live.protocol import CLOSE_NOT_ALLOWED
-from products import writes
+from products import edit_warnings, writes
 from products.actor import acting_as
 
 from .factories import ProductFactory
@@ -102,3 +104,22 @@ async def test_only_staff_who_may_edit_are_let_in(open_form_socket, who):
 
     assert accepted
     assert (await socket.receive_output(timeout=3))["code"] == CLOSE_NOT_ALLOWED
+
+
+def test_the_warnings_of_one_set_are_rendered_with_one_lookup(monkeypatch):
+    """An import's warnings are many: rendering them does not cost a query each."""
+    mugs = [ProductFactory(price=Decimal("4.00")) for _ in range(6)]
+    events = []
+    monkeypatch.setattr(
+        edit_warnings, "announce", lambda stream, topic, event: events.append(event)
+    )
+    writes.products_bulk(
+        items=[writes.BatchItem(m, {"price": Decimal("3.00")}, 1) for m in mugs],
+        label="price −$1.00",
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        rendered = [edit_warnings.render_warning(event) for event in events]
+
+    assert len(rendered) == 6 and all("$3.00" in html for html in rendered)
+    assert len(queries) <= 1

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from products.actor import acting_as, process_source
 from products.models import Product, ProductChange
-from products.signals import product_changed
+from products.recording import changes_committed
 
 from .factories import CategoryFactory, ProductFactory
 
@@ -44,7 +44,7 @@ def test_create_records_the_initial_values(announced, committed):
         "quantity": ("", "3"),
         "category": ("", str(category.pk)),
     }
-    assert announced == [change]
+    assert [change_set.changes for change_set in announced] == [[change]]
 
 
 def test_update_records_only_the_changed_fields_as_old_and_new(announced, committed):
@@ -55,7 +55,7 @@ def test_update_records_only_the_changed_fields_as_old_and_new(announced, commit
     change = ProductChange.objects.latest("pk")
     assert change.action == "updated"
     assert change.changes == [{"field": "price", "old": "9.99", "new": "12.50"}]
-    assert announced[-1] == change
+    assert announced[-1].changes == [change]
 
 
 def test_old_values_come_from_the_database_not_the_stale_instance():
@@ -146,7 +146,7 @@ def test_delete_records_the_last_values_and_keeps_the_name(announced, committed)
     assert fields(change)["quantity"] == ("7", "")
     older.refresh_from_db()
     assert older.product is None  # history survives the product
-    assert announced[-1] == change
+    assert announced[-1].changes == [change]
 
 
 def test_a_rolled_back_change_records_and_announces_nothing(announced, committed):
@@ -165,10 +165,10 @@ def test_a_rolled_back_change_records_and_announces_nothing(announced, committed
 def test_nothing_is_announced_before_commit(django_capture_on_commit_callbacks):
     sent = []
 
-    def listener(sender, change, **kwargs):
-        sent.append(change)
+    def listener(sender, change_set, **kwargs):
+        sent.append(change_set)
 
-    product_changed.connect(listener)
+    changes_committed.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             ProductFactory()
@@ -177,21 +177,21 @@ def test_nothing_is_announced_before_commit(django_capture_on_commit_callbacks):
             callback()
         assert len(sent) == 1
     finally:
-        product_changed.disconnect(listener)
+        changes_committed.disconnect(listener)
 
 
 def test_a_failing_listener_is_logged_and_the_write_stands(committed, caplog):
-    def broken(sender, change, **kwargs):
+    def broken(sender, change_set, **kwargs):
         raise ConnectionError("channel layer down")
 
-    product_changed.connect(broken)
+    changes_committed.connect(broken)
     try:
         with committed():
             product = ProductFactory()
     finally:
-        product_changed.disconnect(broken)
+        changes_committed.disconnect(broken)
     assert Product.objects.filter(pk=product.pk).exists()
-    assert "Could not announce product change" in caplog.text
+    assert "Could not announce product changes" in caplog.text
 
 
 def test_the_actor_is_recorded_with_user_and_source(staff_user):

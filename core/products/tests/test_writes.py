@@ -23,7 +23,7 @@ from products import writes
 from products.admin import ProductAdmin
 from products.forms import ProductForm, ProductUpdateForm
 from products.models import Product, ProductChange
-from products.signals import product_changed
+from products.recording import changes_committed
 from products.uploads import write_transaction
 
 from .factories import ProductFactory, product_form_data
@@ -437,14 +437,14 @@ def test_a_delete_with_its_version_announces_which_product_went():
     product = loaded(ProductFactory())
     pk, announced = product.pk, []
 
-    def listener(sender, change, **kwargs):
-        announced.append((change.action, change.product_id))
+    def listener(sender, change_set, **kwargs):
+        announced.extend((c.action, c.product_id) for c in change_set.changes)
 
-    product_changed.connect(listener)
+    changes_committed.connect(listener)
     try:
         writes.product_delete(product=product, version=1)
     finally:
-        product_changed.disconnect(listener)
+        changes_committed.disconnect(listener)
 
     assert announced == [("deleted", pk)]
     # The change row outlives the product, unlinked, as every deletion's does.
@@ -473,7 +473,7 @@ def test_upload_of_a_versioned_update_that_fails_later_is_removed(
         raise RuntimeError("change log unavailable")
 
     # After the product row was written, in the same transaction.
-    monkeypatch.setattr(writes, "record_change", fail)
+    monkeypatch.setattr(writes.recording, "record", fail)
 
     with pytest.raises(RuntimeError):
         writes.product_update(
