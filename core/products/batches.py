@@ -42,7 +42,12 @@ class Recording:
         self.changes.append(change)
 
     def save_all(self):
-        ProductChange.objects.bulk_create(self.changes, batch_size=INSERT_CHUNK)
+        """Inserts the changes not inserted yet (deletions go in before their
+        rows do: see ``writes._delete_all``)."""
+        ProductChange.objects.bulk_create(
+            [change for change in self.changes if change.pk is None],
+            batch_size=INSERT_CHUNK,
+        )
 
 
 @contextmanager

@@ -759,7 +759,7 @@ def _delete_all(items):
         return
     _lock_at_versions(items)
     products = [item.product for item in items]
-    for item in items:
+    deletions = [
         recording.record(
             item.product,
             ProductChange.Action.DELETED,
@@ -767,6 +767,11 @@ def _delete_all(items):
             {},
             item.reverts,
         )
+        for item in items
+    ]
+    # Inserted while their products' rows exist, which the delete then unlinks
+    # (SET NULL): in memory they keep the pk, so the change set names each one.
+    ProductChange.objects.bulk_create(deletions, batch_size=INSERT_CHUNK)
     with recording.made_here(*products):
         # As Model.delete() does for one: a statement per related table for
         # all of them, not one delete per product.

@@ -34,7 +34,11 @@ def test_undoing_an_import_writes_one_batch_that_reverts_it(
     assert undo.kind == ChangeBatch.Kind.UNDO and undo.reverts == batch
     assert undo.label == "import items.csv"
     assert list(batch.reverted_by.all()) == [undo]
-    assert [change.pk for change in announced] == [undo.entry_id]  # one event
+    [change_set] = announced  # one event, holding every product it undid
+    assert change_set.batches == [undo]
+    assert {change.pk for change in change_set.changes} == set(
+        undo.changes.values_list("pk", flat=True)
+    )
     assert undo.summary == {"updated": 3, "created": 0, "deleted": 1, "unchanged": 0}
     prices = set(Product.objects.values_list("price", flat=True))
     assert prices == {Decimal("9.99")}

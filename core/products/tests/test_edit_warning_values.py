@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from products.edit_warnings import render_warning
+from products.edit_warnings import EditWarning, Together, render_warning
 
 from .factories import CategoryFactory, ProductFactory
 from .helpers import edit
@@ -40,7 +40,7 @@ def test_each_changed_field_offers_their_value_as_its_input_takes_it():
         expiry_date=date(2027, 6, 30),
     )
 
-    markup = render_warning(change)
+    markup = render_warning(warning_of(change))
     assert buttons(markup) == {
         "price": "17.25",
         "category": str(garden.pk),  # the select's option value
@@ -55,7 +55,7 @@ def test_a_cleared_field_offers_the_empty_value():
 
     change = edit(product, supplier="")
 
-    assert buttons(render_warning(change)) == {"supplier": ""}
+    assert buttons(render_warning(warning_of(change))) == {"supplier": ""}
 
 
 def test_a_new_image_offers_no_value_a_form_cannot_take(image_upload):
@@ -63,4 +63,9 @@ def test_a_new_image_offers_no_value_a_form_cannot_take(image_upload):
 
     change = edit(product, image=image_upload("PNG"), quantity=4)
 
-    assert buttons(render_warning(change)) == {"quantity": "4"}
+    assert buttons(render_warning(warning_of(change))) == {"quantity": "4"}
+
+
+def warning_of(change):
+    """The event an open form gets for ``change``, as the set announces it."""
+    return EditWarning(change, Together([change]))

@@ -66,7 +66,7 @@ def test_a_price_is_saved_recorded_and_the_row_answered(
     change = ProductChange.objects.get(product=mug, action="updated")
     assert [item.field for item in change.field_changes] == ["price"]
     assert change.actor.username == "staff"
-    assert announced == [change]
+    assert [change_set.changes for change_set in announced] == [[change]]
 
 
 def test_quantity_and_category(staff_client, mug):
