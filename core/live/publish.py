@@ -10,6 +10,7 @@ templates or for Redis.
 from . import transport
 from .announcer import get_announcer
 from .protocol import CONTROL_GROUP, event_message, recheck_message, summary_message
+from .streams import FIRST
 
 
 def deliver(message, loop):
@@ -27,6 +28,7 @@ def announce(stream, topic, event):
     announcer().submit(
         lambda: event_message(topic, event_id, stream.render(event)),
         f"{stream.name} event {event_id}",
+        stream.level,
     )
 
 
@@ -37,6 +39,7 @@ def announce_summary(stream, topic):
         f"{stream.name} summary {topic}",
         lambda: summary_message(topic, *stream.summary(topic)),
         stream.summary_seconds(),
+        stream.level,
     )
 
 
@@ -54,4 +57,5 @@ def request_recheck(user_ids=(), session_keys=()):
         announcer().submit(
             lambda users=users, sessions=sessions: recheck_message(users, sessions),
             f"revocation hint ({len(users)} users, {len(sessions)} sessions)",
+            FIRST,  # a session that ended must not wait for public events
         )
