@@ -125,6 +125,8 @@ class Presence:
         self.pending = set()  # topics a refresh is scheduled for
         self.removals = set()  # departures still being written to the store
         self.stopped = False  # the hub's subscription ended: beat no more
+        self.reads = 0  # reads of the store begun, numbered
+        self.read_shown = {}  # topic -> number of the read last applied
 
     def member(self, present):
         return json.dumps([*present, self.process])
@@ -202,8 +204,16 @@ class Presence:
         stream = self.hub.topics[topic].stream if topic in self.hub.topics else None
         if stream is None or self.stopped:  # an ended subscription shows nothing
             return
+        # Read outside the lock: a read that hangs (the store a network away)
+        # must not keep a newer one, a new socket's, waiting. Of reads that
+        # overlap, only one begun after the last shown list counts.
+        self.reads += 1
+        read = self.reads
+        members = await self.guarded(self.store.read(topic))
         async with self.lock:
-            members = await self.guarded(self.store.read(topic))
+            if read < self.read_shown.get(topic, 0):
+                return  # a later read was shown meanwhile
+            self.read_shown[topic] = read
             if members is None:  # the store failed: keep showing what we had
                 if topic in self.shown:
                     return
