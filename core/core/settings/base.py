@@ -234,7 +234,9 @@ STOCK_ALERTS_SHOWN = 50
 CATALOG_PAGE_SIZE = 12
 # The public catalog socket (ws/catalog/): how many products one socket may
 # follow (a page follows the products it shows), and how many such sockets one
-# client address may hold open at once in one process (more are closed, 4429).
+# client address may hold open at once, counted across processes (in Redis when
+# REDIS_URL is set; more are closed, 4429). The address is daphne's peer: behind
+# a proxy, run daphne with --proxy-headers.
 CATALOG_LIVE_MAX_PRODUCTS = 100
 CATALOG_SOCKETS_PER_ADDRESS = env.int("CATALOG_SOCKETS_PER_ADDRESS", default=20)
 FEED_SNAPSHOT_SIZE = 50
@@ -285,6 +287,10 @@ LIVE_MAX_TOPICS_PER_SOCKET = env.int("LIVE_MAX_TOPICS_PER_SOCKET", default=200)
 LIVE_ANONYMOUS_SOCKETS_PER_PROCESS = env.int(
     "LIVE_ANONYMOUS_SOCKETS_PER_PROCESS", default=10_000
 )
+# Per-address socket counts in Redis: each process renews its sockets' entries
+# this often; a dead process's entries expire after the TTL.
+LIVE_ADDRESS_BEAT_SECONDS = env.float("LIVE_ADDRESS_BEAT_SECONDS", default=10.0)
+LIVE_ADDRESS_TTL_SECONDS = env.float("LIVE_ADDRESS_TTL_SECONDS", default=30.0)
 
 # Login throttling (django-axes), on our login page and the admin's: this many
 # failed logins for one username from one address lock that pair out (429 and

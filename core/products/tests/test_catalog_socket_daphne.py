@@ -19,13 +19,28 @@ from .sockets import session_cookie
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def open_catalog(server, pk, origin=None):
+async def open_catalog(server, pk, origin=None, client=None):
+    """``client``: the visitor's address, as a proxy in front tells daphne
+    (``X-Forwarded-For``, read under ``--proxy-headers``)."""
+    headers = {"Origin": origin or server.url}
+    if client is not None:
+        headers["X-Forwarded-For"] = client
     return await connect(
         f"ws://127.0.0.1:{server.port}/ws/catalog/?p={pk}",
-        additional_headers={"Origin": origin or server.url},
+        additional_headers=headers,
         open_timeout=10,
         close_timeout=2,
     )
+
+
+async def admitted(server, pk, client):
+    """A socket of ``client`` on ``server`` and its first frame (the product's
+    state), or the code it was closed with at once."""
+    socket = await open_catalog(server, pk, client=client)
+    try:
+        return socket, await socket.recv()
+    except ConnectionClosed:
+        return socket, socket.close_code
 
 
 async def close_code(socket, seconds=5):
@@ -52,6 +67,58 @@ async def test_over_the_cap_a_socket_is_closed_with_4429(start_daphne):
         assert sockets[0].close_code is None
     finally:
         for socket in sockets:
+            await socket.close()
+
+
+async def test_the_cap_counts_the_address_the_proxy_reports(start_daphne):
+    server = start_daphne(args=["--proxy-headers"], CATALOG_SOCKETS_PER_ADDRESS="1")
+    product = await sync_to_async(ProductFactory)()
+    state = f"product-{product.pk}-price"
+    first, frame = await admitted(server, product.pk, "203.0.113.7")
+    other, other_frame = await admitted(server, product.pk, "198.51.100.9")
+    second, refused = await admitted(server, product.pk, "203.0.113.7")
+    try:
+        # One visitor, not the proxy (127.0.0.1), is over the cap.
+        assert state in frame and state in other_frame
+        assert refused == CLOSE_TOO_MANY
+    finally:
+        for socket in (first, other, second):
+            await socket.close()
+
+
+@pytest.mark.redis(reason="processes share their counts through Redis")
+async def test_the_cap_per_address_counts_across_processes(start_daphne):
+    """Two processes behind one proxy: a visitor's sockets count on both."""
+    one = start_daphne(args=["--proxy-headers"], CATALOG_SOCKETS_PER_ADDRESS="2")
+    two = start_daphne(args=["--proxy-headers"], CATALOG_SOCKETS_PER_ADDRESS="2")
+    product = await sync_to_async(ProductFactory)()
+    state = f"product-{product.pk}-price"
+    visitor = "203.0.113.7"
+    opened = []
+    try:
+        for server in (one, two):
+            socket, frame = await admitted(server, product.pk, visitor)
+            opened.append(socket)
+            assert state in frame
+        for server in (one, two):  # a third, on either process
+            socket, refused = await admitted(server, product.pk, visitor)
+            opened.append(socket)
+            assert refused == CLOSE_TOO_MANY
+        socket, frame = await admitted(two, product.pk, "198.51.100.9")
+        opened.append(socket)
+        assert state in frame  # someone else is not counted with them
+
+        await opened[0].close()  # the visitor closes a tab on process one
+        # ... and may open one again, on process two, once one has counted it.
+        async with asyncio.timeout(10):
+            while True:
+                socket, frame = await admitted(two, product.pk, visitor)
+                opened.append(socket)
+                if frame != CLOSE_TOO_MANY:
+                    break
+        assert state in frame
+    finally:
+        for socket in opened:
             await socket.close()
 
 
