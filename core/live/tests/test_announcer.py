@@ -44,3 +44,23 @@ def test_messages_are_delivered_in_the_order_submitted():
         announcer.submit(lambda number=number: number, f"event {number}")
     assert announcer.release()
     assert delivered == list(range(20))
+
+
+def test_streams_that_go_first_pass_public_events_waiting_in_the_queue():
+    delivered = []
+    announcer = Announcer(lambda message, loop: delivered.append(message), 0.5)
+    started, gate = threading.Event(), threading.Event()
+
+    def busy():
+        started.set()
+        gate.wait(5)
+        return "busy"
+
+    announcer.submit(busy, "a render under way")
+    assert started.wait(5)
+    for name, priority in [("public 1", 0), ("staff 1", 1), ("public 2", 0)]:
+        announcer.submit(lambda name=name: name, name, priority)
+    announcer.submit(lambda: "staff 2", "staff 2", 1)
+    gate.set()
+    assert announcer.flush()
+    assert delivered == ["busy", "staff 1", "staff 2", "public 1", "public 2"]
