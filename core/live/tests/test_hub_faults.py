@@ -9,9 +9,11 @@ from channels.layers import BaseChannelLayer
 
 from live.hub import Hub, TooManySockets
 from live.presence import MemoryStore, Present
+from live.protocol import Snapshot
+from live.streams import Stream
 from live.topics import TopicRefused
 
-from .test_hub import CHAT, ROOM, FakeLayer, FakeSocket, connect, until
+from .test_hub import CHAT, ROOM, FakeLayer, FakeSocket, connect, event, until
 from .test_presence import READERS
 from .test_presence import ROOM as READING_ROOM
 
@@ -170,3 +172,39 @@ async def test_a_new_socket_gets_its_state_while_the_last_ones_task_ignores_its_
         await asyncio.wait({leaving}, timeout=5)
         if bob in hub.outboxes:
             await hub.leave(bob)
+
+
+# Staff first ----------------------------------------------------------------
+
+STAFF = Stream(
+    name="staff",
+    topics=lambda scope: ("staff-room",),
+    may_join=lambda user: user.is_staff,
+    current_state=lambda topic: Snapshot(html=""),
+)
+
+
+async def test_a_crowd_of_public_sockets_never_delays_the_staffs(settings):
+    """Senders are woken once per round of sending; the staff's round counts
+    the staff's sockets only. Fifty public sockets make a round of half a
+    second; the staff's is a hundredth."""
+    settings.LIVE_WAKE_SECONDS_PER_SOCKET = 0.01
+    layer = FakeLayer()
+    hub = Hub(layer)
+    public = [FakeSocket() for _ in range(50)]
+    for socket in public:
+        await connect(hub, socket)
+    staff = FakeSocket()
+    await connect(hub, staff, stream=STAFF, topics=("staff-room",))
+
+    await layer.inbox.put(event(1))
+    await layer.inbox.put(event(1, topic="staff-room"))
+    await until(lambda: staff.frames and all(s.frames for s in public))
+    await layer.inbox.put(event(2))  # within both rounds: each waits for its own
+    await layer.inbox.put(event(2, topic="staff-room"))
+
+    await until(lambda: len(staff.frames) == 2)
+    assert all(len(s.frames) == 1 for s in public)  # still in their round
+    await until(lambda: all(len(s.frames) == 2 for s in public))
+    for socket in (*public, staff):
+        await hub.leave(socket)
