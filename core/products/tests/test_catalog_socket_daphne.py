@@ -14,7 +14,10 @@ from live.protocol import CLOSE_NOT_ALLOWED, CLOSE_TOO_MANY
 from products.models import ProductChange
 
 from .factories import ProductFactory
-from .sockets import session_cookie
+from .sockets import (  # noqa: F401 (an autouse fixture)
+    close_db_connections_after_async_test,
+    session_cookie,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
