@@ -202,8 +202,9 @@ def bench(config, work_dir, cleanup, results, started):
         "DJANGO_SETTINGS_MODULE": "core.settings.bench",
         "REDIS_URL": redis_url,
         "BENCH_CHANNEL_PREFIX": prefix,
-        # Every bench socket comes from 127.0.0.1.
+        # Every bench socket comes from 127.0.0.1, and all are anonymous.
         "CATALOG_SOCKETS_PER_ADDRESS": "100000",
+        "LIVE_ANONYMOUS_SOCKETS_PER_PROCESS": "100000",
         "MEDIA_ROOT": str(Path(work_dir) / "media"),
         # daphne runs the bench settings too, which install bench/comparison.
         "PYTHONPATH": os.pathsep.join(

@@ -25,6 +25,7 @@ from core.request_threads import RequestThreads  # noqa: E402
 from dashboard.routing import websocket_urlpatterns as staff_sockets  # noqa: E402
 from live.metrics import CloseCodes  # noqa: E402
 from live.middleware import ServerSendMiddleware  # noqa: E402
+from live.shutdown import resync_elsewhere  # noqa: E402
 from products.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
 
 # Every frame sent allocates short-lived objects, and with many sockets open the
@@ -40,6 +41,10 @@ skip_log_styling()
 # SIGTERM finish the requests in flight, then exit.
 daphne_guard.install()
 graceful_shutdown.install()
+# Live pages reconnect at once, to another process, when this one stops.
+graceful_shutdown.server_stopping.connect(
+    resync_elsewhere, dispatch_uid="live.resync_elsewhere"
+)
 
 application = ProtocolTypeRouter(
     {

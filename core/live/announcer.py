@@ -16,24 +16,33 @@ while a loop is running in the same thread.
 
 import asyncio
 import atexit
+import itertools
 import logging
 import queue
 import threading
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connections
 
+from .conf import live_setting
+
 logger = logging.getLogger(__name__)
+
+# Below any stream's priority: a flush waits for everything queued before it.
+LAST = float("-inf")
 
 
 class Announcer:
     def __init__(self, deliver, idle_seconds=None):
         """``deliver(message, loop)`` hands one built message on."""
         self.deliver = deliver
-        self.idle_seconds = idle_seconds or settings.FEED_ANNOUNCER_IDLE_SECONDS
-        self.queue = queue.Queue()
+        self.idle_seconds = idle_seconds or live_setting("LIVE_ANNOUNCER_IDLE_SECONDS")
+        # (-priority, order submitted, job, description): a stream that goes
+        # first (the staff's) is rendered and sent before any waiting public
+        # event; within one priority, in the order announced.
+        self.queue = queue.PriorityQueue()
+        self.order = itertools.count()
         self.thread = None
         self.start_lock = threading.Lock()
         # Owned by the announcer's thread: key -> Coalesced, and when each key
@@ -41,17 +50,22 @@ class Announcer:
         self.pending = {}
         self.last_built = {}
 
-    def submit(self, build_message, description):
-        """Queue ``build_message()``; it runs, and is delivered, off this thread."""
-        self.ensure_running()
-        self.queue.put((build_message, description))
+    def put(self, job, description, priority):
+        self.queue.put((-priority, next(self.order), job, description))
 
-    def submit_coalesced(self, key, build_message, interval):
+    def submit(self, build_message, description, priority=0):
+        """Queue ``build_message()``; it runs, and is delivered, off this thread,
+        before anything of a lower ``priority`` still waiting."""
+        self.ensure_running()
+        self.put(build_message, description, priority)
+
+    def submit_coalesced(self, key, build_message, interval, priority=0):
         """Ask for ``build_message()`` to be delivered soon: at once if ``key``
         was not built within ``interval`` seconds, else when that has passed.
         Requests made meanwhile share that one delivery."""
         self.ensure_running()
-        self.queue.put((Coalesced(key, build_message, interval), f"coalesced {key}"))
+        job = Coalesced(key, build_message, interval)
+        self.put(job, f"coalesced {key}", priority)
 
     def flush(self, timeout=5.0, then=None):
         """Wait until everything submitted so far has been delivered, coalesced
@@ -68,7 +82,8 @@ class Announcer:
             finally:
                 done.set()
 
-        self.queue.put((Flush(finish), "flush"))
+        # Last of everything queued so far, whatever its priority.
+        self.put(Flush(finish), "flush", LAST)
         return done.wait(timeout)
 
     def ensure_running(self):
@@ -88,7 +103,7 @@ class Announcer:
         loop = asyncio.new_event_loop()
         while True:
             try:
-                job, description = self.queue.get(timeout=self.wait_seconds())
+                _, _, job, description = self.queue.get(timeout=self.wait_seconds())
             except queue.Empty:
                 if not self.pending:
                     # Idle for a while: give the database connection back.

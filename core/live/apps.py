@@ -8,4 +8,3 @@ class LiveConfig(AppConfig):
 
     def ready(self):
         from . import revocation  # noqa: F401  (closes sockets of ended sessions)
-        from . import shutdown  # noqa: F401  (closes sockets when the server stops)

@@ -5,14 +5,25 @@ topic's current state, then let the process's hub stream.
 The Origin was checked before this runs (``core.origins``).
 """
 
+import logging
+
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import metrics
-from .hub import get_hub
-from .protocol import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES, frame_size
+from .hub import TooManySockets, get_hub
+from .protocol import (
+    CLOSE_NOT_ALLOWED,
+    CLOSE_RESTART,
+    CLOSE_TOO_MANY,
+    MAX_FRAME_BYTES,
+    frame_size,
+)
+from .topics import TopicRefused
 from .validity import Credentials
+
+logger = logging.getLogger(__name__)
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -66,13 +77,28 @@ class LiveConsumer(AsyncWebsocketConsumer):
             for stream, topic in subscriptions
             if stream.presence is not None
         }
-        outbox = await self.hub.join(
-            self, send, self.close_with, subscriptions, presence
-        )
+        anonymous = user is None or not user.is_authenticated
+        try:
+            outbox = await self.hub.join(
+                self,
+                send,
+                self.close_with,
+                subscriptions,
+                presence,
+                anonymous=anonymous,
+            )
+        except Exception as error:
+            self.hub = None  # nothing was joined
+            await self.close(code=refusal_code(error))
+            return
         session = self.scope.get("session")
-        if user is not None and user.is_authenticated and session is not None:
+        # Only streams whose sockets live on their session are re-checked (a
+        # public stream's socket outlives its visitor's logout).
+        checks = tuple(
+            stream.may_join for stream in self.streams if stream.revoked_by_logout
+        )
+        if checks and not anonymous and session is not None:
             # The hub closes the socket once this session or user no longer passes.
-            checks = tuple(stream.may_join for stream in self.streams)
             self.hub.watch(self, Credentials(user.pk, session.session_key, checks))
         states = {}
         for _stream, topic in subscriptions:
@@ -91,6 +117,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         """Live sockets are one-way; anything a client sends is ignored."""
+
+
+def refusal_code(error):
+    """The close code of a socket the hub would not take: not allowed (its
+    topics), too many, or the transport failed (retry)."""
+    if isinstance(error, TopicRefused):
+        return CLOSE_NOT_ALLOWED
+    if isinstance(error, TooManySockets):
+        return CLOSE_TOO_MANY
+    logger.warning("A live socket could not join", exc_info=error)
+    return CLOSE_RESTART
 
 
 def frames(parts):

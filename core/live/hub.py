@@ -20,9 +20,9 @@ import weakref
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from django.conf import settings
 
 from . import metrics, transport
+from .conf import live_setting
 from .outbox import Outbox, SentIds, entry
 from .presence import Presence, store_for
 from .protocol import (
@@ -36,6 +36,8 @@ from .protocol import (
     SUMMARY,
 )
 from .revalidation import Revalidator
+from .topics import TopicRefused, check_topics
+from .waits import bounded, settled
 
 logger = logging.getLogger(__name__)
 
@@ -69,41 +71,78 @@ class Hub:
         self.outboxes = {}  # socket key -> Outbox
         self.closers = {}  # socket key -> coroutine function closing it with a code
         self.subscriptions = {}  # socket key -> names of its topics
+        self.anonymous = set()  # keys of the sockets without a logged-in user
         self.channel = None
         self.tasks = ()
+        # Held only for bookkeeping and bounded transport calls, never while
+        # waiting for a cancelled task (see ``leave``).
         self.lock = asyncio.Lock()
-        self.last_wake = float("-inf")
-        self.wake_scheduled = None
+        # Per priority (streams.Stream.priority): its sockets, when they were
+        # last woken and the wake scheduled for them.
+        self.levels = {}  # priority -> {socket key: Outbox}
+        self.last_wake = {}
+        self.wake_scheduled = {}
         # While subscribed: re-checks each socket's session and user.
         self.revalidator = None
         self.transport_lost = False  # the layer failed since the groups were joined
 
     # Sockets ---------------------------------------------------------------
 
-    async def join(self, key, send, close, subscriptions, presence=None):
+    async def join(self, key, send, close, subscriptions, presence=None, **options):
         """Register a checked socket for ``subscriptions`` [(stream, topic)],
         shown on presence topics as ``presence`` {topic: Present}. Frames queue
         until ``Outbox.start``; the subscriptions are live before this returns,
-        so a state read afterwards misses nothing."""
+        so a state read afterwards misses nothing.
+
+        ``anonymous``: the socket has no logged-in user (counted against
+        ``LIVE_ANONYMOUS_SOCKETS_PER_PROCESS``). Raises ``topics.TopicRefused``
+        (nothing was joined: not allowed), ``TooManySockets``, or the
+        transport's error (this socket alone failed; nothing else changed)."""
+        anonymous = options.get("anonymous", False)
+        names = [name for _stream, name in subscriptions]
+        check_topics(names)  # before anything reaches the transport
         async with self.lock:
+            if anonymous and len(self.anonymous) >= anonymous_limit():
+                raise TooManySockets("anonymous sockets of this process")
             if self.channel is None:
                 await self.subscribe()
             # Past either bound the socket is shed (closed as too slow): every
             # other socket keeps getting every event.
             outbox = Outbox(
                 send,
-                settings.FEED_OUTBOX_FRAMES,
+                live_setting("LIVE_OUTBOX_FRAMES"),
                 close=lambda code: self.close(key, code),
-                max_unsent_bytes=settings.FEED_MAX_UNSENT_BYTES,
+                max_unsent_bytes=live_setting("LIVE_MAX_UNSENT_BYTES"),
             )
-            for stream, name in subscriptions:
-                topic = self.topics.get(name)
-                if topic is None:
-                    topic = await self.add_topic(stream, name)
-                topic.outboxes[key] = outbox
-            self.outboxes[key] = outbox
-            self.closers[key] = close
-            self.subscriptions[key] = [name for _stream, name in subscriptions]
+            outbox.priority = max(stream.level for stream, _name in subscriptions)
+            added, failure, dropped, ended = [], None, [], None
+            try:
+                for stream, name in subscriptions:
+                    if name not in self.topics:
+                        await self.add_topic(stream, name)
+                        added.append(name)
+            except Exception as error:
+                # Only this socket fails: the topics it brought go, the others
+                # (and their sockets) never notice.
+                failure, channel = error, self.channel
+                dropped = [self.detach_topic(name) for name in added]
+                if not self.outboxes and channel is not None:
+                    ended = self.detach()
+            else:
+                for name in names:
+                    self.topics[name].outboxes[key] = outbox
+                self.outboxes[key] = outbox
+                self.levels.setdefault(outbox.priority, {})[key] = outbox
+                self.closers[key] = close
+                self.subscriptions[key] = names
+                if anonymous:
+                    self.anonymous.add(key)
+        if failure is not None:
+            for name, healing in dropped:
+                await self.drop_group(name, healing, channel)
+            if ended is not None:
+                await self.end_subscription(*ended)
+            raise failure
         # Outside the lock: the presence store is a network away, and another
         # tab of the same person arriving costs nothing.
         for name, present in (presence or {}).items():
@@ -112,22 +151,38 @@ class Hub:
         return outbox
 
     async def leave(self, key):
+        """Forget a socket; after the last of a topic's sockets, leave its
+        group; after the last socket, end the subscription.
+
+        The lock is held only to take things out of the registry. Waiting for
+        the cancelled tasks and the transport to finish happens after it, each
+        wait bounded: redis-py sometimes ignores a cancel, and a socket closing
+        meanwhile must not hold every new socket of the process waiting."""
         self.forget(key)
         async with self.lock:
-            for name, topic in list(self.topics.items()):
-                if not topic.outboxes:
-                    await self.drop_topic(name)
-            if not self.outboxes and self.channel is not None:
-                await self.unsubscribe()
+            channel = self.channel
+            dropped = [
+                self.detach_topic(name)
+                for name, topic in list(self.topics.items())
+                if not topic.outboxes
+            ]
+            ended = self.detach() if not self.outboxes and channel else None
+        for name, healing in dropped:
+            await self.drop_group(name, healing, channel)
+        if ended is not None:
+            await self.end_subscription(*ended)
 
     def forget(self, key):
         outbox = self.outboxes.pop(key, None)
         self.closers.pop(key, None)
+        self.anonymous.discard(key)
+        for level in self.levels.values():
+            level.pop(key, None)
         for name in self.subscriptions.pop(key, ()):
             topic = self.topics.get(name)
             if topic is not None:
                 topic.outboxes.pop(key, None)
-                if topic.stream.presence is not None:
+                if topic.stream.presence is not None and self.presence is not None:
                     self.presence.depart(name, key)
         if outbox is not None:
             outbox.stop()
@@ -140,6 +195,11 @@ class Hub:
 
     def close_all(self, code):
         for key in list(self.outboxes):
+            self.close(key, code)
+
+    def close_topic(self, name, code):
+        topic = self.topics.get(name)
+        for key in list(topic.outboxes if topic is not None else ()):
             self.close(key, code)
 
     # Current state -------------------------------------------------------------
@@ -187,70 +247,113 @@ class Hub:
     async def subscribe(self):
         # The default prefix: channels-redis pops every "specific" channel of a
         # process through one shared loop per prefix.
-        self.channel = await self.layer.new_channel()
-        await self.layer.group_add(CONTROL_GROUP, self.channel)
+        channel = await bounded(self.layer.new_channel(), "a new live channel")
+        await bounded(
+            self.layer.group_add(CONTROL_GROUP, channel), "joining the control group"
+        )
+        self.channel = channel
         transport.attach(asyncio.get_running_loop(), self.dispatch)
         self.revalidator = Revalidator(self, CLOSE_NOT_ALLOWED)
         store = self.presence_store or store_for(transport.in_process(self.layer))
         self.presence = Presence(self, store)
         tasks = [
-            self.listen(),
-            self.renew_membership(),
+            self.listen(channel),
+            self.renew_membership(channel),
             self.revalidator.run(),
             self.presence.run(),
         ]
         self.tasks = tuple(asyncio.create_task(task) for task in tasks)
 
     async def add_topic(self, stream, name):
-        topic = self.topics[name] = Topic(stream, name)
+        topic = Topic(stream, name)
         # Read before joining: an event committed in between is either pushed to
         # us or found by the catch-up, never neither.
         latest = None
         if stream.latest_id is not None:
             latest = await database_sync_to_async(stream.latest_id)(name)
-        await self.layer.group_add(name, self.channel)
+        try:
+            await bounded(self.layer.group_add(name, self.channel), f"joining {name}")
+        except (TypeError, ValueError) as refused:
+            # A name the transport refuses (checked before, so another rule of
+            # another layer): nothing to retry.
+            raise TopicRefused(name) from refused
+        self.topics[name] = topic
         if stream.missed is not None:
             topic.healing = asyncio.create_task(self.heal(topic, latest))
         return topic
 
-    async def drop_topic(self, name):
+    def detach_topic(self, name):
+        """Take topic ``name`` out of the registry (under the lock, no I/O):
+        (name, its catch-up task) for ``drop_group``."""
         topic = self.topics.pop(name)
-        self.presence.forget(name)
+        if self.presence is not None:
+            self.presence.forget(name)
         if topic.healing is not None:
             topic.healing.cancel()
-            await asyncio.gather(topic.healing, return_exceptions=True)
+        return name, topic.healing
+
+    async def drop_group(self, name, healing, channel):
+        """Leave the group of a topic no socket here carries any more."""
+        if healing is not None:
+            await settled([healing])
+        if name in self.topics and self.channel == channel:
+            return  # a socket brought it back meanwhile: stay in the group
         try:
-            await self.layer.group_discard(name, self.channel)
+            await bounded(self.layer.group_discard(name, channel), f"leaving {name}")
         except Exception:
+            # A membership left behind only brings messages nobody here reads,
+            # and it expires.
             logger.warning("Could not leave the group of %s", name, exc_info=True)
 
-    async def unsubscribe(self):
-        if self.wake_scheduled is not None:
-            self.wake_scheduled.cancel()
-            self.wake_scheduled = None
+    def detach(self):
+        """End the subscription's bookkeeping (under the lock, no I/O): the
+        next socket subscribes afresh, whatever the old tasks still do."""
+        for handle in self.wake_scheduled.values():
+            handle.cancel()
+        self.wake_scheduled = {}
         transport.detach(asyncio.get_running_loop())
-        for name in list(self.topics):
-            await self.drop_topic(name)
         channel, self.channel = self.channel, None
         tasks, self.tasks = self.tasks, ()
         for task in tasks:
             task.cancel()
-        # Let them finish: channels-redis releases its receive lock on the way
-        # out, and a receive abandoned mid-way blocks every later one.
-        await asyncio.gather(*tasks, return_exceptions=True)
         self.revalidator.stop()
         self.revalidator = None
         presence, self.presence = self.presence, None
-        await presence.close()
+        presence.stop()
+        return channel, tasks, presence
+
+    async def end_subscription(self, channel, tasks, presence):
+        # Let them finish, within a bound: channels-redis releases its receive
+        # lock on the way out; a task that ignores its cancel is left behind
+        # (its loop ends at its next turn, see ``listen``).
+        await settled(tasks)
         try:
-            await self.layer.group_discard(CONTROL_GROUP, channel)
+            await bounded(presence.close(), "closing the presence store")
+        except Exception:
+            logger.warning("Could not close the presence store", exc_info=True)
+        try:
+            await bounded(
+                self.layer.group_discard(CONTROL_GROUP, channel),
+                "leaving the control group",
+            )
         except Exception:
             logger.warning("Could not leave the live control group", exc_info=True)
 
-    async def listen(self):
-        while True:
+    async def unsubscribe(self):
+        """End the subscription now, whoever is left (tests, shutdown)."""
+        async with self.lock:
+            channel = self.channel
+            dropped = [self.detach_topic(name) for name in list(self.topics)]
+            ended = self.detach() if channel is not None else None
+        for name, healing in dropped:
+            await self.drop_group(name, healing, channel)
+        if ended is not None:
+            await self.end_subscription(*ended)
+
+    async def listen(self, channel):
+        while self.channel == channel:
             try:
-                message = await self.layer.receive(self.channel)
+                message = await self.layer.receive(channel)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -260,24 +363,32 @@ class Hub:
                 self.lose_transport("Live transport failed")
                 await asyncio.sleep(1)
                 continue
-            self.dispatch(message)
+            if self.channel == channel:
+                self.dispatch(message)
 
-    async def renew_membership(self):
+    async def renew_membership(self, channel):
         """Join the groups again every few seconds. Cheap (two Redis commands a
         group), and the only way back into them after Redis restarts empty:
         nothing else tells us the membership is gone, and group messages would
-        silently miss us."""
-        while True:
-            await asyncio.sleep(settings.FEED_REJOIN_SECONDS)
+        silently miss us.
+
+        Only the transport failing (the control group too) makes every socket
+        resync once it is back. A topic whose group alone is refused fails its
+        own sockets, never the others."""
+        while self.channel == channel:
+            await asyncio.sleep(live_setting("LIVE_REJOIN_SECONDS"))
             try:
-                for group in (CONTROL_GROUP, *self.topics):
-                    await self.layer.group_add(group, self.channel)
+                await bounded(
+                    self.layer.group_add(CONTROL_GROUP, channel), "re-joining"
+                )
+                for name in list(self.topics):
+                    await self.rejoin(name, channel)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 self.lose_transport("Could not renew the live groups")
                 continue
-            if self.transport_lost:
+            if self.transport_lost and self.channel == channel:
                 # Pushes and revocation hints may have been lost meanwhile: every
                 # socket resumes from the current state, complete.
                 logger.warning("Live transport is back; resyncing every socket")
@@ -286,6 +397,15 @@ class Hub:
                 for topic in self.topics.values():
                     topic.generation += 1  # the shared state may predate the outage
                 self.close_all(CLOSE_RESTART)
+
+    async def rejoin(self, name, channel):
+        try:
+            await bounded(self.layer.group_add(name, channel), f"re-joining {name}")
+        except (TypeError, ValueError):
+            logger.exception(
+                "The transport refuses topic %s; closing its sockets", name
+            )
+            self.close_topic(name, CLOSE_NOT_ALLOWED)
 
     def lose_transport(self, what):
         if not self.transport_lost:  # log the outage once, not every second
@@ -299,7 +419,7 @@ class Hub:
         channel). Only while the topic has sockets."""
         missed = database_sync_to_async(topic.stream.missed)
         while True:
-            await asyncio.sleep(settings.FEED_CATCHUP_SECONDS)
+            await asyncio.sleep(live_setting("LIVE_CATCHUP_SECONDS"))
             try:
                 found = await missed(topic.name, after_id, frozenset(topic.seen.ids))
             except asyncio.CancelledError:
@@ -355,29 +475,39 @@ class Hub:
 
     def wake_senders(self):
         """Wake every socket's sender: at once after a quiet spell, else one
-        round's length after the previous wake.
+        round's length after the previous wake; sockets of streams that go
+        first (``Stream.priority``) before the others.
 
         At a thousand sockets one round of sending (every socket's frame through
         daphne's write path) takes longer than events take to arrive. Woken per
         event, a socket never has two events waiting: the backlog grows in the
         channel layer instead, and each round carries one event. Woken once per
         round, the events that arrived meanwhile leave each socket as one frame.
-        A round is reckoned at ``FEED_WAKE_SECONDS_PER_SOCKET`` per socket.
+        A round is reckoned at ``LIVE_WAKE_SECONDS_PER_SOCKET`` per socket, and
+        counts for each priority only the sockets that go before or with it: a
+        crowd of public sockets never delays the staff's.
         """
-        if self.wake_scheduled is not None:
-            return
         loop = asyncio.get_running_loop()
-        round_seconds = len(self.outboxes) * settings.FEED_WAKE_SECONDS_PER_SOCKET
-        wait = self.last_wake + round_seconds - loop.time()
-        if wait <= 0:
-            self.wake_now()
-        else:
-            self.wake_scheduled = loop.call_later(wait, self.wake_now)
+        per_socket = live_setting("LIVE_WAKE_SECONDS_PER_SOCKET")
+        ahead = 0
+        for priority in sorted(self.levels, reverse=True):
+            sockets = self.levels[priority]
+            ahead += len(sockets)
+            if not sockets or priority in self.wake_scheduled:
+                continue
+            last = self.last_wake.get(priority, float("-inf"))
+            wait = last + ahead * per_socket - loop.time()
+            if wait <= 0:
+                self.wake_now(priority)
+            else:
+                self.wake_scheduled[priority] = loop.call_later(
+                    wait, self.wake_now, priority
+                )
 
-    def wake_now(self):
-        self.wake_scheduled = None
-        self.last_wake = asyncio.get_running_loop().time()
-        for outbox in list(self.outboxes.values()):
+    def wake_now(self, priority):
+        self.wake_scheduled.pop(priority, None)
+        self.last_wake[priority] = asyncio.get_running_loop().time()
+        for outbox in list(self.levels.get(priority, {}).values()):
             outbox.wake()
 
     def watch(self, key, credentials):
@@ -391,6 +521,14 @@ class Hub:
         their sockets stay."""
         if self.revalidator is not None:
             self.revalidator.hint(user_ids, session_keys)
+
+
+class TooManySockets(Exception):
+    """Past a cap on sockets: the socket is closed with 4429."""
+
+
+def anonymous_limit():
+    return live_setting("LIVE_ANONYMOUS_SOCKETS_PER_PROCESS")
 
 
 # One hub per event loop: daphne runs one loop per process; tests run one per test.

@@ -2,7 +2,7 @@
 
 A presence stream's socket shows as someone (``Stream.presence(scope)``: a
 ``Present``). While it is open, its process writes it to the presence store
-every ``PRESENCE_BEAT_SECONDS`` with an expiry ``PRESENCE_TTL_SECONDS`` ahead;
+every ``LIVE_PRESENCE_BEAT_SECONDS`` with an expiry ``LIVE_PRESENCE_TTL_SECONDS`` ahead;
 a socket that closes is removed at once; a process that dies stops beating and
 its entries expire. The store is Redis (a sorted set per topic, scored by
 expiry) when the channel layer is, else a dict in this process.
@@ -24,7 +24,9 @@ from typing import NamedTuple
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from .conf import live_setting
 from .protocol import PRESENCE, Snapshot, presence_message
+from .waits import bounded, settled
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +124,9 @@ class Presence:
         self.failing = False
         self.pending = set()  # topics a refresh is scheduled for
         self.removals = set()  # departures still being written to the store
+        self.stopped = False  # the hub's subscription ended: beat no more
+        self.reads = 0  # reads of the store begun, numbered
+        self.read_shown = {}  # topic -> number of the read last applied
 
     def member(self, present):
         return json.dumps([*present, self.process])
@@ -197,10 +202,18 @@ class Presence:
         """Read who is on ``topic``; when it changed, render the list once and
         hand it to this process's sockets on it."""
         stream = self.hub.topics[topic].stream if topic in self.hub.topics else None
-        if stream is None:
+        if stream is None or self.stopped:  # an ended subscription shows nothing
             return
+        # Read outside the lock: a read that hangs (the store a network away)
+        # must not keep a newer one, a new socket's, waiting. Of reads that
+        # overlap, only one begun after the last shown list counts.
+        self.reads += 1
+        read = self.reads
+        members = await self.guarded(self.store.read(topic))
         async with self.lock:
-            members = await self.guarded(self.store.read(topic))
+            if read < self.read_shown.get(topic, 0):
+                return  # a later read was shown meanwhile
+            self.read_shown[topic] = read
             if members is None:  # the store failed: keep showing what we had
                 if topic in self.shown:
                     return
@@ -215,8 +228,10 @@ class Presence:
 
     async def run(self):
         """Beat for every socket here, then look at every topic, each beat."""
-        while True:
-            await asyncio.sleep(settings.PRESENCE_BEAT_SECONDS)
+        while not self.stopped:
+            await asyncio.sleep(live_setting("LIVE_PRESENCE_BEAT_SECONDS"))
+            if self.stopped:  # its cancel was ignored in a read: end here
+                return
             for topic, members in list(self.members.items()):
                 if members:
                     beat = self.store.beat(topic, set(members.values()), ttl())
@@ -229,7 +244,7 @@ class Presence:
         """The store's answer, or None while it fails (logged once per outage):
         presence is best effort, entries expire by themselves."""
         try:
-            result = await operation
+            result = await bounded(operation, "the presence store")
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -240,11 +255,14 @@ class Presence:
         self.failing = False
         return result
 
+    def stop(self):
+        self.stopped = True
+
     async def close(self):
         """After the last socket left: its departure reaches the store first."""
-        await asyncio.gather(*self.removals, return_exceptions=True)
+        await settled(self.removals)
         await self.store.close()
 
 
 def ttl():
-    return settings.PRESENCE_TTL_SECONDS
+    return live_setting("LIVE_PRESENCE_TTL_SECONDS")

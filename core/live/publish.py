@@ -10,6 +10,7 @@ templates or for Redis.
 from . import metrics, transport
 from .announcer import get_announcer
 from .protocol import CONTROL_GROUP, event_message, recheck_message, summary_message
+from .streams import FIRST
 
 
 def deliver(message, loop):
@@ -32,7 +33,7 @@ def announce(stream, topic, event):
         metrics.rendered(committed_at)
         return event_message(topic, event_id, html)
 
-    announcer().submit(build, f"{stream.name} event {event_id}")
+    announcer().submit(build, f"{stream.name} event {event_id}", stream.level)
 
 
 def announce_summary(stream, topic):
@@ -42,6 +43,7 @@ def announce_summary(stream, topic):
         f"{stream.name} summary {topic}",
         lambda: summary_message(topic, *stream.summary(topic)),
         stream.summary_seconds(),
+        stream.level,
     )
 
 
@@ -59,4 +61,5 @@ def request_recheck(user_ids=(), session_keys=()):
         announcer().submit(
             lambda users=users, sessions=sessions: recheck_message(users, sessions),
             f"revocation hint ({len(users)} users, {len(sessions)} sessions)",
+            FIRST,  # a session that ended must not wait for public events
         )

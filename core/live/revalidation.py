@@ -3,7 +3,7 @@
 Each socket is remembered with its credentials (user, session key). The database
 decides whether they still hold (``validity.still_valid``); the hub asks it
 
-- for every socket, every ``FEED_REVALIDATE_SECONDS``: this alone bounds how long
+- for every socket, every ``LIVE_REVALIDATE_SECONDS``: this alone bounds how long
   any ended session keeps its socket (a change made beside an in-memory layer, a
   hint the channel layer dropped, a session store that keeps no expiry);
 - at once for the sockets a hint names: the process that logs out, deletes a
@@ -22,10 +22,10 @@ import asyncio
 import logging
 
 from channels.db import database_sync_to_async
-from django.conf import settings
 from django.utils import timezone
 
 from . import validity
+from .conf import live_setting
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class Revalidator:
         self.pending = set()  # socket keys a hint asked about
         self.rechecking = None  # the task checking ``pending``
         self.expiries = {}  # socket key -> (expiry, timer) of its session
+        self.stopped = False
 
     def watch(self, key, credentials):
         self.credentials[key] = credentials
@@ -75,8 +76,8 @@ class Revalidator:
 
     async def run(self):
         """Re-check every socket, periodically, while the hub has any."""
-        while True:
-            await asyncio.sleep(settings.FEED_REVALIDATE_SECONDS)
+        while not self.stopped:
+            await asyncio.sleep(live_setting("LIVE_REVALIDATE_SECONDS"))
             self.forget_gone()
             await self.check(list(self.credentials))
 
@@ -136,6 +137,7 @@ class Revalidator:
             self.forget(key)
 
     def stop(self):
+        self.stopped = True
         if self.rechecking is not None:
             self.rechecking.cancel()
             self.rechecking = None

@@ -7,9 +7,9 @@ does so periodically for what no hint reports (expiry, a lost message).
 
 - Session deleted: logout (of that session only), ``cycle_key`` after a
   password change, the admin or a shell deleting sessions.
-- User saved: a password change, demotion, deactivation, lost superuser status
-  of someone who could watch (active staff). Any other save, a shopper's
-  included, changes no one's socket.
+- User saved: a password change, demotion, deactivation, lost superuser status.
+  Nothing here assumes who holds a socket (a stream's ``may_join`` decides, on
+  re-check); any other save (a login's ``last_login``, a new name) asks no one.
 - User deleted.
 - A permission lost: a group taken from the user, a permission taken from the
   user or from one of their groups, a group deleted.
@@ -92,11 +92,10 @@ def note_rights_before_save(sender, instance, raw=False, update_fields=None, **k
 
 @receiver(post_save, sender=User, dispatch_uid="live.recheck_saved_user")
 def recheck_saved_user(sender, instance, **kwargs):
-    """Only active staff can hold a staff socket, and only losing a right can end
-    it. A new user, a shopper, a promotion or a staff member's new name asks no
-    one (every hint reaches every process)."""
+    """Only losing a right (or a new password) can end a socket. A new user, a
+    promotion or a new name asks no one (every hint reaches every process)."""
     before = instance.__dict__.pop("_rights_before", None)
-    if not before or not (before["is_active"] and before["is_staff"]):
+    if not before:
         return
     lost_flag = any(before[flag] and not getattr(instance, flag) for flag in FLAGS)
     if lost_flag or before["password"] != instance.password:

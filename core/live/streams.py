@@ -24,6 +24,20 @@ def everyone(user):
     return True
 
 
+# What revocation means for a stream's sockets (``Stream.revocation``):
+# CLOSE: the socket lives on its user's session and rights: once the session
+# ends or the user stops passing ``may_join``, it is closed (4403).
+# KEEP: the stream does not depend on who holds the socket (a public one): a
+# visitor who logs out, or loses a right, keeps watching.
+CLOSE = "close"
+KEEP = "keep"
+
+# ``Stream.priority``: streams that go first in the announcer and the hub (the
+# staff's), and the others (public ones).
+FIRST = 1
+LATER = 0
+
+
 @dataclass(frozen=True)
 class Stream:
     # A name, for logs.
@@ -57,6 +71,31 @@ class Stream:
     # it is open. Their ``render`` gets the list of everyone present and their
     # state is that list; ``current_state`` is not used.
     presence: Optional[Callable] = None
+    # CLOSE or KEEP (above); None: KEEP for a public stream (``may_join`` is
+    # ``everyone``), else CLOSE.
+    revocation: Optional[str] = None
+    # FIRST or LATER (or any int, higher first): the order in which the
+    # announcer renders and the hub wakes sockets when both have work. None:
+    # LATER for a public stream, else FIRST.
+    priority: Optional[int] = None
+
+    @property
+    def public(self):
+        return self.may_join is everyone
+
+    @property
+    def revoked_by_logout(self):
+        """Whether a socket of this stream closes when its session ends."""
+        if self.revocation is not None:
+            return self.revocation == CLOSE
+        return not self.public
+
+    @property
+    def level(self):
+        """Its priority, as an int."""
+        if self.priority is not None:
+            return self.priority
+        return LATER if self.public else FIRST
 
     def subscriptions(self, scope):
         return [(self, topic) for topic in self.topics(scope)]

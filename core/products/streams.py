@@ -11,7 +11,9 @@ change, pks do not.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.http import QueryDict
 from django.template.loader import render_to_string
@@ -79,21 +81,30 @@ def render_catalog_updated():
     ).strip()
 
 
+# The largest pk a product can have (a BigAutoField): a larger number names no
+# product, and would make a topic name the channel layer refuses.
+MAX_PK = 2**63 - 1
+PK_FIELD = forms.IntegerField(min_value=1, max_value=MAX_PK)
+
+
 def requested_products(query, limit=None):
-    """The product pks a page asks to follow (``?p=1&p=2``): whole numbers only,
-    each once, at most ``CATALOG_LIVE_MAX_PRODUCTS`` (a page shows one page of
-    the catalog); None when the request asks for more, which no page does."""
+    """The product pks a page asks to follow (``?p=1&p=2``): whole numbers from
+    1 to ``MAX_PK`` only (Django's own field parses them), each once, at most
+    ``CATALOG_LIVE_MAX_PRODUCTS`` (a page shows one page of the catalog); None
+    when the request asks for more, which no page does."""
     limit = limit or settings.CATALOG_LIVE_MAX_PRODUCTS
+    values = query.getlist("p")
+    if len(values) > limit:
+        return None
     wanted = []
-    for value in query.getlist("p"):
-        if (
-            value.isascii()
-            and value.isdigit()
-            and int(value)
-            and int(value) not in wanted
-        ):
-            wanted.append(int(value))
-    return None if len(wanted) > limit else wanted
+    for value in values:
+        try:
+            pk = PK_FIELD.clean(value)
+        except ValidationError:
+            continue
+        if pk not in wanted:
+            wanted.append(pk)
+    return wanted
 
 
 def query_of(scope):

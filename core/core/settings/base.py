@@ -13,6 +13,8 @@ import environ
 import redis.exceptions
 from csp.constants import NONE, SELF
 
+from live.conf import env_value as live_env
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]  # core/
 REPO_DIR = PROJECT_DIR.parent
 
@@ -247,47 +249,63 @@ CATALOG_PAGE_SIZE = 12
 LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=10_000)
 # The public catalog socket (ws/catalog/): how many products one socket may
 # follow (a page follows the products it shows), and how many such sockets one
-# client address may hold open at once in one process (more are closed, 4429).
+# client address may hold open at once, counted across processes (in Redis when
+# REDIS_URL is set; more are closed, 4429). The address is daphne's peer: behind
+# a proxy, run daphne with --proxy-headers.
 CATALOG_LIVE_MAX_PRODUCTS = 100
 CATALOG_SOCKETS_PER_ADDRESS = env.int("CATALOG_SOCKETS_PER_ADDRESS", default=20)
 FEED_SNAPSHOT_SIZE = 50
 FEED_PAGE_SIZE = 50
+# The live layer's own settings are LIVE_* (defaults and meanings in
+# core/live/conf.py and docs/live.md); the FEED_* and PRESENCE_* names it read
+# before still work, with a DeprecationWarning.
 # How often each process looks in the database for events no push brought it,
-# and how old (seconds) an event must be before it counts as missed.
+# and how old (seconds) an event of the feed must be before it counts as missed.
 # A process that is merely behind receives its pushes late; give it this long
 # before rendering an event a second time from the database.
-FEED_CATCHUP_SECONDS = env.float("FEED_CATCHUP_SECONDS", default=2.0)
+LIVE_CATCHUP_SECONDS = live_env(env.float, "LIVE_CATCHUP_SECONDS", 2.0)
 FEED_CATCHUP_SETTLE_SECONDS = env.float("FEED_CATCHUP_SETTLE_SECONDS", default=5.0)
-# A feed socket is closed as too slow (its page reconnects and resyncs) when the
+# A live socket is closed as too slow (its page reconnects and resyncs) when the
 # server holds this many bytes it could not hand to the peer, or when this many
 # frames wait for it: a stalled browser costs the server at most about that much.
-FEED_MAX_UNSENT_BYTES = env.int("FEED_MAX_UNSENT_BYTES", default=1024 * 1024)
-FEED_OUTBOX_FRAMES = env.int("FEED_OUTBOX_FRAMES", default=256)
+LIVE_MAX_UNSENT_BYTES = live_env(env.int, "LIVE_MAX_UNSENT_BYTES", 1024 * 1024)
+LIVE_OUTBOX_FRAMES = live_env(env.int, "LIVE_OUTBOX_FRAMES", 256)
 # Sockets' senders are woken at most once per round of sending, reckoned at this
 # much per socket (daphne spends about 35 us per frame here): events arriving
 # faster than rounds leave each socket together, as one frame.
-FEED_WAKE_SECONDS_PER_SOCKET = env.float(
-    "FEED_WAKE_SECONDS_PER_SOCKET", default=0.00005
+LIVE_WAKE_SECONDS_PER_SOCKET = live_env(
+    env.float, "LIVE_WAKE_SECONDS_PER_SOCKET", 0.00005
 )
 # The announcer keeps its database connection while it has work, and gives it
 # back after this long without any.
-FEED_ANNOUNCER_IDLE_SECONDS = 10.0
+LIVE_ANNOUNCER_IDLE_SECONDS = 10.0
 # The stock counters are recomputed (one query over the catalog) and pushed at
 # most this often, and once after the last change.
 FEED_COUNTERS_SECONDS = 1.0
-# How often each process re-checks its open feed sockets' sessions and users in
+# How often each process re-checks its open live sockets' sessions and users in
 # the database (one batch for all of them). A change announced through the
 # channel layer is checked at once; this bounds what no announcement reaches (a
 # shell beside an in-memory layer, an expired session, a lost message).
-FEED_REVALIDATE_SECONDS = env.float("FEED_REVALIDATE_SECONDS", default=5.0)
-# How often each process re-joins the feed group. Cheap, and what puts it back
-# in the group after Redis restarts empty.
-FEED_REJOIN_SECONDS = env.float("FEED_REJOIN_SECONDS", default=2.0)
+LIVE_REVALIDATE_SECONDS = live_env(env.float, "LIVE_REVALIDATE_SECONDS", 5.0)
+# How often each process re-joins its transport groups. Cheap, and what puts it
+# back in them after Redis restarts empty.
+LIVE_REJOIN_SECONDS = live_env(env.float, "LIVE_REJOIN_SECONDS", 2.0)
 # Presence (who else is on a page): each process renews its sockets' entries this
 # often, each entry expiring this long after its last renewal, so someone whose
-# process died is gone within about PRESENCE_TTL_SECONDS + PRESENCE_BEAT_SECONDS.
-PRESENCE_BEAT_SECONDS = env.float("PRESENCE_BEAT_SECONDS", default=1.5)
-PRESENCE_TTL_SECONDS = env.float("PRESENCE_TTL_SECONDS", default=5.0)
+# process died is gone within about LIVE_PRESENCE_TTL_SECONDS +
+# LIVE_PRESENCE_BEAT_SECONDS.
+LIVE_PRESENCE_BEAT_SECONDS = live_env(env.float, "LIVE_PRESENCE_BEAT_SECONDS", 1.5)
+LIVE_PRESENCE_TTL_SECONDS = live_env(env.float, "LIVE_PRESENCE_TTL_SECONDS", 5.0)
+# Bounds on what one request may ask of the live layer, and on sockets without a
+# logged-in user in one process (more are closed with 4429); see docs/security.md.
+LIVE_MAX_TOPICS_PER_SOCKET = env.int("LIVE_MAX_TOPICS_PER_SOCKET", default=256)
+LIVE_ANONYMOUS_SOCKETS_PER_PROCESS = env.int(
+    "LIVE_ANONYMOUS_SOCKETS_PER_PROCESS", default=10_000
+)
+# Per-address socket counts in Redis: each process renews its sockets' entries
+# this often; a dead process's entries expire after the TTL.
+LIVE_ADDRESS_BEAT_SECONDS = env.float("LIVE_ADDRESS_BEAT_SECONDS", default=10.0)
+LIVE_ADDRESS_TTL_SECONDS = env.float("LIVE_ADDRESS_TTL_SECONDS", default=30.0)
 
 # Login throttling (django-axes), on our login page and the admin's: this many
 # failed logins for one username from one address lock that pair out (429 and

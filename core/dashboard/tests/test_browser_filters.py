@@ -36,7 +36,7 @@ document.addEventListener("htmx:wsAfterMessage", () => { window.feedMessages += 
 
 @pytest.fixture(scope="module")
 def module_daphne_environment():
-    return {"FEED_CATCHUP_SECONDS": "0.3", "FEED_CATCHUP_SETTLE_SECONDS": "0.2"}
+    return {"LIVE_CATCHUP_SECONDS": "0.3", "FEED_CATCHUP_SETTLE_SECONDS": "0.2"}
 
 
 @pytest.fixture

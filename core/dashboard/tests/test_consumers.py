@@ -305,7 +305,7 @@ async def test_a_socket_idle_longer_than_the_redis_pop_timeout_still_receives(
 
 @pytest.fixture
 def quick_catch_up(settings):
-    settings.FEED_CATCHUP_SECONDS = 0.2
+    settings.LIVE_CATCHUP_SECONDS = 0.2
     settings.FEED_CATCHUP_SETTLE_SECONDS = 0.2
 
 

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.socket, pytest.mark.django_db(transaction=True)]
 # Changes saved by this process reach the server's hub through the database
 # catch-up on the in-memory layer (through Redis when REDIS_URL is set): make it
 # quick for these tests.
-QUICK_CATCH_UP = {"FEED_CATCHUP_SECONDS": "0.2", "FEED_CATCHUP_SETTLE_SECONDS": "0.1"}
+QUICK_CATCH_UP = {"LIVE_CATCHUP_SECONDS": "0.2", "FEED_CATCHUP_SETTLE_SECONDS": "0.1"}
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ async def test_a_peer_that_stops_reading_is_shed_and_others_get_everything(
     tmp_path, staff_cookie
 ):
     products = [await sync_to_async(ProductFactory)() for _ in range(5)]
-    limits = {**QUICK_CATCH_UP, "FEED_MAX_UNSENT_BYTES": str(64 * 1024)}
+    limits = {**QUICK_CATCH_UP, "LIVE_MAX_UNSENT_BYTES": str(64 * 1024)}
     with Daphne(tmp_path, **limits) as server:
         stalled = await sync_to_async(stalled_peer)(server, staff_cookie)
         healthy = await open_socket(server, staff_cookie)

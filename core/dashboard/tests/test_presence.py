@@ -23,8 +23,8 @@ pytestmark = [pytest.mark.socket, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def quick_presence(settings):
-    settings.PRESENCE_BEAT_SECONDS = 0.1
-    settings.PRESENCE_TTL_SECONDS = 0.5
+    settings.LIVE_PRESENCE_BEAT_SECONDS = 0.1
+    settings.LIVE_PRESENCE_TTL_SECONDS = 0.5
 
 
 @pytest.fixture

@@ -42,12 +42,12 @@ from .live_sockets import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Redis carries the hint; the in-memory layer leaves it to FEED_REVALIDATE_SECONDS.
+# Redis carries the hint; the in-memory layer leaves it to LIVE_REVALIDATE_SECONDS.
 CLOSED_WITHIN = 2.0 if os.environ.get("REDIS_URL") else 10.0
 # Nobody announces a session's expiry: the hub looks again when it is due.
 EXPIRED_WITHIN = 2.0
 # A product change on an open socket: pushed (Redis), or caught up from the
-# database (the in-memory layer: FEED_CATCHUP_SECONDS + SETTLE_SECONDS).
+# database (the in-memory layer: LIVE_CATCHUP_SECONDS + SETTLE_SECONDS).
 DELIVERED_WITHIN = 10.0
 
 
@@ -168,7 +168,7 @@ async def test_logging_out_closes_that_session_only(server, staff):
 async def test_an_expired_session_closes_its_socket(start_daphne, staff):
     session_key = await sync_to_async(log_in)(staff)
     # The periodic re-check far away: the close must come from the expiry itself.
-    server = await sync_to_async(start_daphne)(FEED_REVALIDATE_SECONDS="600")
+    server = await sync_to_async(start_daphne)(LIVE_REVALIDATE_SECONDS="600")
     await sync_to_async(expire_in)(session_key, seconds=2)
     socket = await open_feed(server, session_key)
     expired = time.monotonic() + await sync_to_async(seconds_left)(session_key)
@@ -215,12 +215,11 @@ def test_logging_in_asks_no_one_to_recheck_the_user(staff, hints):
     assert all(users == set() for users, _ in hints)
 
 
-def test_a_shopper_logging_in_asks_no_one_even_when_the_hash_is_upgraded(
-    settings, hints
-):
+def test_a_password_rehashed_at_login_asks_for_that_user_alone(settings, hints):
     """Django re-hashes a password at login after its hasher changes (every
-    upgrade raises PBKDF2's iterations): a save of the password, of someone
-    who can hold no feed socket."""
+    upgrade raises PBKDF2's iterations): the session hash changes with it, and
+    the live layer assumes nothing about who holds a socket, so that user's
+    sockets are re-checked (a public one stays open whatever the outcome)."""
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -237,7 +236,7 @@ def test_a_shopper_logging_in_asks_no_one_even_when_the_hash_is_upgraded(
     assert response.status_code == 302
     shopper.refresh_from_db()
     assert shopper.password.startswith("md5$")  # upgraded, so saved
-    assert hints == []
+    assert hints == [({shopper.pk}, set())]
 
 
 def rename(user):
@@ -252,13 +251,22 @@ def promote(user):
     user.is_staff = user.is_superuser = True
 
 
-@pytest.mark.parametrize("change", [rename, new_password, promote])
-def test_saving_a_shopper_asks_no_one(hints, change):
+@pytest.mark.parametrize("change", [rename, promote])
+def test_saving_a_shopper_without_losing_anything_asks_no_one(hints, change):
     shopper = UserFactory(username="shopper")
     hints.clear()
     change(shopper)
     shopper.save()
     assert hints == []
+
+
+def test_a_shoppers_new_password_asks_for_them(hints):
+    """Whoever holds a socket that lives on a session: nothing assumes staff."""
+    shopper = UserFactory(username="shopper")
+    hints.clear()
+    new_password(shopper)
+    shopper.save()
+    assert hints == [({shopper.pk}, set())]
 
 
 @pytest.mark.parametrize(

@@ -81,6 +81,14 @@ async def settle():
         await asyncio.sleep(0)
 
 
+async def until(condition, seconds=5.0):
+    """Wait, looking every few ms, until ``condition()`` holds (TimeoutError
+    past the deadline, which only a broken hub reaches)."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.005)
+
+
 @pytest.fixture
 def layer():
     return FakeLayer()
@@ -90,7 +98,7 @@ def layer():
 async def hub(layer, settings):
     """Senders woken at every event: each test here steps the loop itself
     (waking once per round, under load, has its own test)."""
-    settings.FEED_WAKE_SECONDS_PER_SOCKET = 0
+    settings.LIVE_WAKE_SECONDS_PER_SOCKET = 0
     hub = Hub(layer)
     yield hub
     if hub.channel is not None:  # a test that left sockets behind
@@ -163,25 +171,26 @@ async def test_a_stuck_socket_is_closed_as_too_slow_and_holds_nobody_back(hub, l
     stuck, healthy = FakeSocket(stuck=True), FakeSocket()
     await connect(hub, stuck)
     await connect(hub, healthy)
-    for event_id in range(settings.FEED_OUTBOX_FRAMES + 5):
+    for event_id in range(settings.LIVE_OUTBOX_FRAMES + 5):
         await layer.inbox.put(event(event_id))
         await settle()
     assert stuck.closed_with == CLOSE_TOO_SLOW
-    assert len(healthy.frames) == settings.FEED_OUTBOX_FRAMES + 5
+    assert len(healthy.frames) == settings.LIVE_OUTBOX_FRAMES + 5
     assert healthy.closed_with is None
     await hub.leave(healthy)
 
 
 async def test_a_lost_transport_makes_every_socket_resume(hub, layer, settings):
-    settings.FEED_REJOIN_SECONDS = 0.01
+    settings.LIVE_REJOIN_SECONDS = 0.01
     sockets = [FakeSocket(), FakeSocket()]
     for socket in sockets:
         await connect(hub, socket)
+    channel = hub.channel
     await layer.inbox.put("break")
     layer.groups.clear()  # Redis came back empty
-    await asyncio.sleep(0.1)
-    assert layer.groups[ROOM] == {hub.channel}
-    assert layer.groups[CONTROL_GROUP] == {hub.channel}
+    await until(lambda: all(s.closed_with for s in sockets))
+    assert layer.groups[ROOM] == {channel}
+    assert layer.groups[CONTROL_GROUP] == {channel}
     assert [s.closed_with for s in sockets] == [CLOSE_RESTART, CLOSE_RESTART]
     assert hub.outboxes == {}
 
@@ -193,18 +202,20 @@ class Database:
     def __init__(self, latest_id=0):
         self.latest = latest_id
         self.events = {}
+        self.looked_after = []  # after_id of each look, in order
 
     def latest_id(self, topic):
         return self.latest
 
     def missed(self, topic, after_id, seen):
+        self.looked_after.append(after_id)
         ids = sorted(i for i in self.events if i > after_id)
         missed = [(i, self.events[i]) for i in ids if i not in seen]
         return Missed(missed, max(ids, default=after_id))
 
 
 async def test_events_no_push_brought_are_caught_up_once(layer, settings):
-    settings.FEED_CATCHUP_SECONDS = 0.01
+    settings.LIVE_CATCHUP_SECONDS = 0.01
     database = Database(latest_id=10)
     recorded = Stream(
         name="recorded",
@@ -219,9 +230,12 @@ async def test_events_no_push_brought_are_caught_up_once(layer, settings):
     await connect(hub, socket, stream=recorded)
     database.events = {9: "<old>", 11: "<pushed>", 12: "<missed>"}
     await layer.inbox.put(event_message(ROOM, 11, "<pushed>"))
-    await asyncio.sleep(0.1)
+    await until(lambda: "<pushed>" in socket.frames)
     await layer.inbox.put(event_message(ROOM, 12, "<missed>"))
-    await asyncio.sleep(0.1)
+    # Both paths have brought 12: the push is read, and a look started after
+    # the one that found it.
+    await until(lambda: layer.inbox.empty() and 12 in database.looked_after)
+    await settle()
     # 9 predates the hub (the socket's snapshot covers it); 12 arrives once.
     assert socket.frames == ["<pushed>", "<missed>"]
     await hub.leave(socket)
@@ -274,7 +288,7 @@ class Protocol:
 async def test_a_peer_that_stops_reading_is_shed_once_the_server_holds_too_much(
     hub, layer, settings
 ):
-    settings.FEED_MAX_UNSENT_BYTES = 10_000
+    settings.LIVE_MAX_UNSENT_BYTES = 10_000
     stalled = FakeSocket()
     send = partial(DaphneLikeServer().handle_reply, Protocol())
     await join(hub, stalled, send=send)
@@ -330,7 +344,7 @@ async def test_a_send_racing_the_peers_close_is_no_error(hub, layer, caplog):
 
 
 async def test_events_arriving_within_a_round_leave_together(layer, settings):
-    settings.FEED_WAKE_SECONDS_PER_SOCKET = 0.025  # two sockets: 50 ms a round
+    settings.LIVE_WAKE_SECONDS_PER_SOCKET = 0.025  # two sockets: 50 ms a round
     hub = Hub(layer)
     sockets = [FakeSocket(), FakeSocket()]
     for socket in sockets:
@@ -343,7 +357,7 @@ async def test_events_arriving_within_a_round_leave_together(layer, settings):
         await layer.inbox.put(event(event_id))
         await settle()
     assert all(s.frames == ["<div id='e1'>"] for s in sockets)
-    await asyncio.sleep(0.08)
+    await until(lambda: all(len(s.frames) == 2 for s in sockets))
     joined = "<div id='e2'><div id='e3'><div id='e4'>"
     assert all(s.frames == ["<div id='e1'>", joined] for s in sockets)
     for socket in sockets:

@@ -10,7 +10,7 @@ from live.hub import Hub
 from live.presence import MemoryStore, Present
 from live.streams import Stream, everyone
 
-from .test_hub import FakeLayer, FakeSocket, settle
+from .test_hub import FakeLayer, FakeSocket, settle, until
 
 ROOM = "reading-room"
 
@@ -30,20 +30,34 @@ READERS = Stream(
 
 @pytest.fixture
 async def hub(settings):
-    settings.FEED_WAKE_SECONDS_PER_SOCKET = 0
-    settings.PRESENCE_BEAT_SECONDS = 0.05
-    settings.PRESENCE_TTL_SECONDS = 0.3
-    hub = Hub(FakeLayer(), presence_store=MemoryStore())
+    settings.LIVE_WAKE_SECONDS_PER_SOCKET = 0
+    settings.LIVE_PRESENCE_BEAT_SECONDS = 0.05
+    settings.LIVE_PRESENCE_TTL_SECONDS = 0.3
+    hub = Hub(FakeLayer(), presence_store=CountingStore())
     yield hub
     if hub.channel is not None:
         await hub.unsubscribe()
 
 
-async def until(condition, seconds=2.0):
-    """Wait, looking every few ms, until ``condition()`` holds (or fail)."""
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await asyncio.sleep(0.01)
+class CountingStore(MemoryStore):
+    """This process's store, counting its beats and reads: the presence loop's
+    turns are what the tests wait for, not time."""
+
+    beats = reads = 0
+
+    async def beat(self, topic, members, ttl):
+        self.beats += 1
+        await super().beat(topic, members, ttl)
+
+    async def read(self, topic):
+        self.reads += 1
+        return await super().read(topic)
+
+
+async def turns(store, count):
+    """Until the presence loop has read the store ``count`` more times."""
+    start = store.reads
+    await until(lambda: store.reads >= start + count)
 
 
 async def arrive(hub, user_id, name, mode="reading"):
@@ -68,7 +82,7 @@ async def test_arrivals_and_departures_reach_everyone_on_the_topic(hub):
     assert ann.frames[-1] == "<p id='here'>Ann:reading,Bob:writing</p>"
 
     await hub.leave(bob)
-    await until(lambda: ann.frames[-1] == "<p id='here'>Ann:reading</p>", 0.5)
+    await until(lambda: ann.frames[-1] == "<p id='here'>Ann:reading</p>")
     await hub.leave(ann)
 
 
@@ -76,7 +90,7 @@ async def test_another_tab_of_the_same_person_changes_nothing(hub):
     ann = await arrive(hub, 1, "Ann")
     second_tab = await arrive(hub, 1, "Ann")
     await hub.leave(second_tab)
-    await asyncio.sleep(0.1)
+    await turns(hub.presence.store, 2)
     assert ann.frames == ["<p id='here'>Ann:reading</p>"]  # never anything else
     await hub.leave(ann)
 
@@ -95,26 +109,35 @@ async def test_someone_whose_process_stopped_beating_expires(hub):
 async def test_sockets_here_keep_their_entries_alive(hub):
     """Beats renew what this process shows: entries outlive many TTLs."""
     ann = await arrive(hub, 1, "Ann")
-    await asyncio.sleep(1.0)  # more than three TTLs
-    assert await hub.presence.store.read(ROOM)
+    store = hub.presence.store
+    beats = store.beats
+    # Twenty beats of 0.05 s: more than three TTLs of 0.3 s went by.
+    await until(lambda: store.beats >= beats + 20)
+    assert await store.read(ROOM)
     assert ann.frames == ["<p id='here'>Ann:reading</p>"]
     await hub.leave(ann)
 
 
 class BrokenStore(MemoryStore):
+    failures = 0
+
     async def beat(self, topic, members, ttl):
+        self.failures += 1
         raise ConnectionError("presence store unreachable")
 
     async def read(self, topic):
+        self.failures += 1
         raise ConnectionError("presence store unreachable")
 
 
 async def test_a_failing_store_shows_this_process_and_breaks_nothing(settings, caplog):
-    settings.FEED_WAKE_SECONDS_PER_SOCKET = 0
-    settings.PRESENCE_BEAT_SECONDS = 0.05
-    hub = Hub(FakeLayer(), presence_store=BrokenStore())
+    settings.LIVE_WAKE_SECONDS_PER_SOCKET = 0
+    settings.LIVE_PRESENCE_BEAT_SECONDS = 0.05
+    store = BrokenStore()
+    hub = Hub(FakeLayer(), presence_store=store)
     ann = await arrive(hub, 1, "Ann")
-    await asyncio.sleep(0.2)
+    failures = store.failures
+    await until(lambda: store.failures >= failures + 6)  # three beats' worth
     assert ann.frames == ["<p id='here'>Ann:reading</p>"]
     assert ann.closed_with is None
     assert caplog.text.count("Presence store failed") == 1  # once per outage
@@ -138,7 +161,7 @@ class ClosingStore(MemoryStore):
 
 
 async def test_the_last_departure_reaches_the_store_before_it_closes(settings, caplog):
-    settings.FEED_WAKE_SECONDS_PER_SOCKET = 0
+    settings.LIVE_WAKE_SECONDS_PER_SOCKET = 0
     store = ClosingStore()
     hub = Hub(FakeLayer(), presence_store=store)
     ann = await arrive(hub, 1, "Ann")

@@ -132,3 +132,16 @@ async def test_more_products_than_a_page_shows_are_refused(open_socket):
     socket, _ = await open_socket(f"/ws/products/table/?{query}", user)
     closed = await socket.receive_output(timeout=3)
     assert closed["code"] == CLOSE_NOT_ALLOWED
+
+
+async def test_a_table_of_the_largest_page_is_let_in(table_socket):
+    """200 rows and the listing: more topics than one socket could join at first."""
+    products = await sync_to_async(ProductFactory.create_batch)(200)
+    query = "listing=1&" + "&".join(f"p={product.pk}" for product in products)
+    socket, accepted = await table_socket(query)
+    assert accepted
+
+    await update(products[-1], price=Decimal("3.25"))
+
+    pushed = await socket.receive_from(timeout=5)
+    assert f'id="table-{products[-1].pk}-price"' in pushed
