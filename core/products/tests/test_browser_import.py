@@ -77,9 +77,11 @@ async def test_an_import_from_upload_to_one_live_feed_entry(signed_in, demo_cata
     await expect(preview).to_contain_text("3 to create, 1 to update, 0 unchanged.")
     await expect(preview.locator("del.old").first).to_have_text("$12.50")
     await importer.get_by_role("button", name="Import products.csv").click()
-    await expect(importer.locator(".message-success")).to_have_text(
+    done = importer.locator(".message-success")
+    await expect(done.locator(".message-text")).to_have_text(
         "Imported products.csv: 1 updated, 3 created."
     )
+    await expect(done.get_by_role("button", name="Undo")).to_be_visible()
 
     entry = feed.locator("#feed-rows > .change-batch")
     await expect(entry).to_have_count(1)

@@ -53,6 +53,8 @@ def test_undo_after_a_save_reverts_it(browser):
     )
 
     assert "Saved “Blue Mug”." in response.content.decode()
+    # Styled as a success, like any other (its level, then its extra tag).
+    assert '<li class="message message-success undoable">' in response.content.decode()
     action, fields = undo_form(response)
     assert action.startswith(f"/products/{product.slug}/history/")
     assert fields["version"] == "2" and "csrfmiddlewaretoken" in fields
