@@ -15,10 +15,9 @@ page). Pages carrying a one-time message are not validated at all.
 A visitor's validators are made of what a visitor sees, so that they cannot tell
 when a staff-only field changed: the product page keys on the public values it
 shows (the stock badge rather than the low-stock threshold behind it), the
-catalog on the latest change touching a public field and on which products wear
-a "low stock" badge; Last-Modified is the time of the latest public change.
-(A threshold change that moves a badge renews the ETag, which browsers send,
-but not that time.) Staff pages show every field and key on every change.
+catalog on the latest change a visitor can see the effect of (a public field, or
+a threshold change that moved a stock badge); Last-Modified is that change's
+time. Staff pages show every field and key on every change.
 """
 
 import hashlib
@@ -29,13 +28,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Sum, TextField
+from django.db.models import OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition
 
 from .models import Product, ProductChange
-from .open_alerts import at_or_below_threshold
 from .snapshots import tracked_fields
 
 # Request headers the HTML depends on besides the URL. Cookie stands for the
@@ -52,33 +50,24 @@ PUBLIC_VALUES = ("name", "slug", "sku", "price", "quantity", "supplier", "descri
 
 
 def public_changes():
-    """Change rows a visitor can see the effect of: every create and delete, and
-    the updates naming a field that is not private. The changes are a JSON list
-    of objects whose text holds ``"field": "<name>"`` exactly where an item
-    names a field (a quote inside a value is escaped, so no value can fake it)."""
+    """Change rows a visitor can see the effect of: every create and delete, the
+    updates naming a field that is not private, and threshold changes that moved
+    a stock badge. The changes are a JSON list of objects whose text holds
+    ``"field": "<name>"`` exactly where an item names a field (a quote inside a
+    value is escaped, so no value can fake it). A row records the alert kinds
+    before and after it only when they differ (``ProductChange.alerts``), and a
+    change of the threshold alone can move no kind but low stock: its badge."""
     public = Q(action__in=[ProductChange.Action.CREATED, ProductChange.Action.DELETED])
     for field in tracked_fields(Product):
         if field.name not in PRIVATE_FIELDS:
             public |= Q(changes_text__contains=f'"field": "{field.name}"')
+    public |= Q(changes_text__contains='"field": "low_stock_threshold"') & ~Q(
+        alerts_text="{}"
+    )
     return ProductChange.objects.annotate(
-        changes_text=Cast("changes", TextField())
+        changes_text=Cast("changes", TextField()),
+        alerts_text=Cast("alerts", TextField()),
     ).filter(public)
-
-
-def low_stock_products():
-    return Product.objects.filter(Q(quantity__gt=0) & at_or_below_threshold())
-
-
-def low_stock_badges():
-    """Scalar subqueries: how many products wear a "low stock" badge and the sum
-    of their numbers. A threshold change that moves a badge moves these."""
-    low = low_stock_products().order_by()
-    # Func, not Count/Sum: a plain aggregate over the subquery's rows, with no
-    # GROUP BY that Django would add for an aggregate annotation.
-    return [
-        Subquery(low.annotate(n=Func(F("pk"), function=name)).values("n")[:1])
-        for name in ("COUNT", "SUM")
-    ]
 
 
 @dataclass(frozen=True)
@@ -157,24 +146,11 @@ def validators(request, data, changed_at, product=None):
 def catalog_validators(request):
     """The catalog: any change can move products between pages, so the latest
     change of all (one index read: the primary key, backwards); for a visitor,
-    the latest public one and the low-stock badges, in the same query."""
-    if viewer(request) != PUBLIC:
-        latest = ProductChange.objects.order_by("-pk").values_list("pk", "created_at")
-        change_id, changed_at = latest.first() or (None, None)
-        return validators(request, ("catalog", change_id), changed_at)
-    count, total = low_stock_badges()
-    latest = (
-        public_changes()
-        .order_by("-pk")
-        .annotate(low_count=count, low_total=total)
-        .values_list("pk", "created_at", "low_count", "low_total")
-        .first()
-    )
-    if latest is None:  # no change recorded (or all pruned): asked apart
-        badges = low_stock_products().aggregate(c=Count("pk"), t=Sum("pk"))
-        latest = (None, None, badges["c"], badges["t"])
-    change_id, changed_at, *badges = latest
-    return validators(request, ("catalog", change_id, *badges), changed_at)
+    the latest public one (read backwards from the newest until one is)."""
+    changes = ProductChange.objects if viewer(request) != PUBLIC else public_changes()
+    latest = changes.order_by("-pk").values_list("pk", "created_at")
+    change_id, changed_at = latest.first() or (None, None)
+    return validators(request, ("catalog", change_id), changed_at)
 
 
 def product_validators(request, slug):

@@ -341,3 +341,20 @@ def test_a_catalog_with_no_recorded_change_is_validated_too(client, mug):
     again = revalidate(client, LIST_URL, first)
 
     assert (first.status_code, again.status_code) == (200, 304)
+
+
+def test_a_visitors_catalog_revalidation_reads_the_change_log_alone(client, mug):
+    """One query on the change log, however many products: the 304 must not
+    read the catalog (counting low-stock products scanned a million of them)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    change_price(mug, Decimal("3.00"))
+    first = client.get(reverse("product-list"))
+    with CaptureQueriesContext(connection) as queries:
+        answer = revalidate(client, reverse("product-list"), first)
+
+    assert answer.status_code == 304
+    assert [
+        query["sql"] for query in queries if 'products_product"' in query["sql"]
+    ] == []
