@@ -49,13 +49,19 @@ def sort_choices():
     return choices
 
 
+# Sorts over columns that may be empty; the others never are, and are ordered
+# plainly, so that an index read backwards serves the descending sort.
+NULLABLE_SORTS = frozenset({"margin", "expiry"})
+
+
 def ordering(sort):
     """The ``order_by`` of a sort value, empty values last either way."""
     descending = sort.startswith("-")
-    _, fields = SORT_COLUMNS[sort.lstrip("-")]
+    key = sort.lstrip("-")
+    _, fields = SORT_COLUMNS[key]
+    nulls = {"nulls_last": True} if key in NULLABLE_SORTS else {}
     order = [
-        F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
-        for name in fields
+        F(name).desc(**nulls) if descending else F(name).asc(**nulls) for name in fields
     ]
     return [*order, "-pk" if descending else "pk"]
 

@@ -121,6 +121,10 @@ class Product(models.Model):
                 condition=models.Q(cost_price__gt=F("price")),
                 name="product_below_cost_idx",
             ),
+            # The staff table's sorts (products.table); its margin and expiry
+            # sorts, which put empty values last, have PostgreSQL-only indexes
+            # (migration 0013).
+            models.Index(fields=["updated_at", "id"], name="product_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(
