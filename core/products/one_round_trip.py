@@ -21,9 +21,8 @@ two statements.
 """
 
 from django.db import connections, router
-from django.db.models import F
 from django.db.models.signals import post_save, pre_save
-from django.db.models.sql import InsertQuery, UpdateQuery
+from django.db.models.sql import InsertQuery
 
 from . import recording
 from .models import Product, ProductChange
@@ -84,14 +83,27 @@ def update_recorded(pk, version, values, change):
 
 
 def _update_sql(pk, version, values, using):
-    """The ``UPDATE`` that ``QuerySet.update()`` would run."""
-    query = (
-        Product.objects.using(using)
-        .filter(pk=pk, version=version)
-        .query.chain(UpdateQuery)
+    """The ``UPDATE`` that ``QuerySet.filter(pk=pk, version=version).update(
+    version=F("version") + 1, **values)`` runs, each value prepared by its field
+    as there, without building a queryset for it (a third of the Python time of
+    the write)."""
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    meta = Product._meta
+    version_column = qn(meta.get_field("version").column)
+    assignments, params = [f"{version_column} = ({version_column} + 1)"], []
+    for attname, value in values.items():
+        field = meta.get_field(attname)  # attnames are found too
+        placeholder = "%s"
+        if hasattr(field, "get_placeholder"):
+            placeholder = field.get_placeholder(value, None, connection)
+        assignments.append(f"{qn(field.column)} = {placeholder}")
+        params.append(field.get_db_prep_save(value, connection=connection))
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET {', '.join(assignments)} "
+        f"WHERE {qn(meta.pk.column)} = %s AND {version_column} = %s"
     )
-    query.add_update_values({"version": F("version") + 1, **values})
-    return query.get_compiler(using).as_sql()
+    return sql, [*params, pk, version]
 
 
 def _insert_sql(change, using):
