@@ -341,3 +341,15 @@ def test_a_catalog_with_no_recorded_change_is_validated_too(client, mug):
     again = revalidate(client, LIST_URL, first)
 
     assert (first.status_code, again.status_code) == (200, 304)
+
+
+def test_the_shops_threshold_setting_moves_the_catalog_badges(client, settings):
+    """The catalog's validators are one query compiled once per process; the
+    shop's threshold is in it, so a changed setting must not reuse the old one."""
+    ProductFactory(quantity=4)
+    settings.LOW_STOCK_THRESHOLD = 5
+    first = client.get(LIST_URL)
+
+    settings.LOW_STOCK_THRESHOLD = 3  # the product no longer wears the badge
+
+    assert client.get(LIST_URL)["ETag"] != first["ETag"]
