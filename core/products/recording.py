@@ -158,13 +158,23 @@ def record(product, action, before, after, reverts=None, linked=True):
     batch's ``recording`` the change is left to the batch, which saves and
     announces its changes together (``record_batch``). ``linked=False``: the
     product's row is gone already (a deletion the net records)."""
+    change = unsaved_change(product, action, before, after, reverts, linked)
+    if change is not None:
+        keep(change)
+    return change
+
+
+def unsaved_change(product, action, before, after, reverts=None, linked=True):
+    """The change row ``record`` would save (not saved yet), or None if nothing
+    changed: for a caller that inserts it in a statement of its own
+    (``one_round_trip``) and then hands it to ``inserted``."""
     changes = diff(before, after)
     if action == ProductChange.Action.UPDATED and not changes:
         return None  # a save that changes nothing is not an event
     actor = current_actor()
     user = actor.authenticated_user
     batch_recording = current_recording()
-    change = ProductChange(
+    return ProductChange(
         action=action,
         # A deletion the write path records before its row goes names the
         # product (the delete then unlinks the row), so the set carries its pk.
@@ -182,12 +192,23 @@ def record(product, action, before, after, reverts=None, linked=True):
         reverts=reverts,
         alerts=alerts_across(before, after, product.pk),
     )
+
+
+def keep(change):
+    """Saves ``change`` (from ``unsaved_change``) and joins it to the
+    transaction's set; inside a batch's ``recording`` leaves it to the batch."""
+    batch_recording = current_recording()
     if batch_recording:
         batch_recording.add(change)
     else:
         change.save(force_insert=True)
         _join([change])
-    return change
+
+
+def inserted(change):
+    """``change`` (from ``unsaved_change``) was inserted by the caller's own
+    statement: it joins the transaction's set as a saved one does."""
+    _join([change])
 
 
 def record_batch(batch, changes):

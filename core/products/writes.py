@@ -40,7 +40,7 @@ from django.db.models import F
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from . import batches, merging, recording, stale_edits
+from . import batches, merging, one_round_trip, recording, stale_edits
 from .actor import current_actor
 from .change_display import show_changes
 from .kept_files import bring_back, set_aside_on_commit
@@ -512,14 +512,21 @@ def _update(loaded, new, version, reverts=None):
         return  # a save that changes nothing writes nothing
     for field in stamps:
         values[field.attname] = field.pre_save(new, False)
-    if not Product.objects.filter(pk=loaded.pk, version=version).update(
-        version=F("version") + 1, **values
-    ):
-        raise refusal(loaded, version)
-    new.version = version + 1
-    recording.record(
+    new.version = version + 1  # what the change row names
+    change = recording.unsaved_change(
         new, ProductChange.Action.UPDATED, snapshot(loaded), snapshot(new), reverts
     )
+    if one_round_trip.applies(change):
+        written = one_round_trip.update_recorded(loaded.pk, version, values, change)
+    else:
+        written = Product.objects.filter(pk=loaded.pk, version=version).update(
+            version=F("version") + 1, **values
+        )
+        if written and change is not None:
+            recording.keep(change)
+    if not written:
+        new.version = version
+        raise refusal(loaded, version)
     replaced = loaded.image.name
     if replaced and replaced != new.image.name:
         set_aside_on_commit(Product, "image", new.image.storage, replaced)

@@ -358,3 +358,15 @@ def test_a_visitors_catalog_revalidation_reads_the_change_log_alone(client, mug)
     assert [
         query["sql"] for query in queries if 'products_product"' in query["sql"]
     ] == []
+
+
+def test_the_shops_threshold_setting_moves_the_catalog_badges(client, settings):
+    """The catalog's validators are one query compiled once per process; the
+    shop's threshold is in it, so a changed setting must not reuse the old one."""
+    ProductFactory(quantity=4)
+    settings.LOW_STOCK_THRESHOLD = 5
+    first = client.get(LIST_URL)
+
+    settings.LOW_STOCK_THRESHOLD = 3  # the product no longer wears the badge
+
+    assert client.get(LIST_URL)["ETag"] != first["ETag"]
