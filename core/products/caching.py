@@ -89,6 +89,9 @@ class Validators:
     last_modified: datetime | None
     # The product a product page shows, read by the same query.
     product: Product | None = None
+    # The point of the change log the page is rendered at (its live socket
+    # resumes from it): the latest change the validators key on, or None.
+    point: int | None = None
 
 
 @cache
@@ -126,13 +129,13 @@ def viewer(request):
     return repr(who)
 
 
-def validators(request, data, changed_at, product=None):
+def validators(request, data, changed_at, product=None, point=None):
     """Validators of the page that ``request`` asks for, given what it shows
     (``data``) and when that last changed (``changed_at``)."""
     if len(get_messages(request)):
         # A page showing a one-time message ("Product deleted") must be fetched
         # again next time, not confirmed with a 304.
-        return Validators(None, None, product)
+        return Validators(None, None, product, point)
     digest, released_at = release()
     who = viewer(request)
     variant = (
@@ -151,7 +154,7 @@ def validators(request, data, changed_at, product=None):
         last_modified = max(changed_at, released_at)
     # Weak: the bytes differ between renders (the CSRF token is masked anew each
     # time) while the page is the same.
-    return Validators(f"W/{etag}", last_modified, product)
+    return Validators(f"W/{etag}", last_modified, product, point)
 
 
 def catalog_validators(request):
@@ -161,7 +164,7 @@ def catalog_validators(request):
     if viewer(request) != PUBLIC:
         latest = ProductChange.objects.order_by("-pk").values_list("pk", "created_at")
         change_id, changed_at = latest.first() or (None, None)
-        return validators(request, ("catalog", change_id), changed_at)
+        return validators(request, ("catalog", change_id), changed_at, point=change_id)
     count, total = low_stock_badges()
     latest = (
         public_changes()
@@ -174,7 +177,9 @@ def catalog_validators(request):
         badges = low_stock_products().aggregate(c=Count("pk"), t=Sum("pk"))
         latest = (None, None, badges["c"], badges["t"])
     change_id, changed_at, *badges = latest
-    return validators(request, ("catalog", change_id, *badges), changed_at)
+    return validators(
+        request, ("catalog", change_id, *badges), changed_at, point=change_id
+    )
 
 
 def product_validators(request, slug):
@@ -208,7 +213,7 @@ def product_validators(request, slug):
     else:
         data += (product.version, product.latest_change, product.updated_at)
         changed_at = product.updated_at
-    return validators(request, data, changed_at, product)
+    return validators(request, data, changed_at, product, product.latest_change)
 
 
 def page_validators(request):
