@@ -42,9 +42,12 @@ from websockets.frames import Frame, Opcode
 
 # The first frame of every socket: the current state replaces the feed's rows.
 SNAPSHOT_MARKER = 'id="feed-rows" hx-swap-oob="innerHTML"'
-# A first frame is a current state: the feed's snapshot, or the public catalog's
-# prices (ws/catalog/).
-STATE_MARKERS = (SNAPSHOT_MARKER, '-price" hx-swap-oob="true"')
+# The first frame of a socket resumed from its page's point (``?after=<id>``):
+# only what happened after it, marked so (live/protocol.py).
+RESUMED_MARKER = "<!--live:resumed-->"
+# A first frame is a current state: the feed's snapshot, the public catalog's
+# prices (ws/catalog/), or a resume.
+STATE_MARKERS = (SNAPSHOT_MARKER, '-price" hx-swap-oob="true"', RESUMED_MARKER)
 EVENT_ID = re.compile(rb'(?:id="change-|data-as-of=")(\d+)"')
 # Linux's tcp_info starts with the connection's state; 1 is ESTABLISHED. Anything
 # else on a stalled socket means the server's close (FIN, or RST) reached it.
@@ -120,6 +123,7 @@ class Fleet:
         self.stall = stall  # how many of the last sockets stop reading
         self.started = time.monotonic()
         self.first_frame_s = []  # per socket: start -> its first frame, seconds
+        self.first_frame_bytes = []  # per socket: its first frame's size
         self.stalled = {}  # socket index -> [bytes, frames, shed time or None]
         self.sockets = []
         self.listeners = []
@@ -155,6 +159,7 @@ class Fleet:
             if not any(marker in first for marker in STATE_MARKERS):
                 raise NotTheState()
             self.first_frame_s.append(round(time.monotonic() - self.started, 4))
+            self.first_frame_bytes.append(len(first.encode()))
         except BaseException:
             await websocket.close()
             raise
@@ -308,6 +313,7 @@ class Fleet:
             "failures": dict(self.failures),
             "connect_seconds": connect_seconds,
             "first_frame_s": self.first_frame_s,
+            "first_frame_bytes": self.first_frame_bytes,
             "sockets": [
                 {
                     "ids": ids.tolist(),

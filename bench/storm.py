@@ -2,8 +2,12 @@
 
 Each socket has its own real session, like the fan-out phases. One client
 process starts every handshake at the same moment and records, per socket, the
-time from that moment to its first frame (the current state); handshakes the
-server refused, dropped or did not answer in time are counted by reason.
+time from that moment to its first frame and its size; handshakes the server
+refused, dropped or did not answer in time are counted by reason.
+
+Each socket resumes from the point of the change log a page rendered now would
+carry (``?after=<latest change id>``, live/protocol.py): it gets only what came
+after, not the whole state.
 """
 
 import math
@@ -19,13 +23,23 @@ GOAL_SECONDS = 10
 SOCKET_TIMEOUT_SECONDS = 40
 
 
+def resumed_url(url):
+    """``url`` as a feed page rendered now connects: from its point."""
+    from products.models import ProductChange
+
+    latest = ProductChange.objects.order_by("-pk").values_list("pk", flat=True)
+    point = latest.first()
+    return f"{url}?after={point}" if point else url
+
+
 def measure(target, count, work_dir, watch=None):
     processes = {"server": target.server_pid, **(watch or {})}
+    url = resumed_url(target.url)
     wait_until_idle(target.server_pid)
     with CpuMeter(processes) as cpu:
         client = SocketClient(
             f"storm-{count}",
-            target.url,
+            url,
             count,
             work_dir,
             batch=count,
@@ -38,6 +52,7 @@ def measure(target, count, work_dir, watch=None):
     finally:
         client.kill()
     times = sorted(results["first_frame_s"])
+    sizes = sorted(results.get("first_frame_bytes", ()))
     within = sum(1 for seconds in times if seconds <= GOAL_SECONDS)
     return {
         "sockets": count,
@@ -50,6 +65,11 @@ def measure(target, count, work_dir, watch=None):
             "max": times[-1] if times else None,
         },
         "p99_all_s": _p99_counting_failed(times, count),
+        "resumed": url != target.url,
+        "first_frame_bytes": {
+            "p50": percentile(sizes, 0.50),
+            "max": sizes[-1] if sizes else None,
+        },
         "failures": results["failures"],
         "cpu": cpu.shares,
     }

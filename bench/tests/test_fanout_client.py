@@ -20,8 +20,10 @@ def test_a_frame_without_an_event_id_is_not_an_event():
 def test_the_feed_snapshot_and_the_public_prices_count_as_a_current_state():
     feed = '<div id="feed-rows" hx-swap-oob="innerHTML"></div>'
     prices = '<span id="product-3-price" hx-swap-oob="true">$2.00</span>'
+    resumed = '<!--live:resumed--><div id="feed-presence">Alice</div>'
     assert any(marker in feed for marker in STATE_MARKERS)
     assert any(marker in prices for marker in STATE_MARKERS)
+    assert any(marker in resumed for marker in STATE_MARKERS)
     assert not any(marker in "<div>hello</div>" for marker in STATE_MARKERS)
 
 

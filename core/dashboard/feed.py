@@ -61,14 +61,15 @@ def latest_change_id():
     return ProductChange.objects.aggregate(latest=Max("pk"))["latest"] or 0
 
 
-def changes_after(event_id, settled_for):
+def changes_after(event_id, settled_for, limit=100):
     """Committed changes after ``event_id`` that are at least ``settled_for``
-    seconds old: those a live push should have delivered by now."""
+    seconds old (those a live push should have delivered by now), at most
+    ``limit``, oldest first."""
     settled = timezone.now() - timedelta(seconds=settled_for)
     # Each row's data attributes name its product's SKU: read with the row.
     return list(
         feed_entries(ProductChange.objects)
         .filter(pk__gt=event_id, created_at__lte=settled)
         .select_related("product", "batch")
-        .order_by("pk")[:100]
+        .order_by("pk")[:limit]
     )

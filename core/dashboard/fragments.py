@@ -9,7 +9,7 @@ import logging
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from live.protocol import MAX_FRAME_BYTES, Snapshot, frame_size
+from live.protocol import MAX_FRAME_BYTES, Snapshot, frame_size, point_marker
 from live.streams import Missed
 from products.change_display import show_changes
 
@@ -80,18 +80,45 @@ def render_snapshot():
         },
     )
     ids = frozenset(change.pk for change in shown)
+    # Marked with its newest row: a page resumes from there after it.
+    marker = point_marker(max(ids)) if ids else ""
     # Counters pushed as of its newest row or an older one are no newer than
     # its own: the rows were read before the counters.
-    return Snapshot(html=plain(html), ids=ids, as_of=max(ids, default=0))
+    return Snapshot(html=marker + plain(html), ids=ids, as_of=max(ids, default=0))
 
 
 def render_missed(after_id, seen, settled_for):
     """``Missed``: (id, html) of committed events after ``after_id`` missing
     from ``seen``, the highest id looked at, and fresh counters (as_of, html) if
     any event was missing (its counters were lost with it)."""
-    changes = changes_after(after_id, settled_for)
+    return replay(changes_after(after_id, settled_for), after_id, seen)
+
+
+def replay(changes, after_id, seen=frozenset()):
+    """``Missed`` of ``changes`` (after ``after_id``): the ones not in ``seen``
+    rendered as events, and fresh counters if there was any."""
     # Related names for the missed rows only, read at once.
     missing = show_changes([c for c in changes if c.pk not in seen])
     missed = [(c.pk, render_event(c)) for c in missing]
     latest = max((c.pk for c in changes), default=after_id)
     return Missed(missed, latest, render_counters() if missed else None)
+
+
+def render_after(after_id, limit):
+    """The resume of a page rendered at event ``after_id``: every feed entry
+    committed since (their rows and the pinned alerts' updates they carry) and
+    the counters if there was any, as a ``Snapshot``; None when more than
+    ``limit`` came since, or the point is not one of this log (the socket then
+    gets the whole state)."""
+    if after_id > latest_change_id():
+        return None
+    changes = changes_after(after_id, 0, limit + 1)
+    if len(changes) > limit:
+        return None
+    found = replay(changes, after_id)
+    html = "".join(point_marker(pk) + event for pk, event in found.events)
+    as_of = 0
+    if found.summary is not None:
+        as_of, counters_html = found.summary
+        html += counters_html
+    return Snapshot(html=html, ids=frozenset(pk for pk, _ in found.events), as_of=as_of)

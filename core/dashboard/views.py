@@ -36,8 +36,13 @@ def product_feed(request):
     before = older_than(request)
     # Read before the rows: pushed rows after this one arrived after the page.
     latest = latest_change_id()
+    partial = request.htmx and not request.htmx.history_restore_request
+    # The live page is rendered at this point of the change log and its socket
+    # resumes from it: it shows no row after it (one committed meanwhile comes
+    # over the socket, once).
+    upto = latest + 1 if before is None and not partial else before
     changes, more = recent_changes(
-        settings.FEED_PAGE_SIZE, before=before, filters=filters
+        settings.FEED_PAGE_SIZE, before=upto, filters=filters
     )
     context = {
         "changes": changes,
@@ -48,7 +53,6 @@ def product_feed(request):
         "latest": latest,
     }
     status = 400 if filters.errors else 200
-    partial = request.htmx and not request.htmx.history_restore_request
     if partial and before is not None:
         return render(request, "dashboard/_feed_page.html", context, status=status)
     if partial:

@@ -27,6 +27,9 @@ DEFAULTS = {
     "LIVE_REJOIN_SECONDS": 2.0,
     # The hub looks for events no push brought this often.
     "LIVE_CATCHUP_SECONDS": 2.0,
+    # A socket resumes from its page's point with at most this many events;
+    # further behind, it gets the whole state (protocol.py, "Resume").
+    "LIVE_RESUME_MAX_EVENTS": 50,
     # Presence entries are renewed this often and expire this long after.
     "LIVE_PRESENCE_BEAT_SECONDS": 1.5,
     "LIVE_PRESENCE_TTL_SECONDS": 5.0,

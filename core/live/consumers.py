@@ -6,18 +6,23 @@ The Origin was checked before this runs (``core.origins``).
 """
 
 import logging
+from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django import forms
+from django.core.exceptions import ValidationError
 
 from . import metrics
 from .hub import TooManySockets, get_hub
 from .protocol import (
+    AFTER_PARAMETER,
     CLOSE_NOT_ALLOWED,
     CLOSE_RESTART,
     CLOSE_TOO_MANY,
     MAX_FRAME_BYTES,
+    RESUMED,
     frame_size,
 )
 from .topics import TopicRefused
@@ -100,10 +105,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if checks and not anonymous and session is not None:
             # The hub closes the socket once this session or user no longer passes.
             self.hub.watch(self, Credentials(user.pk, session.session_key, checks))
+        # A page rendered at a point gets only what happened after it.
+        after = resume_point(self.scope)
         states = {}
         for _stream, topic in subscriptions:
-            states[topic] = await self.hub.current_state(topic)
-        for frame in frames(state.html for state in states.values()):
+            states[topic] = await self.hub.resume(topic, after)
+        parts = [state.html for state in states.values()]
+        if after is not None:
+            parts.insert(0, RESUMED)
+        for frame in frames(parts):
             await self.send(text_data=frame)
         outbox.start(states)
 
@@ -117,6 +127,23 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         """Live sockets are one-way; anything a client sends is ignored."""
+
+
+# A point of the change log: an event id (a BigAutoField's range).
+POINT_FIELD = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+def resume_point(scope):
+    """The point the socket's page was rendered at (``?after=<id>``), or None
+    (no point, or not a valid one: the whole state is sent)."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    values = query.get(AFTER_PARAMETER, [])
+    if len(values) != 1:
+        return None
+    try:
+        return POINT_FIELD.clean(values[0])
+    except ValidationError:
+        return None
 
 
 def refusal_code(error):

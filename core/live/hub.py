@@ -34,6 +34,7 @@ from .protocol import (
     PRESENCE,
     RECHECK,
     SUMMARY,
+    point_marker,
 )
 from .revalidation import Revalidator
 from .topics import TopicRefused, check_topics
@@ -56,6 +57,9 @@ class Topic:
         self.generation = 0
         self.state = None  # (generation, Snapshot)
         self.state_request = None  # (generation, future) of the render under way
+        # Resumes from a point, shared like the state: {after: (generation,
+        # future)}, for the current generation only.
+        self.resumes = {}
         self.summary_as_of = 0
         self.healing = None  # the catch-up task, for streams that have one
 
@@ -203,6 +207,40 @@ class Hub:
             self.close(key, code)
 
     # Current state -------------------------------------------------------------
+
+    async def resume(self, name, after):
+        """What topic ``name`` sends a socket whose page was rendered at event
+        ``after``: the events since (``Stream.after``), or its whole state when
+        the stream has no resume or the point is too old. Shared, like the
+        state, by every socket asking with the same point until the topic
+        publishes something new: a thousand pages rendered at the same point
+        cost one query."""
+        topic = self.topics[name]
+        if after is None or topic.stream.after is None:
+            return await self.current_state(name)
+        generation = topic.generation
+        if any(entry[0] != generation for entry in topic.resumes.values()):
+            topic.resumes = {}
+        if after not in topic.resumes:
+            if len(topic.resumes) >= MAX_SHARED_RESUMES:
+                topic.resumes.pop(next(iter(topic.resumes)))
+            future = asyncio.get_running_loop().create_future()
+            topic.resumes[after] = (generation, future)
+            asyncio.create_task(self.render_resume(topic, after, future))
+        replay = await asyncio.shield(topic.resumes[after][1])
+        if replay is None:  # too old to replay
+            return await self.current_state(name)
+        return replay
+
+    async def render_resume(self, topic, after, future):
+        try:
+            replay = await database_sync_to_async(topic.stream.after)(topic.name, after)
+        except Exception as error:
+            topic.resumes.pop(after, None)
+            future.set_exception(error)
+            future.exception()  # retrieved here; each waiter gets it raised
+        else:
+            future.set_result(replay)
 
     async def current_state(self, name):
         """The state of topic ``name`` for a socket that has joined: every event
@@ -454,6 +492,9 @@ class Hub:
         if topic is None or not topic.seen.add(event_id):
             return  # not carried here; or pushed and caught up, or pushed twice
         topic.generation += 1
+        if topic.stream.after is not None:
+            # Marked with its point: the page resumes from the newest it saw.
+            html = point_marker(event_id) + html
         self.offer(topic, entry(name, event_id, False, html))
 
     def publish_summary(self, name, as_of, html):
@@ -521,6 +562,10 @@ class Hub:
         their sockets stay."""
         if self.revalidator is not None:
             self.revalidator.hint(user_ids, session_keys)
+
+
+# Different points resumed at once on one topic that share their replays.
+MAX_SHARED_RESUMES = 64
 
 
 class TooManySockets(Exception):

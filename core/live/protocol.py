@@ -43,6 +43,24 @@ RECHECK = "live.recheck"
 PRESENCE = "live.presence"
 
 
+# Resume: a page is rendered at a point of the change log (the newest event id
+# it reflects) and its socket URL carries it, ``?after=<id>``. The socket then
+# sends only the events after it (``Stream.after``), or the whole state when the
+# point is too old to replay: more than ``LIVE_RESUME_MAX_EVENTS`` events after
+# it, or a point the server does not know (newer than its newest event). Every
+# event a socket sends starts with its point marker, an HTML comment htmx does
+# not swap; the page keeps the newest one it saw and reconnects from it. A
+# resumed socket's first frame starts with ``RESUMED`` (a fresh page's first
+# frame is then that marker, and who else is here, well under 4 KB).
+AFTER_PARAMETER = "after"
+RESUMED = "<!--live:resumed-->"
+
+
+def point_marker(event_id):
+    """What precedes an event's HTML on the wire: its point of the change log."""
+    return f"<!--live:{int(event_id)}-->"
+
+
 def frame_size(text):
     """Bytes of ``text`` on the wire (UTF-8)."""
     return len(text.encode())

@@ -63,6 +63,12 @@ class Stream:
     # (topic, after_id, seen ids) -> Missed, blocking: committed events after
     # ``after_id`` that no push brought (the database is the record).
     missed: Optional[Callable] = None
+    # (topic, after_id) -> protocol.Snapshot or None, blocking: the resume. What
+    # happened after the point a page was rendered at (its socket URL's
+    # ``?after=``), each event marked with ``protocol.point_marker``; None when
+    # the point is too old to replay (the whole state is sent instead). None:
+    # the stream always sends its whole state.
+    after: Optional[Callable] = None
     # topic -> (as_of, html), blocking: a summary replacing the page's, built at
     # most once per ``summary_seconds()`` however many events ask for it.
     summary: Optional[Callable] = None

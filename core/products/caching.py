@@ -80,6 +80,9 @@ class Validators:
     last_modified: datetime | None
     # The product a product page shows, read by the same query.
     product: Product | None = None
+    # The point of the change log the page is rendered at (its live socket
+    # resumes from it): the latest change the validators key on, or None.
+    point: int | None = None
 
 
 @cache
@@ -115,13 +118,13 @@ def viewer(request):
     return repr(who)
 
 
-def validators(request, data, changed_at, product=None):
+def validators(request, data, changed_at, product=None, point=None):
     """Validators of the page that ``request`` asks for, given what it shows
     (``data``) and when that last changed (``changed_at``)."""
     if len(get_messages(request)):
         # A page showing a one-time message ("Product deleted") must be fetched
         # again next time, not confirmed with a 304.
-        return Validators(None, None, product)
+        return Validators(None, None, product, point)
     digest, released_at = release()
     who = viewer(request)
     variant = (
@@ -143,7 +146,7 @@ def validators(request, data, changed_at, product=None):
         last_modified = max(changed_at, released_at)
     # Weak: the bytes differ between renders (the CSRF token is masked anew each
     # time) while the page is the same.
-    return Validators(f"W/{etag}", last_modified, product)
+    return Validators(f"W/{etag}", last_modified, product, point)
 
 
 def catalog_validators(request):
@@ -155,7 +158,7 @@ def catalog_validators(request):
         change_id, changed_at = latest.first() or (None, None)
     else:
         change_id, changed_at = _latest_public_change() or (None, None)
-    return validators(request, ("catalog", change_id), changed_at)
+    return validators(request, ("catalog", change_id), changed_at, point=change_id)
 
 
 def _latest_public_change():
@@ -215,7 +218,7 @@ def product_validators(request, slug):
     else:
         data += (product.version, product.latest_change, product.updated_at)
         changed_at = product.updated_at
-    return validators(request, data, changed_at, product)
+    return validators(request, data, changed_at, product, product.latest_change)
 
 
 def page_validators(request):

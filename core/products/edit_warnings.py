@@ -14,7 +14,8 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 
 from accounts.roles import CHANGE_PRODUCT, has_staff_permission
-from live.protocol import Snapshot
+from live.conf import live_setting
+from live.protocol import Snapshot, point_marker
 from live.publish import announce
 from live.streams import Stream
 
@@ -114,6 +115,25 @@ def change_id(event):
     return event.change.pk
 
 
+def warnings_after(topic, after_id):
+    """Blocking: the resume of a form loaded at change ``after_id``: a warning
+    for each save of the product since (the newest ``LIVE_RESUME_MAX_EVENTS``).
+    A deletion since is not replayed (its row no longer names the product): the
+    form's save then says the product is gone."""
+    pk = int(topic.removeprefix(TOPIC_PREFIX))
+    limit = live_setting("LIVE_RESUME_MAX_EVENTS")
+    changes = ProductChange.objects.filter(product_id=pk, pk__gt=after_id).exclude(
+        action=ProductChange.Action.CREATED
+    )
+    changes = list(changes.order_by("-pk")[:limit])[::-1]
+    together = Together(changes)
+    html = "".join(
+        point_marker(change.pk) + render_warning(EditWarning(change, together))
+        for change in changes
+    )
+    return Snapshot(html, ids=frozenset(change.pk for change in changes))
+
+
 EDIT_WARNINGS = Stream(
     name="edit warnings",
     topics=edit_topics,
@@ -121,6 +141,7 @@ EDIT_WARNINGS = Stream(
     current_state=no_state,
     render=render_warning,
     event_id=change_id,
+    after=warnings_after,
 )
 
 

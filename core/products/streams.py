@@ -18,7 +18,7 @@ from django.dispatch import receiver
 from django.http import QueryDict
 from django.template.loader import render_to_string
 
-from live.protocol import Snapshot
+from live.protocol import Snapshot, point_marker
 from live.publish import announce
 from live.streams import Stream, everyone
 
@@ -135,6 +135,31 @@ def product_state(topic):
     return Snapshot(render_public_change(public_snapshot_of(pk)))
 
 
+# The change ids of one product a resume looks at to drop their pushes.
+RESUME_IDS = 1000
+
+
+def product_after(topic, after_id):
+    """Blocking: the resume of a page rendered at change ``after_id``: the
+    product's price and stock now if it changed since (or is gone), else
+    nothing. Never too old: the product's current values are its whole state.
+    Every change of it since is in the snapshot's ids, so that a push of an
+    older one arriving afterwards does not put older values back."""
+    pk = int(topic.removeprefix(TOPIC_PREFIX))
+    product = Product.objects.filter(pk=pk).first()
+    if product is None:
+        return Snapshot(render_public_change(PublicProduct.deleted(pk)))
+    since = list(
+        product.changes.filter(pk__gt=after_id)
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:RESUME_IDS]
+    )
+    if not since:
+        return Snapshot("")
+    html = render_public_change(PublicProduct.of(product), since[0])
+    return Snapshot(point_marker(since[0]) + html, ids=frozenset(since))
+
+
 @dataclass(frozen=True)
 class PublicChange:
     """What the public stream announces of a change: its id and the product's
@@ -162,7 +187,7 @@ def change_id(event):
     return event.id
 
 
-def public_stream(name, topics, current_state, render):
+def public_stream(name, topics, current_state, render, after):
     """A stream anyone may join whose events are ``PublicChange``s."""
     return Stream(
         name=name,
@@ -171,11 +196,12 @@ def public_stream(name, topics, current_state, render):
         current_state=current_state,
         render=render,
         event_id=change_id,
+        after=after,
     )
 
 
 CATALOG_PRODUCTS = public_stream(
-    "catalog products", product_topics, product_state, render_change
+    "catalog products", product_topics, product_state, render_change, product_after
 )
 
 
@@ -196,8 +222,24 @@ def render_addition(event):
     return render_catalog_updated()
 
 
+def listing_after(topic, after_id):
+    """Blocking: the resume of a listing rendered at change ``after_id``: the
+    "products were added" hint if any was created since."""
+    added = (
+        ProductChange.objects.filter(
+            pk__gt=after_id, action=ProductChange.Action.CREATED
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if added is None:
+        return Snapshot("")
+    return Snapshot(point_marker(added) + render_catalog_updated())
+
+
 CATALOG_LISTING = public_stream(
-    "catalog listing", listing_topics, listing_state, render_addition
+    "catalog listing", listing_topics, listing_state, render_addition, listing_after
 )
 
 CATALOG_STREAMS = (CATALOG_PRODUCTS, CATALOG_LISTING)

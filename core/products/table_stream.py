@@ -12,12 +12,13 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 
 from accounts.roles import VIEW_PRODUCT, has_staff_permission
-from live.protocol import Snapshot
+from live.conf import live_setting
+from live.protocol import Snapshot, point_marker
 from live.publish import announce
 from live.streams import Stream
 
 from .history_series import stock_sparklines
-from .models import Category, ProductChange
+from .models import Category, Product, ProductChange
 from .recording import changes_committed
 from .streams import query_of, requested_products
 
@@ -108,6 +109,60 @@ def change_id(change):
     return change.pk
 
 
+def shown_changes_since(pk, after_id, limit):
+    """The changes of product ``pk`` after ``after_id`` a table shows (at most
+    ``limit`` + 1, newest first)."""
+    changes = ProductChange.objects.filter(
+        product_id=pk, pk__gt=after_id, action=ProductChange.Action.UPDATED
+    ).order_by("-pk")
+    return [
+        change
+        for change in changes[: limit + 1]
+        if any(item.field in SHOWN_FIELDS for item in change.field_changes)
+    ]
+
+
+def product_after(topic, after_id):
+    """Blocking: the resume of a table rendered at change ``after_id``: the
+    cells of the product that changed since, once, as it is now (marked as the
+    newest of those changes), and every one of them in the ids, so that a late
+    push of an older one does not show older values. A product deleted since
+    (its change rows no longer name it) and a point too old give no replay:
+    the page shows the row as it was loaded."""
+    pk = int(topic.removeprefix(PRODUCT_PREFIX))
+    limit = live_setting("LIVE_RESUME_MAX_EVENTS")
+    changes = shown_changes_since(pk, after_id, limit)
+    product = Product.objects.select_related("category").filter(pk=pk).first()
+    if not changes or product is None:
+        return Snapshot("")
+    newest = changes[0]
+    context = cell_context(product, newest)
+    fields = {item.field for change in changes for item in change.field_changes}
+    context["cells"] = cells_for(fields)
+    context["flash"] = fields
+    if "category" in context["cells"] and not context["categories"]:
+        context["categories"] = list(Category.objects.order_by("name"))
+    if "spark" in context["cells"] and context["sparkline"] is None:
+        context["sparkline"] = stock_sparklines([pk]).get(pk)
+    html = render_to_string("products/table/event.html", context).strip()
+    return Snapshot(
+        point_marker(newest.pk) + html, ids=frozenset(c.pk for c in changes)
+    )
+
+
+def listing_after(topic, after_id):
+    """Blocking: the resume of a table's "N new products": one item per product
+    created since ``after_id`` (at most ``LIVE_RESUME_MAX_EVENTS``)."""
+    limit = live_setting("LIVE_RESUME_MAX_EVENTS")
+    created = list(
+        ProductChange.objects.filter(
+            pk__gt=after_id, action=ProductChange.Action.CREATED
+        ).order_by("pk")[:limit]
+    )
+    html = "".join(point_marker(c.pk) + render_addition(c) for c in created)
+    return Snapshot(html, ids=frozenset(c.pk for c in created))
+
+
 TABLE_PRODUCTS = Stream(
     name="table products",
     topics=product_topics,
@@ -115,6 +170,7 @@ TABLE_PRODUCTS = Stream(
     current_state=no_state,
     render=render_row_change,
     event_id=change_id,
+    after=product_after,
 )
 TABLE_LISTING = Stream(
     name="table listing",
@@ -123,6 +179,7 @@ TABLE_LISTING = Stream(
     current_state=no_state,
     render=render_addition,
     event_id=change_id,
+    after=listing_after,
 )
 TABLE_STREAMS = (TABLE_PRODUCTS, TABLE_LISTING)
 

@@ -39,7 +39,9 @@ def test_staff_see_rows_counters_and_the_socket(staff_client, settings):
     response = staff_client.get(URL)
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'ws-connect="/ws/products/"' in html
+    # Its socket resumes from the latest change the page shows.
+    latest = ProductChange.objects.latest("pk").pk
+    assert f'ws-connect="/ws/products/?after={latest}"' in html
     assert 'id="counter-products">2<' in html
     assert 'id="counter-units">14<' in html
     assert 'id="counter-value">$20.00<' in html

@@ -21,7 +21,8 @@ def product_detail(request, slug):
         # technical page under DEBUG, which lists the URL patterns.
         return render(request, "404.html", status=404)
     product = found.product
-    context = {"product": product}
+    # The product's latest change, read with it: its live socket resumes there.
+    context = {"product": product, "live_after": found.point}
     if has_staff_permission(request.user, WATCH_FEED):
         # Drawn from the change rows, which only staff who see history may read.
         context["history"] = price_and_stock(product)

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from ..bulk import BulkActionForm
-from ..caching import catalog_validators, conditional_page
+from ..caching import catalog_validators, conditional_page, page_validators
 from ..forms import CatalogFilterForm
 from ..models import Product
 from ..paging import CappedPaginator
@@ -25,6 +25,9 @@ def product_list(request):
         "query": filters.query_string(),
         "partial": partial,
         "bulk_form": BulkActionForm(),
+        # Read with the validators, before the products: the live socket resumes
+        # from it.
+        "live_after": page_validators(request).point,
     }
     template = "products/_results.html" if partial else "products/product_list.html"
     return render(request, template, context)

@@ -1,5 +1,6 @@
 from urllib.parse import urlsplit
 
+from django.db.models import Max
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 from .. import selection
 from ..bulk import BulkActionForm
 from ..history_series import stock_sparklines
-from ..models import Category
+from ..models import Category, ProductChange
 from ..paging import CappedPaginator
 from ..table import SORT_COLUMNS, TableForm, page_numbers, table_products
 
@@ -19,6 +20,8 @@ def product_table(request):
     """The staff product table: a view of it is its address; htmx swaps the
     table part and the address follows."""
     view = TableForm(request.GET)
+    # Read before the rows: the table's socket resumes from this point.
+    live_after = ProductChange.objects.aggregate(latest=Max("pk"))["latest"]
     page = CappedPaginator(
         view.filter(table_products()),
         view.rows_per_page,
@@ -41,6 +44,7 @@ def product_table(request):
         "categories": list(Category.objects.order_by("name")),
         "show_costs": True,  # the table's own permission (view_product)
         "bulk_form": BulkActionForm(),
+        "live_after": live_after,
     }
     template = "products/table/table.html" if partial else "products/product_table.html"
     return render(request, template, context)

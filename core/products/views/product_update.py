@@ -1,5 +1,6 @@
 import copy
 
+from django.db.models import Max
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -7,12 +8,15 @@ from .. import undo_messages, writes
 from ..conflict_choices import ConflictChoicesForm, missing_choices
 from ..forms import ProductUpdateForm
 from ..merging import MINE
+from ..models import ProductChange
 from ..stale_edits import kept_message
 from .refusals import gone, product_to_write
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def product_update(request, slug):
+    # Read before the product: the form's warnings socket resumes from here.
+    live_after = ProductChange.objects.aggregate(latest=Max("pk"))["latest"]
     try:
         product = product_to_write(slug)
         # The form edits a copy: input it refuses must not show up on the page
@@ -40,9 +44,8 @@ def product_update(request, slug):
         return gone(request, refusal)
     except writes.MergeConflict as conflict:
         return stale(request, form, conflict, choices)
-    return render(
-        request, "products/product_form.html", {"form": form, "product": product}
-    )
+    context = {"form": form, "product": product, "live_after": live_after}
+    return render(request, "products/product_form.html", context)
 
 
 def stale(request, form, conflict, choices):
