@@ -40,7 +40,7 @@ from django.db.models import F
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from . import batches, merging, recording, stale_edits
+from . import batches, bulk_insert, merging, recording, stale_edits
 from .actor import current_actor
 from .change_display import show_changes
 from .kept_files import bring_back, set_aside_on_commit
@@ -738,13 +738,13 @@ def give_free_slugs(products):
 
 
 def _create_all(products, reverts=()):
-    """The batch's new products, inserted ``INSERT_CHUNK`` per statement, each
-    with its change row (``bulk_create`` sends no signals to record them);
+    """The batch's new products, inserted together (``bulk_insert``: COPY on
+    PostgreSQL), each with its change row (no signals are sent to record them);
     ``reverts``: per product, the deletion it undoes, if any."""
     give_free_slugs(products)
     for product in products:
         product.prepare_write()
-    Product.objects.bulk_create(products, batch_size=INSERT_CHUNK)
+    bulk_insert.insert(Product, products)
     for product, undone in zip_longest(products, reverts):
         recording.record(
             product, ProductChange.Action.CREATED, {}, snapshot(product), undone
