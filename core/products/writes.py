@@ -691,20 +691,26 @@ def _merge_moved(items):
 def stale_items(items):
     """A refusal for each item whose product is not at the version the preview
     showed: changed, created or deleted since."""
-    current = Product.objects.select_related("category").in_bulk(
-        [item.product.pk for item in items if item.product is not None]
-    )
+    # Versions only (a 100,000-row import would load every product again);
+    # the few that moved on are read in full by ``refusal``.
+    versions = {}
+    pks = [item.product.pk for item in items if item.product is not None]
+    for start in range(0, len(pks), SLUG_LOOKUP_CHUNK):
+        chunk = pks[start : start + SLUG_LOOKUP_CHUNK]
+        versions.update(
+            Product.objects.filter(pk__in=chunk).values_list("pk", "version")
+        )
     new_skus = [item.values["sku"] for item in items if item.product is None]
     appeared = Product.objects.filter(sku__in=new_skus)
     refusals = [refusal(product, 0) for product in appeared]
     for item in items:
         if item.product is None:
             continue
-        now = current.get(item.product.pk)
-        if now is None:
+        version = versions.get(item.product.pk)
+        if version is None:
             refusals.append(ProductGone(item.product, deletion_at(item.product.slug)))
-        elif now.version != item.expected_version:
-            refusals.append(refusal(now, item.expected_version or 0))
+        elif version != item.expected_version:
+            refusals.append(refusal(item.product, item.expected_version or 0))
     return refusals
 
 
