@@ -44,9 +44,14 @@ def insert(model, instances):
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows():
-                    copy.write_row(row)
+            # psycopg's own cursor, past Django's wrapper: its errors are made
+            # Django's here, so a unique address taken meanwhile is still the
+            # IntegrityError the write path retries on.
+            with connection.wrap_database_errors:
+                copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+                with cursor.cursor.copy(copy_sql) as copy:
+                    for row in rows():
+                        copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * (len(fields) + 1))
             sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"

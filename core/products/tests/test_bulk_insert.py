@@ -4,6 +4,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from products import bulk_insert
@@ -91,3 +92,10 @@ def test_new_pks_follow_the_ones_used_and_later_rows_follow_them():
     assert min(p.pk for p in second) > max(p.pk for p in first)
     after = Product.objects.create(sku="C-1", name="After", price=1)
     assert after.pk > max(p.pk for p in second)
+
+
+def test_a_unique_value_taken_is_django_s_integrity_error():
+    """The write path retries on it (an address taken by another writer)."""
+    bulk_insert.insert(Product, products("A", None))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert.insert(Product, products("A", None))
