@@ -98,3 +98,40 @@ def test_a_busy_machine_is_called_out_before_the_figures():
         },
     }
     assert "WARNING: the machine was already busy" in report.table(results)
+
+
+def _large_import(ratio, peak):
+    step = {"import_s": 10.0, "bulk_create_s": 10.0 / ratio, "ratio": ratio}
+    return {
+        "rows": 100_000,
+        "file_kib": 8_000,
+        "startup_s": 1.0,
+        "startup_mib": 80,
+        "create": {**step, "peak_mib": 100},
+        "update": {**step, "peak_mib": peak},
+    }
+
+
+def test_the_large_import_goal_needs_both_the_ratio_and_the_memory():
+    name = "100,000-row import <= 2x bulk_create, <= 256 MiB"
+    met = _by_name(report.goals({"import_large": _large_import(1.9, 250)}))[name]
+    assert (met["status"], met["figure"]) == ("met", "1.90x, 250 MiB")
+    for ratio, peak in ((2.1, 200), (1.5, 300)):
+        results = {"import_large": _large_import(ratio, peak)}
+        assert _by_name(report.goals(results))[name]["status"] == "NOT met"
+    failed = {"import_large": {"error": "manage.py import_products failed"}}
+    assert _by_name(report.goals(failed))[name]["status"] == "not measured"
+    lines = report._large_import_lines(_large_import(1.9, 250))
+    assert lines[2].split() == [
+        "update",
+        "10.00",
+        "s",
+        "against",
+        "bulk_create",
+        "5.26",
+        "s:",
+        "1.90x,",
+        "peak",
+        "250",
+        "MiB",
+    ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from . import bulk_insert
 from .change_display import show_changes
 from .models import ChangeBatch, ProductChange
 
@@ -26,14 +27,10 @@ COUNTED = ("updated", "created", "deleted")
 _recording = ContextVar("change_batch_recording", default=None)
 
 
-# Change rows of a batch are inserted this many at a time.
-INSERT_CHUNK = 500
-
-
 @dataclass
 class Recording:
     """The changes of a batch being written; their rows are inserted together
-    (``save_all``), not one statement per product."""
+    (``save_all``: COPY on PostgreSQL), not one statement per product."""
 
     batch: ChangeBatch
     changes: list = field(default_factory=list)
@@ -44,9 +41,8 @@ class Recording:
     def save_all(self):
         """Inserts the changes not inserted yet (deletions go in before their
         rows do: see ``writes._delete_all``)."""
-        ProductChange.objects.bulk_create(
-            [change for change in self.changes if change.pk is None],
-            batch_size=INSERT_CHUNK,
+        bulk_insert.insert(
+            ProductChange, [change for change in self.changes if change.pk is None]
         )
 
 

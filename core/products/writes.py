@@ -40,7 +40,7 @@ from django.db.models import F
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from . import batches, merging, one_round_trip, recording, stale_edits
+from . import batches, bulk_insert, merging, one_round_trip, recording, stale_edits
 from .actor import current_actor
 from .change_display import show_changes
 from .kept_files import bring_back, set_aside_on_commit
@@ -698,20 +698,26 @@ def _merge_moved(items):
 def stale_items(items):
     """A refusal for each item whose product is not at the version the preview
     showed: changed, created or deleted since."""
-    current = Product.objects.select_related("category").in_bulk(
-        [item.product.pk for item in items if item.product is not None]
-    )
+    # Versions only (a 100,000-row import would load every product again);
+    # the few that moved on are read in full by ``refusal``.
+    versions = {}
+    pks = [item.product.pk for item in items if item.product is not None]
+    for start in range(0, len(pks), SLUG_LOOKUP_CHUNK):
+        chunk = pks[start : start + SLUG_LOOKUP_CHUNK]
+        versions.update(
+            Product.objects.filter(pk__in=chunk).values_list("pk", "version")
+        )
     new_skus = [item.values["sku"] for item in items if item.product is None]
     appeared = Product.objects.filter(sku__in=new_skus)
     refusals = [refusal(product, 0) for product in appeared]
     for item in items:
         if item.product is None:
             continue
-        now = current.get(item.product.pk)
-        if now is None:
+        version = versions.get(item.product.pk)
+        if version is None:
             refusals.append(ProductGone(item.product, deletion_at(item.product.slug)))
-        elif now.version != item.expected_version:
-            refusals.append(refusal(now, item.expected_version or 0))
+        elif version != item.expected_version:
+            refusals.append(refusal(item.product, item.expected_version or 0))
     return refusals
 
 
@@ -745,13 +751,13 @@ def give_free_slugs(products):
 
 
 def _create_all(products, reverts=()):
-    """The batch's new products, inserted ``INSERT_CHUNK`` per statement, each
-    with its change row (``bulk_create`` sends no signals to record them);
+    """The batch's new products, inserted together (``bulk_insert``: COPY on
+    PostgreSQL), each with its change row (no signals are sent to record them);
     ``reverts``: per product, the deletion it undoes, if any."""
     give_free_slugs(products)
     for product in products:
         product.prepare_write()
-    Product.objects.bulk_create(products, batch_size=INSERT_CHUNK)
+    bulk_insert.insert(Product, products)
     for product, undone in zip_longest(products, reverts):
         recording.record(
             product, ProductChange.Action.CREATED, {}, snapshot(product), undone

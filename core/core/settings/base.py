@@ -224,6 +224,8 @@ DATA_DIR = env.path("DATA_DIR", default=PROJECT_DIR / "data")
 # every other program and user of the machine.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=10_000)
+# ``manage.py import_products --max-rows N`` may read more, up to this many.
+IMPORT_COMMAND_MAX_ROWS = env.int("IMPORT_COMMAND_MAX_ROWS", default=200_000)
 IMPORT_PENDING_DIR = env.path(
     "IMPORT_PENDING_DIR", default=Path(DATA_DIR) / "pending-imports"
 )

@@ -17,6 +17,8 @@ with a message for the person who uploaded it.
 import csv
 import io
 import zipfile
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -58,6 +60,35 @@ UNPACKED_FACTOR = 8
 ODS_UNPACKED_FACTOR = 4
 
 
+# Set by ``larger_limits`` (``manage.py import_products --max-rows``): the
+# page's limits, else.
+_limits = ContextVar("import_limits", default=None)
+
+
+@contextmanager
+def larger_limits(rows):
+    """Within it, files of up to ``rows`` rows (and the bytes as many rows take
+    at the page's ratio of bytes to rows) are read: the shell may import more
+    than the page, bounded by ``IMPORT_COMMAND_MAX_ROWS``."""
+    rows = min(rows, settings.IMPORT_COMMAND_MAX_ROWS)
+    ratio = settings.IMPORT_MAX_BYTES / settings.IMPORT_MAX_ROWS
+    token = _limits.set((rows, max(settings.IMPORT_MAX_BYTES, int(rows * ratio))))
+    try:
+        yield
+    finally:
+        _limits.reset(token)
+
+
+def max_rows():
+    limits = _limits.get()
+    return limits[0] if limits else settings.IMPORT_MAX_ROWS
+
+
+def max_bytes():
+    limits = _limits.get()
+    return limits[1] if limits else settings.IMPORT_MAX_BYTES
+
+
 class BadFile(Exception):
     """The file cannot be imported at all; nothing in it was looked at further."""
 
@@ -82,7 +113,7 @@ class CsvFile:
 
 
 def check_size(size):
-    limit = settings.IMPORT_MAX_BYTES
+    limit = max_bytes()
     if size > limit:
         raise BadFile(
             f"The file is {size:,} bytes; an import takes at most {limit:,} bytes. "
@@ -231,7 +262,7 @@ def is_blank(cells):
 
 
 def data_rows(rows, names, kept, pad):
-    limit = settings.IMPORT_MAX_ROWS
+    limit = max_rows()
     width = len(names)
     count = 0
     for line, cells in rows:
@@ -267,7 +298,7 @@ def read_workbook(data):
             "and .ods do) but cannot be opened as one."
         ) from None
     factor = ODS_UNPACKED_FACTOR if mimetype == ODS_MIMETYPE else UNPACKED_FACTOR
-    limit = settings.IMPORT_MAX_BYTES * factor
+    limit = max_bytes() * factor
     if unpacked > limit:
         raise BadFile(
             f"The workbook unpacks to {unpacked:,} bytes; an import reads at most "

@@ -150,3 +150,81 @@ def test_a_stream_with_no_end_is_read_only_up_to_the_limit(settings, tmp_path):
         feeder.join(timeout=30)
 
     assert written[0] < offered
+
+
+def big_file(path, rows, price):
+    lines = "".join(
+        f"BIG-{n:05d},Big product {n},{price},{n % 50},Bench Supplies\n"
+        for n in range(1, rows + 1)
+    )
+    path.write_text("sku,name,price,quantity,supplier\n" + lines, encoding="utf-8")
+    return path
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_thousand_rows_are_one_batch_and_one_change_set(tmp_path, announced):
+    from products.models import ProductChange
+    from products.recording import ChangeSet
+
+    path = big_file(tmp_path / "big.csv", 20_000, "10.00")
+    out, _ = run(path, "--max-rows", 20_000)
+    assert out.splitlines()[-1] == "Imported big.csv: 20000 created."
+    big_file(path, 20_000, "12.50")
+    out, _ = run(path, "--max-rows", 20_000)
+    assert out.splitlines()[-1] == "Imported big.csv: 20000 updated."
+    assert ChangeBatch.objects.count() == 2
+    assert [len(change_set.changes) for change_set in announced] == [20_000, 20_000]
+    assert all(isinstance(change_set, ChangeSet) for change_set in announced)
+    assert [len(change_set.batches) for change_set in announced] == [1, 1]
+    assert ProductChange.objects.filter(batch__isnull=True).count() == 0
+    product = Product.objects.get(sku="BIG-12345")
+    assert (product.price, product.version) == (Decimal("12.50"), 2)
+    assert list(
+        product.changes.order_by("pk").values_list("action", "product_version")
+    ) == [("created", 1), ("updated", 2)]
+    assert Product.objects.filter(price=Decimal("12.50")).count() == 20_000
+    assert len(set(Product.objects.values_list("slug", flat=True))) == 20_000
+    from django.db import connections
+
+    from live.publish import announcer
+
+    # Announced off this thread: done, and its connection given back.
+    assert announcer().flush(timeout=120, then=connections.close_all)
+
+
+def test_the_page_limit_holds_without_max_rows_and_max_rows_is_bounded(
+    tmp_path, settings
+):
+    settings.IMPORT_MAX_ROWS = 3
+    settings.IMPORT_COMMAND_MAX_ROWS = 4
+    path = big_file(tmp_path / "big.csv", 4, "1.00")
+    with pytest.raises(CommandError, match="more than 3 rows"):
+        run(path)
+    run(path, "--max-rows", 4)
+    assert Product.objects.count() == 4
+    big_file(path, 5, "1.00")
+    with pytest.raises(CommandError, match="more than 4 rows"):
+        run(path, "--max-rows", 1_000_000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_rolled_back_leaves_nothing(tmp_path, announced, monkeypatch):
+    from products import batches
+    from products.models import ProductChange
+
+    ProductFactory(sku="BIG-00001", name="Big product 1", price=Decimal("1.00"))
+
+    def broken(self):
+        original(self)
+        raise RuntimeError("the disk is full")
+
+    original = batches.Recording.save_all
+    monkeypatch.setattr(batches.Recording, "save_all", broken)
+    with pytest.raises(RuntimeError):
+        run(big_file(tmp_path / "big.csv", 3_000, "10.00"))
+    assert list(Product.objects.values_list("sku", "price", "version")) == [
+        ("BIG-00001", Decimal("1.00"), 1)
+    ]
+    assert not ProductChange.objects.filter(batch__isnull=False).exists()
+    assert not ChangeBatch.objects.exists()
+    assert [len(change_set.changes) for change_set in announced] == [1]

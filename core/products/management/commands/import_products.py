@@ -1,5 +1,5 @@
-"""``manage.py import_products FILE [--dry-run] [--decimal ,] [--date-order dmy]``:
-the import from a shell.
+"""``manage.py import_products FILE [--dry-run] [--decimal ,] [--date-order dmy]
+[--max-rows N]``: the import from a shell.
 
 The same formats (CSV, .xlsx, .ods), reading, checks and write as
 ``/products/import/``: one transaction, one change batch, one feed entry;
@@ -9,7 +9,6 @@ catalog lacks are created with it (whoever runs the command may do anything).
 
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -23,7 +22,13 @@ from products.imports.cell_values import (
     ReadingOptions,
 )
 from products.imports.planning import planned
-from products.imports.reading import BadFile, check_size, read_file
+from products.imports.reading import (
+    BadFile,
+    check_size,
+    larger_limits,
+    max_bytes,
+    read_file,
+)
 
 
 class Command(BaseCommand):
@@ -53,7 +58,21 @@ class Command(BaseCommand):
             + ", ".join(f"{key} = {pattern}" for key, pattern in DATE_PATTERNS.items()),
         )
 
-    def handle(self, *args, file, dry_run, decimal, date_order, **options):
+        parser.add_argument(
+            "--max-rows",
+            type=int,
+            default=None,
+            help="Read a file of up to this many rows (the page's limit, "
+            "IMPORT_MAX_ROWS, by default; at most IMPORT_COMMAND_MAX_ROWS).",
+        )
+
+    def handle(self, *args, max_rows=None, **options):
+        if max_rows is None:
+            return self.run(**options)
+        with larger_limits(max_rows):
+            return self.run(**options)
+
+    def run(self, *, file, dry_run, decimal, date_order, **options):
         try:
             check_size(file.stat().st_size)  # before reading a byte of it
             sheet = read_file(read_at_most_the_limit(file))
@@ -103,10 +122,11 @@ class Command(BaseCommand):
 
 
 def read_at_most_the_limit(file):
-    """The file's bytes, refused past ``IMPORT_MAX_BYTES`` as the page refuses
+    """The file's bytes, refused past ``IMPORT_MAX_BYTES`` (or the larger
+    limit of ``--max-rows``) as the page refuses
     them. A device or a pipe (``/dev/zero``) has no size to check beforehand and
     may never end: only one byte more than the limit is read."""
-    limit = settings.IMPORT_MAX_BYTES
+    limit = max_bytes()
     with file.open("rb") as stream:
         data = stream.read(limit + 1)
     if len(data) > limit:
