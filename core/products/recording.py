@@ -16,6 +16,10 @@ listener sees every product the write touched: ten saves in one shell
 recorded in a savepoint that rolls back leaves the set with it; a transaction
 that rolls back announces nothing. Announcing is ``robust``: a broken channel
 layer is logged and never fails a saved write.
+
+Each change recorded also adds what it changed to the stock counters
+(``stock_counts``), in the same transaction: with its row when made alone,
+with its batch's rows in a batch.
 """
 
 import logging
@@ -27,6 +31,7 @@ from functools import partial
 from django.db import transaction
 from django.dispatch import Signal
 
+from . import stock_counts
 from .actor import current_actor
 from .alert_rules import alerts_across
 from .batches import current_recording
@@ -182,12 +187,26 @@ def record(product, action, before, after, reverts=None, linked=True):
         reverts=reverts,
         alerts=alerts_across(before, after, product.pk),
     )
+    counts = _counts(action, before, after)
     if batch_recording:
-        batch_recording.add(change)
+        batch_recording.add(change, counts)
     else:
         change.save(force_insert=True)
+        stock_counts.add(counts)
         _join([change])
     return change
+
+
+def _counts(action, before, after):
+    """What the change adds to the stock counters (``stock_counts``), kept in
+    the write's transaction. A save the net could not read the committed row
+    for (``save_base()`` outside a transaction) is left to the next recount."""
+    if (not before and action != ProductChange.Action.CREATED) or (
+        not after and action != ProductChange.Action.DELETED
+    ):
+        logger.warning("Stock counters not kept for a %s without its values", action)
+        return None
+    return stock_counts.difference(before, after)
 
 
 def record_batch(batch, changes):

@@ -293,11 +293,13 @@ def test_an_update_with_its_version_is_one_update_and_one_change_row():
         )
 
     statements = written_statements(queries.captured_queries)
-    assert len(statements) == 2, statements
-    update, insert = statements
+    assert len(statements) == 3, statements
+    update, insert, counts = statements
     assert update.startswith('UPDATE "products_product"')
     assert '"version" = ' in update.split("WHERE")[1]  # conditional on it
     assert insert.startswith('INSERT INTO "products_productchange"')
+    # What it changed of the stock counters: rows added, never a catalog scan.
+    assert counts.startswith('INSERT INTO "products_stockcount"')
     assert not any("FOR UPDATE" in sql for sql in queries.captured_queries)
     assert saved.version == 2
     assert Product.objects.values_list("quantity", "version").get() == (2, 2)
