@@ -65,4 +65,10 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(count_the_catalog, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="product",
+            index=models.Index(
+                fields=["quantity", "name"], name="product_quantity_name_idx"
+            ),
+        ),
     ]
