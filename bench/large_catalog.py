@@ -4,7 +4,8 @@ test client: p50/p99 per view and the SQL queries each page runs.
 
 The rows are written once per size with PostgreSQL's ``COPY`` (psycopg 3), or
 ``executemany`` on SQLite, straight into the products table: no change rows, no
-events. Each size adds to the rows of the size before, then the tables are
+events, so the stock counters are then brought up to date by their
+recount. Each size adds to the rows of the size before, then the tables are
 analysed (and vacuumed on PostgreSQL, so that index-only scans can be used), as a
 catalog that has lived a while would be.
 """
@@ -72,8 +73,12 @@ STAFF_VIEWS = {
     "table expiring by expiry": "/products/manage/?alert=expiring&sort=expiry",
     "table search common": "/products/manage/?q=lamp",
     "table search clustered by price": "/products/manage/?q=walnut&sort=price",
+    # The live feed: its stock counters and pinned alerts over the whole catalog.
+    "feed page": "/dashboard/products/",
 }
 GOAL_P99_MS = 100
+# The feed page reads the kept stock counters: its median at the largest size.
+FEED_GOAL_P50_MS = 60
 
 
 def _row(number, categories, now):
@@ -154,6 +159,20 @@ def _analyse(connection, table):
             cursor.execute("ANALYZE")
 
 
+def recount():
+    """The rows were written around the write path, so the feed's stock counters
+    missed them: the recount that verifies the counters finds them as drift
+    and adds them (and is timed: it is what each process runs now and then)."""
+    from products.stock_count_checks import recount
+
+    started = time.perf_counter()
+    drift = recount()
+    return {
+        "recount_s": round(time.perf_counter() - started, 2),
+        "recount_added_products": int(drift.get("products", 0)),
+    }
+
+
 def _timed(client, path, requests=REQUESTS):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -197,9 +216,14 @@ def measure(sizes=SIZES, requests=REQUESTS):
 
     public, staff = Client(HTTP_HOST="127.0.0.1"), _staff_client()
     category = CATEGORIES[3].lower().replace(" ", "-")
-    results = {"goal_p99_ms": GOAL_P99_MS, "sizes": []}
+    results = {
+        "goal_p99_ms": GOAL_P99_MS,
+        "feed_goal_p50_ms": FEED_GOAL_P50_MS,
+        "sizes": [],
+    }
     for size in sizes:
         entry = {"products": size, "fill_s": fill(size), "views": {}}
+        entry.update(recount())
         for name, path in VIEWS.items():
             entry["views"][name] = _timed(
                 public, path.format(category=category), requests

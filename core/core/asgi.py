@@ -27,6 +27,7 @@ from live.metrics import CloseCodes  # noqa: E402
 from live.middleware import ServerSendMiddleware  # noqa: E402
 from live.shutdown import resync_elsewhere  # noqa: E402
 from products.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
+from products.stock_count_checks import start as check_stock_counts  # noqa: E402
 
 # Every frame sent allocates short-lived objects, and with many sockets open the
 # collector's default thresholds (700, 10, 10) keep running collections that walk
@@ -45,6 +46,9 @@ graceful_shutdown.install()
 graceful_shutdown.server_stopping.connect(
     resync_elsewhere, dispatch_uid="live.resync_elsewhere"
 )
+
+# The stock counters are kept by the writes; verified now and then, off requests.
+check_stock_counts()
 
 application = ProtocolTypeRouter(
     {

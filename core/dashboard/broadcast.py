@@ -17,6 +17,6 @@ from .streams import FEED, FEED_TOPIC
 def broadcast_change(sender, change_set, **kwargs):
     for entry in change_set.entries():
         announce(FEED, FEED_TOPIC, entry)
-    # The counters scan the whole catalog: at most once per interval, however
-    # many changes arrive, and once after the last.
+    # The counters (kept by the writes, read from a small table): at most once
+    # per interval, however many changes arrive, and once after the last.
     announce_summary(FEED, FEED_TOPIC)

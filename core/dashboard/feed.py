@@ -1,18 +1,15 @@
 """What the staff feed shows: recent change rows and the stock counters."""
 
 from datetime import timedelta
-from decimal import Decimal
 
-from django.conf import settings
-from django.db.models import Count, DecimalField, F, Max, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Max
 from django.utils import timezone
 
-from products.alerts import KINDS
+from products import stock_counts
+from products.alert_rules import shop_rules
 from products.batches import feed_entries
 from products.change_display import show_changes
-from products.models import Product, ProductChange
-from products.open_alerts import at_or_below_threshold, conditions
+from products.models import ProductChange
 
 
 def recent_changes(size, before=None, filters=None):
@@ -30,30 +27,18 @@ def recent_changes(size, before=None, filters=None):
 
 
 def counters():
-    """The stock counters and the number of open alerts of each kind: one scan
-    of the catalog, made at most once a second while changes arrive."""
-    threshold = settings.LOW_STOCK_THRESHOLD
-    alert_counts = {
-        f"alerts_{kind}": Count("pk", filter=condition)
-        for kind, condition in conditions().items()
-    }
-    totals = Product.objects.aggregate(
-        products=Count("pk"),
-        units=Coalesce(Sum("quantity"), 0),
-        stock_value=Coalesce(
-            Sum(F("price") * F("quantity"), output_field=DecimalField()),
-            Decimal("0"),
-            output_field=DecimalField(),
-        ),
-        low_stock=Count("pk", filter=at_or_below_threshold()),
-        **alert_counts,
-    )
-    alerts = {kind: totals.pop(f"alerts_{kind}") for kind in KINDS}
+    """The stock counters and the number of open alerts of each kind, as kept
+    from each write (``products.stock_counts``): no scan of the catalog."""
+    rules = shop_rules()
+    kept = stock_counts.current(rules)
     return {
-        **totals,
-        "low_stock_threshold": threshold,
-        "alerts": alerts,
-        "open_alerts": sum(alerts.values()),
+        "products": kept.products,
+        "units": kept.units,
+        "stock_value": kept.stock_value,
+        "low_stock": kept.low_stock,
+        "low_stock_threshold": rules.low_stock_threshold,
+        "alerts": kept.alerts,
+        "open_alerts": sum(kept.alerts.values()),
     }
 
 

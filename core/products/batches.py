@@ -7,13 +7,14 @@ leaves them to the batch, whose changes join the transaction's change set
 together: a 10,000-row import is one set, and one entry in the feed.
 """
 
+from collections import Counter
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from . import bulk_insert
+from . import bulk_insert, stock_counts
 from .change_display import show_changes
 from .models import ChangeBatch, ProductChange
 
@@ -34,16 +35,23 @@ class Recording:
 
     batch: ChangeBatch
     changes: list = field(default_factory=list)
+    # What the changes add to the stock counters, summed (``stock_counts``).
+    counts: Counter = field(default_factory=Counter)
 
-    def add(self, change):
+    def add(self, change, counts=None):
         self.changes.append(change)
+        self.counts.update(counts or {})
 
     def save_all(self):
         """Inserts the changes not inserted yet (deletions go in before their
-        rows do: see ``writes._delete_all``)."""
+        rows do: see ``writes._delete_all``), and adds the batch's counts to the
+        stock counters: a row per counter and bucket it changed, however many
+        products."""
         bulk_insert.insert(
             ProductChange, [change for change in self.changes if change.pk is None]
         )
+        stock_counts.add(Counter({key: n for key, n in self.counts.items() if n}))
+        self.counts = Counter()
 
 
 @contextmanager

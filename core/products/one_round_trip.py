@@ -40,7 +40,7 @@ def applies(change):
     )
 
 
-def update_recorded(pk, version, values, change):
+def update_recorded(pk, version, values, change, counts=None):
     """Updates product ``pk`` at ``version`` with ``values`` (``{attname:
     value}``), raising its version by one, and inserts ``change`` with it.
     Returns whether the version was current (False: nothing written)."""
@@ -78,7 +78,7 @@ def update_recorded(pk, version, values, change):
         raw=False,
         using=using,
     )
-    recording.inserted(change)
+    recording.inserted(change, counts)
     return True
 
 

@@ -3,8 +3,8 @@ database queries, for the feed's pinned list and its counters.
 
 Each kind is its own query on an index (quantity, expiry date, and two partial
 indexes: products with their own threshold, products priced below cost), bounded
-by the number of alerts shown; the counters count them all in the catalog scan
-they already make (``dashboard.feed.counters``).
+by the number of alerts shown; the counters count them all from the counts each
+write keeps (``stock_counts``), and the recount checks those against these rules.
 """
 
 from datetime import timedelta

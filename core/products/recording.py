@@ -16,6 +16,10 @@ listener sees every product the write touched: ten saves in one shell
 recorded in a savepoint that rolls back leaves the set with it; a transaction
 that rolls back announces nothing. Announcing is ``robust``: a broken channel
 layer is logged and never fails a saved write.
+
+Each change recorded also adds what it changed to the stock counters
+(``stock_counts``), in the same transaction: with its row when made alone,
+with its batch's rows in a batch.
 """
 
 import logging
@@ -27,6 +31,7 @@ from functools import partial
 from django.db import transaction
 from django.dispatch import Signal
 
+from . import stock_counts
 from .actor import current_actor
 from .alert_rules import alerts_across
 from .batches import current_recording
@@ -160,7 +165,7 @@ def record(product, action, before, after, reverts=None, linked=True):
     product's row is gone already (a deletion the net records)."""
     change = unsaved_change(product, action, before, after, reverts, linked)
     if change is not None:
-        keep(change)
+        keep(change, counts_of(action, before, after))
     return change
 
 
@@ -194,21 +199,37 @@ def unsaved_change(product, action, before, after, reverts=None, linked=True):
     )
 
 
-def keep(change):
+def keep(change, counts=None):
     """Saves ``change`` (from ``unsaved_change``) and joins it to the
-    transaction's set; inside a batch's ``recording`` leaves it to the batch."""
+    transaction's set, adding ``counts`` (``counts_of``) to the stock counters;
+    inside a batch's ``recording`` leaves both to the batch."""
     batch_recording = current_recording()
     if batch_recording:
-        batch_recording.add(change)
+        batch_recording.add(change, counts)
     else:
         change.save(force_insert=True)
+        stock_counts.add(counts)
         _join([change])
 
 
-def inserted(change):
+def inserted(change, counts=None):
     """``change`` (from ``unsaved_change``) was inserted by the caller's own
-    statement: it joins the transaction's set as a saved one does."""
+    statement: it joins the transaction's set, and ``counts`` the stock
+    counters, as a saved one does."""
+    stock_counts.add(counts)
     _join([change])
+
+
+def counts_of(action, before, after):
+    """What the change adds to the stock counters (``stock_counts``), kept in
+    the write's transaction. A save the net could not read the committed row
+    for (``save_base()`` outside a transaction) is left to the next recount."""
+    if (not before and action != ProductChange.Action.CREATED) or (
+        not after and action != ProductChange.Action.DELETED
+    ):
+        logger.warning("Stock counters not kept for a %s without its values", action)
+        return None
+    return stock_counts.difference(before, after)
 
 
 def record_batch(batch, changes):

@@ -513,17 +513,20 @@ def _update(loaded, new, version, reverts=None):
     for field in stamps:
         values[field.attname] = field.pre_save(new, False)
     new.version = version + 1  # what the change row names
-    change = recording.unsaved_change(
-        new, ProductChange.Action.UPDATED, snapshot(loaded), snapshot(new), reverts
-    )
+    before, after = snapshot(loaded), snapshot(new)
+    updated = ProductChange.Action.UPDATED
+    change = recording.unsaved_change(new, updated, before, after, reverts)
+    counts = recording.counts_of(updated, before, after)
     if one_round_trip.applies(change):
-        written = one_round_trip.update_recorded(loaded.pk, version, values, change)
+        written = one_round_trip.update_recorded(
+            loaded.pk, version, values, change, counts
+        )
     else:
         written = Product.objects.filter(pk=loaded.pk, version=version).update(
             version=F("version") + 1, **values
         )
         if written and change is not None:
-            recording.keep(change)
+            recording.keep(change, counts)
     if not written:
         new.version = version
         raise refusal(loaded, version)

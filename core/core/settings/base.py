@@ -281,9 +281,15 @@ LIVE_WAKE_SECONDS_PER_SOCKET = live_env(
 # The announcer keeps its database connection while it has work, and gives it
 # back after this long without any.
 LIVE_ANNOUNCER_IDLE_SECONDS = 10.0
-# The stock counters are recomputed (one query over the catalog) and pushed at
+# The stock counters are read (from the counts the writes keep) and pushed at
 # most this often, and once after the last change.
 FEED_COUNTERS_SECONDS = 1.0
+# The counters are kept by every write (products.stock_counts); each daphne
+# process compares them with a full recount soon after it starts and, taking
+# turns with the others, every this many seconds, logging and fixing any drift
+# (products.stock_count_checks). 0: never in-process (then run
+# `manage.py check_stock_counts` from a timer).
+STOCK_COUNTS_CHECK_SECONDS = env.float("STOCK_COUNTS_CHECK_SECONDS", default=600.0)
 # How often each process re-checks its open live sockets' sessions and users in
 # the database (one batch for all of them). A change announced through the
 # channel layer is checked at once; this bounds what no announcement reaches (a

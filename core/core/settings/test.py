@@ -50,3 +50,6 @@ AUTHENTICATION_BACKENDS = [
     "accounts.tests.backends.RequestlessLoginBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# No recount thread in the daphne processes tests start: a test runs one itself.
+STOCK_COUNTS_CHECK_SECONDS = 0

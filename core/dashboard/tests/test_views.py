@@ -277,3 +277,24 @@ def test_older_rows_name_how_far_back_they_reach_in_the_title(staff_client):
     assert older.content.decode().startswith(
         "<title>Live feed, back to 3 May 2024, 14:07 · Shop Manager</title>"
     )
+
+
+def test_the_page_reads_the_kept_counters_and_never_scans_the_catalog(staff_client):
+    for quantity in (0, 3, 40):
+        ProductFactory(quantity=quantity)
+    staff_client.get(URL)  # the session and permissions, once
+    with CaptureQueriesContext(connection) as queries:
+        html = staff_client.get(URL).content.decode()
+
+    assert 'id="counter-products">3<' in html
+    catalog = [
+        query["sql"]
+        for query in queries.captured_queries
+        if '"products_product"' in query["sql"]
+    ]
+    # Only bounded reads of products (the pinned alerts, the rows' products):
+    # the counters come from their own small table.
+    assert catalog and all(" LIMIT " in sql for sql in catalog), catalog
+    assert any(
+        'FROM "products_stockcount"' in q["sql"] for q in queries.captured_queries
+    )

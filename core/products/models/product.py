@@ -111,6 +111,10 @@ class Product(models.Model):
             models.Index(fields=["quantity"]),
             # What the feed's stock alerts look for (products.open_alerts).
             models.Index(fields=["expiry_date"], name="product_expiry_date_idx"),
+            # The pinned "out of stock" list, by name: without it a large catalog
+            # walks the name index past every product in stock (0.9 M rows read
+            # at 1 M products when those out of stock sort last).
+            models.Index(fields=["quantity", "name"], name="product_quantity_name_idx"),
             models.Index(
                 fields=["quantity"],
                 condition=models.Q(low_stock_threshold__isnull=False),

@@ -293,18 +293,22 @@ def test_an_update_with_its_version_is_one_update_and_one_change_row():
         )
 
     statements = written_statements(queries.captured_queries)
+    # Then the stock counters' rows (``stock_counts``), one INSERT.
     if connection.vendor == "postgresql":  # both in one (``one_round_trip``)
-        assert len(statements) == 1, statements
+        assert len(statements) == 2, statements
         update, insert = statements[0].split(") INSERT INTO ")
         insert = "INSERT INTO " + insert
+        counts = statements[1]
         assert update.startswith('WITH "updated" AS (UPDATE "products_product"')
     else:
-        assert len(statements) == 2, statements
-        update, insert = statements
+        assert len(statements) == 3, statements
+        update, insert, counts = statements
         assert update.startswith('UPDATE "products_product"')
     assert '"version" = ' in update.split("WHERE")[1]  # conditional on it
     assert insert.startswith('INSERT INTO "products_productchange"')
-    assert not any("FOR UPDATE" in sql for sql in queries.captured_queries)
+    # What it changed of the stock counters: rows added, never a catalog scan.
+    assert counts.startswith('INSERT INTO "products_stockcount"')
+    assert not any("FOR UPDATE" in query["sql"] for query in queries.captured_queries)
     assert saved.version == 2
     assert Product.objects.values_list("quantity", "version").get() == (2, 2)
 
@@ -432,7 +436,7 @@ def test_a_delete_with_its_version_reads_no_row_under_a_lock():
     with CaptureQueriesContext(connection) as queries:
         writes.product_delete(product=product, version=1)
 
-    assert not any("FOR UPDATE" in sql for sql in queries.captured_queries)
+    assert not any("FOR UPDATE" in query["sql"] for query in queries.captured_queries)
     assert not Product.objects.exists()
     assert ProductChange.objects.latest("pk").action == "deleted"
 
