@@ -94,6 +94,8 @@ def test_an_update_and_its_change_row_are_one_statement_on_postgresql():
         query["sql"]
         for query in queries.captured_queries
         if query["sql"].startswith(("UPDATE", "INSERT", "WITH"))
+        # The stock counters' rows follow in a statement of their own.
+        and "products_stockcount" not in query["sql"]
     ]
     expected = 1 if connection.vendor == "postgresql" else 2
     assert len(written) == expected, written
