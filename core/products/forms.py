@@ -2,9 +2,9 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.db.models import Q
 
 from .models import Category, Product
+from .search import matching
 from .widgets import ProductImageInput
 
 # A form without its version cannot say what its values were written over.
@@ -197,13 +197,7 @@ class CatalogFilterForm(forms.Form):
         return bool(self.value("q", "").strip())
 
     def filter(self, products):
-        query = self.value("q", "").strip()
-        if query:
-            products = products.filter(
-                Q(name__icontains=query)
-                | Q(sku__icontains=query)
-                | Q(description__icontains=query)
-            )
+        products = matching(products, self.value("q", ""))
         category = self.value("category")
         if category is not None:
             products = products.filter(category=category)

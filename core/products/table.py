@@ -15,6 +15,7 @@ from .alert_rules import shop_rules
 from .alerts import BELOW_COST, EXPIRED, EXPIRING, LOW_STOCK, OUT_OF_STOCK
 from .models import Category, Product, ProductChange
 from .open_alerts import at_or_below_threshold, conditions
+from .search import matching
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
@@ -111,13 +112,7 @@ class TableForm(forms.Form):
         return self.value("per_page", DEFAULT_PER_PAGE)
 
     def filter(self, products):
-        query = self.value("q", "").strip()
-        if query:
-            products = products.filter(
-                Q(name__icontains=query)
-                | Q(sku__icontains=query)
-                | Q(description__icontains=query)
-            )
+        products = matching(products, self.value("q", ""))
         category = self.value("category")
         if category is not None:
             products = products.filter(category=category)
