@@ -53,13 +53,6 @@ class ProductUndo:
     def blocked(self):
         return bool(self.problems) or any(step.problem for step in self.steps)
 
-    @property
-    def reasons(self):
-        """Why it is blocked, one sentence per field or problem."""
-        return self.problems + [
-            f"{step.label}: {step.problem}" for step in self.steps if step.problem
-        ]
-
 
 @dataclass
 class BatchRevertPlan:

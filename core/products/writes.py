@@ -52,10 +52,8 @@ from .uploads import remember_stored, write_transaction
 
 # Fields whose uniqueness only the database can guarantee under concurrency.
 UNIQUE_FIELDS = ("sku", "slug")
-# Addresses taken are looked up this many at a time for a batch of new products,
-# which are then inserted this many per statement.
+# Addresses taken are looked up this many at a time for a batch of new products.
 SLUG_LOOKUP_CHUNK = 2_000
-INSERT_CHUNK = 500
 # A write whose new address another writer took first is tried this many times.
 SLUG_ATTEMPTS = 5
 
@@ -787,7 +785,7 @@ def _delete_all(items):
     ]
     # Inserted while their products' rows exist, which the delete then unlinks
     # (SET NULL): in memory they keep the pk, so the change set names each one.
-    ProductChange.objects.bulk_create(deletions, batch_size=INSERT_CHUNK)
+    bulk_insert.insert(ProductChange, deletions)
     with recording.made_here(*products):
         # As Model.delete() does for one: a statement per related table for
         # all of them, not one delete per product.
