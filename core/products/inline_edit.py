@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import writes
-from .models import Product, ProductChange
+from .models import Product
 
 EDITABLE = ("price", "quantity", "category")
 
@@ -51,11 +51,8 @@ class Refused(Exception):
     by: list  # the change rows that moved it
 
 
-def moved_field(product, field, version):
-    """The change rows after ``version`` that set ``field``, oldest first."""
-    changes = ProductChange.objects.filter(
-        product=product, product_version__gt=version
-    ).order_by("pk")
+def moved_field(changes, field):
+    """Those of ``changes`` (rows of one product) that set ``field``."""
     return [
         change
         for change in changes
@@ -75,7 +72,8 @@ def save(product, field, value, version):
         )
     except writes.MergeConflict as conflict:
         now = conflict.product
-        moved = moved_field(now, field, version)
+        # The rows since the row's version, which the merge read already.
+        moved = moved_field(conflict.changes, field)
         raise Refused(now, field, value, getattr(now, field), moved) from conflict
     if written is None:
         raise ValidationError("This value was taken by another product meanwhile.")
