@@ -409,5 +409,11 @@ def test_the_proxy_serves_static_files_and_refuses_metrics_and_large_bodies(clus
         assert connection.getresponse().status == 413
     finally:
         connection.close()
-    [line] = [line for line in nginx.requests() if '"POST /accounts/login/' in line]
+
+    # nginx writes its access log after the response has gone out.
+    def logged():
+        return [line for line in nginx.requests() if '"POST /accounts/login/' in line]
+
+    wait_until(lambda: len(logged()) == 1, "the refused POST logged")
+    [line] = logged()
     assert " 413 " in line and "upstream=-" in line  # daphne never saw it
