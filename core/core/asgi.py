@@ -26,8 +26,8 @@ from dashboard.routing import websocket_urlpatterns as staff_sockets  # noqa: E4
 from live.metrics import CloseCodes  # noqa: E402
 from live.middleware import ServerSendMiddleware  # noqa: E402
 from live.shutdown import resync_elsewhere  # noqa: E402
+from products.alerts.stock_count_checks import start as check_stock_counts  # noqa: E402
 from products.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
-from products.stock_count_checks import start as check_stock_counts  # noqa: E402
 
 # Every frame sent allocates short-lived objects, and with many sockets open the
 # collector's default thresholds (700, 10, 10) keep running collections that walk

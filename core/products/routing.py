@@ -1,11 +1,10 @@
 from django.urls import path
 
 from live.consumers import LiveConsumer
-
-from .edit_warnings import EDIT_WARNINGS
-from .socket_limits import SocketsPerAddress
-from .streams import CATALOG_STREAMS
-from .table_stream import TABLE_STREAMS
+from products.catalog.socket_limits import SocketsPerAddress
+from products.catalog.streams import CATALOG_STREAMS
+from products.editing.edit_warnings import EDIT_WARNINGS
+from products.table.stream import TABLE_STREAMS
 
 websocket_urlpatterns = [
     # Public: anyone, so at most so many per address.

@@ -3,9 +3,9 @@
 from django import template
 from django.utils import timezone
 
-from ..alert_rules import shop_rules
-from ..alerts import alerts_for
-from ..table import alert_query
+from products.alerts.kinds import alerts_for
+from products.alerts.rules import shop_rules
+from products.table.query import alert_query
 
 register = template.Library()
 

@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import inline_edit, selection, writes
-from ..history_series import stock_sparklines
-from ..models import Category, Product, ProductChange
-from .product_table import back_to_table
+from products.editing import writes
+from products.history.series import stock_sparklines
+from products.models import Category, Product, ProductChange
+from products.table import inline_edit, selection
+from products.views.product_table import back_to_table
 
 
 @require_POST

@@ -7,12 +7,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import selection
-from ..bulk import BulkActionForm
-from ..history_series import stock_sparklines
-from ..models import Category, ProductChange
-from ..paging import CappedPaginator
-from ..table import SORT_COLUMNS, TableForm, page_numbers, table_products
+from products.catalog.paging import CappedPaginator
+from products.history.series import stock_sparklines
+from products.models import Category, ProductChange
+from products.table import selection
+from products.table.query import SORT_COLUMNS, TableForm, page_numbers, table_products
+from products.transfer.bulk import BulkActionForm
 
 
 @require_safe
