@@ -22,11 +22,13 @@ import time
 import uuid
 import weakref
 from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Optional, Protocol
 
 from django.conf import settings
 
 from .conf import live_setting
-from .protocol import CLOSE_TOO_MANY
+from .protocol import CLOSE_TOO_MANY, ASGIApp, Receive, Scope, Send
 from .waits import bounded
 
 logger = logging.getLogger(__name__)
@@ -35,47 +37,63 @@ logger = logging.getLogger(__name__)
 MAX_ADDRESS_LENGTH = 100
 
 
-def address_of(scope):
+def address_of(scope: Scope) -> str:
     client = scope.get("client") or ("unknown",)
     return str(client[0] or "unknown")[:MAX_ADDRESS_LENGTH]
+
+
+# (route, address): what one count is kept for.
+Place = tuple[str, str]
+
+
+class Store(Protocol):
+    """Where the counts are kept: a member (one socket) per entry."""
+
+    async def admit(
+        self, route: str, address: str, member: str, limit: int
+    ) -> bool: ...
+
+    async def release(self, route: str, address: str, member: str) -> None: ...
+
+    async def renew(self, entries: Mapping[Place, set[str]]) -> None: ...
 
 
 class MemoryCounts:
     """This process's count (the in-memory channel layer's world)."""
 
-    def __init__(self):
-        self.open = Counter()
+    def __init__(self) -> None:
+        self.open: Counter[Place] = Counter()
 
-    async def admit(self, route, address, member, limit):
+    async def admit(self, route: str, address: str, member: str, limit: int) -> bool:
         key = (route, address)
         if self.open[key] >= limit:
             return False
         self.open[key] += 1
         return True
 
-    async def release(self, route, address, member):
+    async def release(self, route: str, address: str, member: str) -> None:
         key = (route, address)
         self.open[key] -= 1
         if self.open[key] <= 0:
             del self.open[key]
 
-    async def renew(self, entries):
+    async def renew(self, entries: Mapping[Place, set[str]]) -> None:
         pass
 
 
 class RedisCounts:
     """Every process's sockets, one sorted set per route and address."""
 
-    def __init__(self, url, prefix):
+    def __init__(self, url: str, prefix: str) -> None:
         from redis.asyncio import Redis
 
         self.client = Redis.from_url(url)
         self.prefix = prefix
 
-    def key(self, route, address):
+    def key(self, route: str, address: str) -> str:
         return f"{self.prefix}:sockets:{route}:{address}"
 
-    async def admit(self, route, address, member, limit):
+    async def admit(self, route: str, address: str, member: str, limit: int) -> bool:
         key, now, ttl = self.key(route, address), time.time(), ttl_seconds()
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.zremrangebyscore(key, "-inf", now)
@@ -88,10 +106,10 @@ class RedisCounts:
             return False
         return True
 
-    async def release(self, route, address, member):
+    async def release(self, route: str, address: str, member: str) -> None:
         await self.client.zrem(self.key(route, address), member)
 
-    async def renew(self, entries):
+    async def renew(self, entries: Mapping[Place, set[str]]) -> None:
         """``entries``: {(route, address): members} of this process's sockets."""
         expiry, ttl = time.time() + ttl_seconds(), ttl_seconds()
         async with self.client.pipeline(transaction=False) as pipe:
@@ -102,23 +120,23 @@ class RedisCounts:
             await pipe.execute()
 
 
-def ttl_seconds():
+def ttl_seconds() -> float:
     return live_setting("LIVE_ADDRESS_TTL_SECONDS")
 
 
 class Counts:
     """One event loop's view: the store, and the entries it must renew."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         url = getattr(settings, "REDIS_URL", "")
-        self.store = (
+        self.store: Store = (
             RedisCounts(url, settings.CHANNEL_PREFIX) if url else MemoryCounts()
         )
-        self.entries = {}  # (route, address) -> set of members
-        self.renewing = None
+        self.entries: dict[Place, set[str]] = {}  # (route, address) -> members
+        self.renewing: Optional[asyncio.Task[None]] = None
         self.failing = False
 
-    async def admit(self, route, address, limit):
+    async def admit(self, route: str, address: str, limit: int) -> Optional[str]:
         """A member name if one more socket of ``address`` fits, else None."""
         member = uuid.uuid4().hex
         try:
@@ -137,7 +155,7 @@ class Counts:
             self.renewing = asyncio.ensure_future(self.renew())
         return member
 
-    async def release(self, route, address, member):
+    async def release(self, route: str, address: str, member: str) -> None:
         members = self.entries.get((route, address), set())
         members.discard(member)
         if not members:
@@ -149,7 +167,7 @@ class Counts:
         except Exception:
             self.failed()  # the entry expires by itself
 
-    async def renew(self):
+    async def renew(self) -> None:
         try:
             while self.entries:
                 await asyncio.sleep(live_setting("LIVE_ADDRESS_BEAT_SECONDS"))
@@ -161,23 +179,25 @@ class Counts:
         finally:
             self.renewing = None
 
-    def failed(self):
+    def failed(self) -> None:
         if not self.failing:
             logger.warning("Could not count sockets per address", exc_info=True)
         self.failing = True
 
 
-_counts = weakref.WeakKeyDictionary()  # event loop -> Counts
+_counts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Counts] = (
+    weakref.WeakKeyDictionary()
+)  # event loop -> Counts
 
 
-def counts():
+def counts() -> Counts:
     loop = asyncio.get_running_loop()
     if loop not in _counts:
         _counts[loop] = Counts()
     return _counts[loop]
 
 
-async def refuse_too_many(receive, send):
+async def refuse_too_many(receive: Receive, send: Send) -> None:
     """Accept, then close with our code: a refusal before the handshake reaches
     the browser as 1006, which the htmx ws extension retries forever."""
     message = await receive()
@@ -193,12 +213,14 @@ class SocketsPerAddress:
     ``CLOSE_TOO_MANY`` (4429). ``route``: names the count (routes with their own
     caps count apart)."""
 
-    def __init__(self, application, limit, route="public"):
+    def __init__(
+        self, application: ASGIApp, limit: Callable[[], int], route: str = "public"
+    ) -> None:
         self.application = application
         self.limit = limit
         self.route = route
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         address = address_of(scope)
         member = await counts().admit(self.route, address, self.limit())
         if member is None:

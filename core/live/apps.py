@@ -6,5 +6,5 @@ class LiveConfig(AppConfig):
 
     name = "live"
 
-    def ready(self):
+    def ready(self) -> None:
         from . import revocation  # noqa: F401  (closes sockets of ended sessions)

@@ -12,8 +12,15 @@ buffer is ``dataBuffer[offset:]`` plus the pending ``_tempDataBuffer`` (see
 names ever change, the backlog is unknown and only the outbox bound applies.
 """
 
+from typing import Any
 
-def transport_of(send):
+from .protocol import Send
+
+# Twisted's TCP transport, read through names Twisted does not publish.
+Transport = Any
+
+
+def transport_of(send: Send) -> Transport | None:
     """Twisted's transport behind a daphne ``send``, or None."""
     arguments = getattr(send, "args", ())
     protocol = arguments[0] if arguments else None
@@ -23,7 +30,7 @@ def transport_of(send):
     return transport
 
 
-def unsent_bytes(transport):
+def unsent_bytes(transport: Transport | None) -> int:
     """Bytes written to ``transport`` that the kernel has not taken yet."""
     if transport is None:
         return 0
@@ -31,7 +38,7 @@ def unsent_bytes(transport):
     return pending + getattr(transport, "_tempDataLen", 0)
 
 
-def connection_closing(error):
+def connection_closing(error: BaseException) -> bool:
     """Whether a send failed only because the connection is already closing
     (autobahn, under daphne, raises ``Disconnected`` for a send that races the
     peer's close): the socket is going away, which is no error."""

@@ -8,6 +8,8 @@ settings no longer define them (their presence means someone still sets them).
 
 import os
 import warnings
+from collections.abc import Callable
+from typing import Literal, TypeVar, overload
 
 from django.conf import settings
 
@@ -61,7 +63,29 @@ OLD_NAMES = {
 }
 
 
-def deprecated(old, new):
+# The settings counted in whole numbers, and those in seconds.
+Count = Literal[
+    "LIVE_OUTBOX_FRAMES",
+    "LIVE_MAX_UNSENT_BYTES",
+    "LIVE_RESUME_MAX_EVENTS",
+    "LIVE_MAX_TOPICS_PER_SOCKET",
+    "LIVE_ANONYMOUS_SOCKETS_PER_PROCESS",
+]
+Seconds = Literal[
+    "LIVE_WAKE_SECONDS_PER_SOCKET",
+    "LIVE_ANNOUNCER_IDLE_SECONDS",
+    "LIVE_REVALIDATE_SECONDS",
+    "LIVE_REJOIN_SECONDS",
+    "LIVE_CATCHUP_SECONDS",
+    "LIVE_PRESENCE_BEAT_SECONDS",
+    "LIVE_PRESENCE_TTL_SECONDS",
+    "LIVE_IO_TIMEOUT_SECONDS",
+    "LIVE_ADDRESS_BEAT_SECONDS",
+    "LIVE_ADDRESS_TTL_SECONDS",
+]
+
+
+def deprecated(old: str, new: str) -> None:
     warnings.warn(
         f"The setting {old} is deprecated; name it {new}",
         DeprecationWarning,
@@ -69,16 +93,30 @@ def deprecated(old, new):
     )
 
 
-def live_setting(name):
+@overload
+def live_setting(name: Count) -> int: ...
+
+
+@overload
+def live_setting(name: Seconds) -> float: ...
+
+
+def live_setting(name: str) -> float:
     """The value of ``LIVE_...`` setting ``name``."""
     old = OLD_NAMES.get(name)
+    value: float
     if old is not None and hasattr(settings, old):
         deprecated(old, name)
-        return getattr(settings, old)
-    return getattr(settings, name, DEFAULTS[name])
+        value = getattr(settings, old)
+        return value
+    value = getattr(settings, name, DEFAULTS[name])
+    return value
 
 
-def env_value(cast, name, default):
+Value = TypeVar("Value", int, float)
+
+
+def env_value(cast: Callable[[str], Value], name: str, default: Value) -> Value:
     """For settings modules: ``name`` from the environment, else its old name
     (with a warning), else ``default``. ``cast``: ``env.int``, ``env.float``."""
     old = OLD_NAMES.get(name)

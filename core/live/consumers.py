@@ -6,6 +6,8 @@ The Origin was checked before this runs (``core.origins``).
 """
 
 import logging
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Optional
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
@@ -15,7 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from . import metrics
-from .hub import TooManySockets, get_hub
+from .hub import Hub, TooManySockets, get_hub
 from .protocol import (
     AFTER_PARAMETER,
     CLOSE_NOT_ALLOWED,
@@ -23,10 +25,17 @@ from .protocol import (
     CLOSE_TOO_MANY,
     MAX_FRAME_BYTES,
     RESUMED,
+    ASGIMessage,
+    Scope,
+    Snapshot,
     frame_size,
 )
+from .streams import Stream
 from .topics import TopicRefused
 from .validity import Credentials
+
+if TYPE_CHECKING:
+    from .streams import User
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +46,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # socket cost a layer receive each, and while Redis was down every one of
     # them raised and killed its socket with 1011.
     channel_layer_alias = None
-    hub = None
-    counted = ()  # the streams this socket is counted under (live.metrics)
+    hub: Optional[Hub] = None
+    counted: tuple[str, ...] = ()  # streams it is counted under (live.metrics)
 
-    def __init__(self, *args, streams=(), **kwargs):
+    def __init__(
+        self, *args: object, streams: Iterable[Stream] = (), **kwargs: object
+    ) -> None:
         """``streams``: what a socket of this URL subscribes to (Channels'
         ``as_asgi`` passes its keyword arguments here, per socket)."""
         super().__init__(*args, **kwargs)
         self.streams = tuple(streams)
 
-    async def dispatch(self, message):
+    async def dispatch(self, message: ASGIMessage) -> None:
         """Channels runs ``close_old_connections`` in the database thread before
         every handler. Nothing here touches the ORM on the event loop, and the
         database work (through ``database_sync_to_async``) closes old connections
@@ -57,11 +68,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
-    def may_join(self, user):
+    def may_join(self, user: "User") -> bool:
         """Blocking (``has_perm`` queries): every stream lets ``user`` in."""
         return all(stream.may_join(user) for stream in self.streams)
 
-    async def connect(self):
+    async def connect(self) -> None:
         # Accept first, then close with our own code: a refusal before accept()
         # reaches the browser as 1006, which the ws extension retries forever.
         await self.accept()
@@ -107,7 +118,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.hub.watch(self, Credentials(user.pk, session.session_key, checks))
         # A page rendered at a point gets only what happened after it.
         after = resume_point(self.scope)
-        states = {}
+        states: dict[str, Snapshot] = {}
         for _stream, topic in subscriptions:
             states[topic] = await self.hub.resume(topic, after)
         parts = [state.html for state in states.values()]
@@ -117,15 +128,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=frame)
         outbox.start(states)
 
-    async def close_with(self, code):
+    async def close_with(self, code: int) -> None:
         await self.close(code=code)
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int) -> None:
         if self.hub is not None:
             metrics.socket_closed(self.counted)
             await self.hub.leave(self)
 
-    async def receive(self, text_data=None, bytes_data=None):
+    async def receive(
+        self, text_data: Optional[str] = None, bytes_data: Optional[bytes] = None
+    ) -> None:
         """Live sockets are one-way; anything a client sends is ignored."""
 
 
@@ -133,7 +146,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 POINT_FIELD = forms.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
-def resume_point(scope):
+def resume_point(scope: Scope) -> Optional[int]:
     """The point the socket's page was rendered at (``?after=<id>``), or None
     (no point, or not a valid one: the whole state is sent)."""
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
@@ -141,12 +154,13 @@ def resume_point(scope):
     if len(values) != 1:
         return None
     try:
-        return POINT_FIELD.clean(values[0])
+        point: int = POINT_FIELD.clean(values[0])
+        return point
     except ValidationError:
         return None
 
 
-def refusal_code(error):
+def refusal_code(error: Exception) -> int:
     """The close code of a socket the hub would not take: not allowed (its
     topics), too many, or the transport failed (retry)."""
     if isinstance(error, TopicRefused):
@@ -157,9 +171,10 @@ def refusal_code(error):
     return CLOSE_RESTART
 
 
-def frames(parts):
+def frames(parts: Iterable[str]) -> Iterator[str]:
     """The topics' states as few messages as the frame bound allows: one, as a
     rule (each state is bounded; htmx swaps each top-level element)."""
+    frame: list[str]
     frame, size = [], 0
     for part in parts:
         length = frame_size(part)

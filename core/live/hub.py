@@ -17,14 +17,16 @@ fails, resyncing its sockets.
 import asyncio
 import logging
 import weakref
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Optional
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 
 from . import metrics, transport
 from .conf import live_setting
-from .outbox import Outbox, SentIds, entry
-from .presence import Presence, store_for
+from .outbox import Entry, Outbox, SentIds, entry
+from .presence import Presence, Present, Store, store_for
 from .protocol import (
     CLOSE_NOT_ALLOWED,
     CLOSE_RESTART,
@@ -34,13 +36,26 @@ from .protocol import (
     PRESENCE,
     RECHECK,
     SUMMARY,
+    Message,
+    Send,
+    Snapshot,
+    SocketKey,
     point_marker,
 )
 from .revalidation import Revalidator
+from .streams import Stream
 from .topics import TopicRefused, check_topics
+from .validity import Credentials
 from .waits import bounded, settled
 
 logger = logging.getLogger(__name__)
+
+# Closes one socket with a close code (the consumer's).
+Closer = Callable[[int], Awaitable[None]]
+# A topic taken out of the registry, with its catch-up task (``drop_group``).
+Dropped = tuple[str, Optional["asyncio.Task[None]"]]
+# An ended subscription's channel, tasks and presence (``end_subscription``).
+Ended = tuple[str, tuple["asyncio.Task[None]", ...], Presence]
 
 
 class Topic:
@@ -49,50 +64,63 @@ class Topic:
     something new (each publish, and each (re)join of the group, bumps the
     generation)."""
 
-    def __init__(self, stream, name):
+    def __init__(self, stream: Stream, name: str) -> None:
         self.stream = stream
         self.name = name
-        self.outboxes = {}  # socket key -> Outbox
+        self.outboxes: dict[SocketKey, Outbox] = {}
         self.seen = SentIds()
         self.generation = 0
-        self.state = None  # (generation, Snapshot)
-        self.state_request = None  # (generation, future) of the render under way
+        self.state: Optional[tuple[int, Snapshot]] = None  # (generation, Snapshot)
+        # (generation, future) of the render under way
+        self.state_request: Optional[tuple[int, asyncio.Future[Snapshot]]] = None
         # Resumes from a point, shared like the state: {after: (generation,
         # future)}, for the current generation only.
-        self.resumes = {}
+        self.resumes: dict[int, tuple[int, asyncio.Future[Optional[Snapshot]]]] = {}
         self.summary_as_of = 0
-        self.healing = None  # the catch-up task, for streams that have one
+        # The catch-up task, for streams that have one.
+        self.healing: Optional[asyncio.Task[None]] = None
 
 
 class Hub:
-    def __init__(self, layer, presence_store=None):
+    def __init__(
+        self, layer: BaseChannelLayer, presence_store: Optional[Store] = None
+    ) -> None:
         """``presence_store``: where presence is kept (``presence.store_for``
         the layer unless given)."""
         self.layer = layer
         self.presence_store = presence_store
-        self.presence = None  # while subscribed: who is on the presence topics
-        self.topics = {}  # name -> Topic
-        self.outboxes = {}  # socket key -> Outbox
-        self.closers = {}  # socket key -> coroutine function closing it with a code
-        self.subscriptions = {}  # socket key -> names of its topics
-        self.anonymous = set()  # keys of the sockets without a logged-in user
-        self.channel = None
-        self.tasks = ()
+        # While subscribed: who is on the presence topics.
+        self.presence: Optional[Presence] = None
+        self.topics: dict[str, Topic] = {}  # name -> Topic
+        self.outboxes: dict[SocketKey, Outbox] = {}
+        self.closers: dict[SocketKey, Closer] = {}
+        self.subscriptions: dict[SocketKey, list[str]] = {}  # names of its topics
+        self.anonymous: set[SocketKey] = set()  # sockets without a logged-in user
+        self.channel: Optional[str] = None
+        self.tasks: tuple[asyncio.Task[None], ...] = ()
         # Held only for bookkeeping and bounded transport calls, never while
         # waiting for a cancelled task (see ``leave``).
         self.lock = asyncio.Lock()
         # Per priority (streams.Stream.priority): its sockets, when they were
         # last woken and the wake scheduled for them.
-        self.levels = {}  # priority -> {socket key: Outbox}
-        self.last_wake = {}
-        self.wake_scheduled = {}
+        self.levels: dict[int, dict[SocketKey, Outbox]] = {}
+        self.last_wake: dict[int, float] = {}
+        self.wake_scheduled: dict[int, asyncio.TimerHandle] = {}
         # While subscribed: re-checks each socket's session and user.
-        self.revalidator = None
+        self.revalidator: Optional[Revalidator] = None
         self.transport_lost = False  # the layer failed since the groups were joined
 
     # Sockets ---------------------------------------------------------------
 
-    async def join(self, key, send, close, subscriptions, presence=None, **options):
+    async def join(
+        self,
+        key: SocketKey,
+        send: Send,
+        close: Closer,
+        subscriptions: Sequence[tuple[Stream, str]],
+        presence: Optional[Mapping[str, Present]] = None,
+        **options: bool,
+    ) -> Outbox:
         """Register a checked socket for ``subscriptions`` [(stream, topic)],
         shown on presence topics as ``presence`` {topic: Present}. Frames queue
         until ``Outbox.start``; the subscriptions are live before this returns,
@@ -119,7 +147,10 @@ class Hub:
                 max_unsent_bytes=live_setting("LIVE_MAX_UNSENT_BYTES"),
             )
             outbox.priority = max(stream.level for stream, _name in subscriptions)
-            added, failure, dropped, ended = [], None, [], None
+            added: list[str] = []
+            failure: Optional[Exception] = None
+            dropped: list[Dropped] = []
+            ended: Optional[Ended] = None
             try:
                 for stream, name in subscriptions:
                     if name not in self.topics:
@@ -154,7 +185,7 @@ class Hub:
                 await self.presence.arrive(name, key, present)
         return outbox
 
-    async def leave(self, key):
+    async def leave(self, key: SocketKey) -> None:
         """Forget a socket; after the last of a topic's sockets, leave its
         group; after the last socket, end the subscription.
 
@@ -176,7 +207,7 @@ class Hub:
         if ended is not None:
             await self.end_subscription(*ended)
 
-    def forget(self, key):
+    def forget(self, key: SocketKey) -> None:
         outbox = self.outboxes.pop(key, None)
         self.closers.pop(key, None)
         self.anonymous.discard(key)
@@ -191,24 +222,24 @@ class Hub:
         if outbox is not None:
             outbox.stop()
 
-    def close(self, key, code):
+    def close(self, key: SocketKey, code: int) -> None:
         close = self.closers.get(key)
         self.forget(key)
         if close is not None:
             asyncio.ensure_future(close(code))
 
-    def close_all(self, code):
+    def close_all(self, code: int) -> None:
         for key in list(self.outboxes):
             self.close(key, code)
 
-    def close_topic(self, name, code):
+    def close_topic(self, name: str, code: int) -> None:
         topic = self.topics.get(name)
         for key in list(topic.outboxes if topic is not None else ()):
             self.close(key, code)
 
     # Current state -------------------------------------------------------------
 
-    async def resume(self, name, after):
+    async def resume(self, name: str, after: Optional[int]) -> Snapshot:
         """What topic ``name`` sends a socket whose page was rendered at event
         ``after``: the events since (``Stream.after``), or its whole state when
         the stream has no resume or the point is too old. Shared, like the
@@ -224,6 +255,7 @@ class Hub:
         if after not in topic.resumes:
             if len(topic.resumes) >= MAX_SHARED_RESUMES:
                 topic.resumes.pop(next(iter(topic.resumes)))
+            future: asyncio.Future[Optional[Snapshot]]
             future = asyncio.get_running_loop().create_future()
             topic.resumes[after] = (generation, future)
             asyncio.create_task(self.render_resume(topic, after, future))
@@ -232,7 +264,9 @@ class Hub:
             return await self.current_state(name)
         return replay
 
-    async def render_resume(self, topic, after, future):
+    async def render_resume(
+        self, topic: Topic, after: int, future: "asyncio.Future[Optional[Snapshot]]"
+    ) -> None:
         try:
             replay = await database_sync_to_async(topic.stream.after)(topic.name, after)
         except Exception as error:
@@ -242,7 +276,7 @@ class Hub:
         else:
             future.set_result(replay)
 
-    async def current_state(self, name):
+    async def current_state(self, name: str) -> Snapshot:
         """The state of topic ``name`` for a socket that has joined: every event
         published before its join is either in it or still on its way to the
         outbox.
@@ -255,17 +289,21 @@ class Hub:
         """
         topic = self.topics[name]
         if topic.stream.presence is not None:
+            assert self.presence is not None  # a socket joined: subscribed
             return await self.presence.state(name)
         generation = topic.generation
         if topic.state is not None and topic.state[0] == generation:
             return topic.state[1]
         if topic.state_request is None or topic.state_request[0] != generation:
+            future: asyncio.Future[Snapshot]
             future = asyncio.get_running_loop().create_future()
             topic.state_request = (generation, future)
             asyncio.create_task(self.render_state(topic, generation, future))
         return await asyncio.shield(topic.state_request[1])
 
-    async def render_state(self, topic, generation, future):
+    async def render_state(
+        self, topic: Topic, generation: int, future: "asyncio.Future[Snapshot]"
+    ) -> None:
         try:
             render = database_sync_to_async(topic.stream.current_state)
             snapshot = await render(topic.name)
@@ -282,7 +320,7 @@ class Hub:
 
     # Transport ---------------------------------------------------------------
 
-    async def subscribe(self):
+    async def subscribe(self) -> None:
         # The default prefix: channels-redis pops every "specific" channel of a
         # process through one shared loop per prefix.
         channel = await bounded(self.layer.new_channel(), "a new live channel")
@@ -302,7 +340,7 @@ class Hub:
         ]
         self.tasks = tuple(asyncio.create_task(task) for task in tasks)
 
-    async def add_topic(self, stream, name):
+    async def add_topic(self, stream: Stream, name: str) -> Topic:
         topic = Topic(stream, name)
         # Read before joining: an event committed in between is either pushed to
         # us or found by the catch-up, never neither.
@@ -320,7 +358,7 @@ class Hub:
             topic.healing = asyncio.create_task(self.heal(topic, latest))
         return topic
 
-    def detach_topic(self, name):
+    def detach_topic(self, name: str) -> Dropped:
         """Take topic ``name`` out of the registry (under the lock, no I/O):
         (name, its catch-up task) for ``drop_group``."""
         topic = self.topics.pop(name)
@@ -330,7 +368,9 @@ class Hub:
             topic.healing.cancel()
         return name, topic.healing
 
-    async def drop_group(self, name, healing, channel):
+    async def drop_group(
+        self, name: str, healing: Optional["asyncio.Task[None]"], channel: Optional[str]
+    ) -> None:
         """Leave the group of a topic no socket here carries any more."""
         if healing is not None:
             await settled([healing])
@@ -343,7 +383,7 @@ class Hub:
             # and it expires.
             logger.warning("Could not leave the group of %s", name, exc_info=True)
 
-    def detach(self):
+    def detach(self) -> Ended:
         """End the subscription's bookkeeping (under the lock, no I/O): the
         next socket subscribes afresh, whatever the old tasks still do."""
         for handle in self.wake_scheduled.values():
@@ -354,13 +394,22 @@ class Hub:
         tasks, self.tasks = self.tasks, ()
         for task in tasks:
             task.cancel()
-        self.revalidator.stop()
+        revalidator, presence = self.revalidator, self.presence
+        # Called only while subscribed, when ``subscribe`` set all three.
+        assert channel is not None and revalidator is not None
+        assert presence is not None
+        revalidator.stop()
         self.revalidator = None
-        presence, self.presence = self.presence, None
+        self.presence = None
         presence.stop()
         return channel, tasks, presence
 
-    async def end_subscription(self, channel, tasks, presence):
+    async def end_subscription(
+        self,
+        channel: str,
+        tasks: tuple["asyncio.Task[None]", ...],
+        presence: Presence,
+    ) -> None:
         # Let them finish, within a bound: channels-redis releases its receive
         # lock on the way out; a task that ignores its cancel is left behind
         # (its loop ends at its next turn, see ``listen``).
@@ -377,7 +426,7 @@ class Hub:
         except Exception:
             logger.warning("Could not leave the live control group", exc_info=True)
 
-    async def unsubscribe(self):
+    async def unsubscribe(self) -> None:
         """End the subscription now, whoever is left (tests, shutdown)."""
         async with self.lock:
             channel = self.channel
@@ -388,7 +437,7 @@ class Hub:
         if ended is not None:
             await self.end_subscription(*ended)
 
-    async def listen(self, channel):
+    async def listen(self, channel: str) -> None:
         while self.channel == channel:
             try:
                 message = await self.layer.receive(channel)
@@ -404,7 +453,7 @@ class Hub:
             if self.channel == channel:
                 self.dispatch(message)
 
-    async def renew_membership(self, channel):
+    async def renew_membership(self, channel: str) -> None:
         """Join the groups again every few seconds. Cheap (two Redis commands a
         group), and the only way back into them after Redis restarts empty:
         nothing else tells us the membership is gone, and group messages would
@@ -436,7 +485,7 @@ class Hub:
                     topic.generation += 1  # the shared state may predate the outage
                 self.close_all(CLOSE_RESTART)
 
-    async def rejoin(self, name, channel):
+    async def rejoin(self, name: str, channel: str) -> None:
         try:
             await bounded(self.layer.group_add(name, channel), f"re-joining {name}")
         except (TypeError, ValueError):
@@ -445,12 +494,12 @@ class Hub:
             )
             self.close_topic(name, CLOSE_NOT_ALLOWED)
 
-    def lose_transport(self, what):
+    def lose_transport(self, what: str) -> None:
         if not self.transport_lost:  # log the outage once, not every second
             logger.exception("%s; sockets resync once it is back", what)
         self.transport_lost = True
 
-    async def heal(self, topic, after_id):
+    async def heal(self, topic: Topic, after_id: Optional[int]) -> None:
         """Publish, as if pushed, the committed events of ``topic`` that no push
         brought: a push can miss a process (another process beside the
         in-memory layer, a process stopped between commit and push, a full
@@ -476,18 +525,17 @@ class Hub:
 
     # Delivery ------------------------------------------------------------------
 
-    def dispatch(self, message):
-        kind = message["type"]
-        if kind == EVENT:
+    def dispatch(self, message: Message) -> None:
+        if message["type"] == EVENT:
             self.publish(message["topic"], message["id"], message["html"])
-        elif kind == SUMMARY:
+        elif message["type"] == SUMMARY:
             self.publish_summary(message["topic"], message["as_of"], message["html"])
-        elif kind == RECHECK:
+        elif message["type"] == RECHECK:
             self.recheck(message["user_ids"], message["session_keys"])
-        elif kind == PRESENCE and self.presence is not None:
+        elif message["type"] == PRESENCE and self.presence is not None:
             self.presence.dispatch(message)
 
-    def publish(self, name, event_id, html):
+    def publish(self, name: str, event_id: int, html: str) -> None:
         topic = self.topics.get(name)
         if topic is None or not topic.seen.add(event_id):
             return  # not carried here; or pushed and caught up, or pushed twice
@@ -497,7 +545,7 @@ class Hub:
             html = point_marker(event_id) + html
         self.offer(topic, entry(name, event_id, False, html))
 
-    def publish_summary(self, name, as_of, html):
+    def publish_summary(self, name: str, as_of: int, html: str) -> None:
         """A summary as of event ``as_of``; older ones than already sent are
         dropped (several processes send them, each after its own events)."""
         topic = self.topics.get(name)
@@ -507,14 +555,14 @@ class Hub:
         topic.generation += 1  # a cached state holds an older summary
         self.offer(topic, entry(name, as_of, True, html))
 
-    def offer(self, topic, item):
+    def offer(self, topic: Topic, item: Entry) -> None:
         # One ASGI message shared by every socket: built once per event.
         for key, outbox in list(topic.outboxes.items()):
             if not outbox.offer(item):
                 self.close(key, CLOSE_TOO_SLOW)
         self.wake_senders()
 
-    def wake_senders(self):
+    def wake_senders(self) -> None:
         """Wake every socket's sender: at once after a quiet spell, else one
         round's length after the previous wake; sockets of streams that go
         first (``Stream.priority``) before the others.
@@ -545,19 +593,19 @@ class Hub:
                     wait, self.wake_now, priority
                 )
 
-    def wake_now(self, priority):
+    def wake_now(self, priority: int) -> None:
         self.wake_scheduled.pop(priority, None)
         self.last_wake[priority] = asyncio.get_running_loop().time()
         for outbox in list(self.levels.get(priority, {}).values()):
             outbox.wake()
 
-    def watch(self, key, credentials):
+    def watch(self, key: SocketKey, credentials: Credentials) -> None:
         """Remember a joined socket's user and session, to close it (4403) once
         they no longer let it join its streams."""
         if self.revalidator is not None:
             self.revalidator.watch(key, credentials)
 
-    def recheck(self, user_ids, session_keys):
+    def recheck(self, user_ids: Sequence[int], session_keys: Sequence[str]) -> None:
         """A hint: these users or sessions changed. The database decides whether
         their sockets stay."""
         if self.revalidator is not None:
@@ -572,15 +620,17 @@ class TooManySockets(Exception):
     """Past a cap on sockets: the socket is closed with 4429."""
 
 
-def anonymous_limit():
+def anonymous_limit() -> int:
     return live_setting("LIVE_ANONYMOUS_SOCKETS_PER_PROCESS")
 
 
 # One hub per event loop: daphne runs one loop per process; tests run one per test.
-_hubs = weakref.WeakKeyDictionary()
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def get_hub():
+def get_hub() -> Hub:
     loop = asyncio.get_running_loop()
     hub = _hubs.get(loop)
     if hub is None:
@@ -588,7 +638,7 @@ def get_hub():
     return hub
 
 
-def local_hubs():
+def local_hubs() -> list[tuple[asyncio.AbstractEventLoop, Hub]]:
     """(loop, hub) of this process's hubs that have sockets."""
     return [
         (loop, hub)

@@ -15,8 +15,15 @@ so the counting stays here and the delivery code stays readable.
 
 import threading
 import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+from .protocol import ASGIApp, ASGIMessage, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from .streams import Stream
 
 # A "_created" timestamp beside every counter doubles the series for nothing a
 # dashboard here uses.
@@ -62,7 +69,7 @@ REJOINS = Counter(
 _announcing = threading.local()
 
 
-def socket_opened(subscriptions):
+def socket_opened(subscriptions: Iterable[tuple["Stream", str]]) -> tuple[str, ...]:
     """A socket joined ``subscriptions`` [(stream, topic)]: counted once under
     each stream it uses; returns their names, for ``socket_closed``."""
     names = tuple({stream.name: None for stream, _topic in subscriptions})
@@ -71,12 +78,12 @@ def socket_opened(subscriptions):
     return names
 
 
-def socket_closed(names):
+def socket_closed(names: Iterable[str]) -> None:
     for name in names:
         SOCKETS.labels(name).dec()
 
 
-def sent(events):
+def sent(events: int) -> None:
     """One frame sent, carrying ``events`` events."""
     FRAMES.inc()
     DELIVERED.inc(events)
@@ -84,21 +91,21 @@ def sent(events):
         COALESCED.inc()
 
 
-def closed(code):
+def closed(code: object) -> None:
     CLOSED.labels(str(code)).inc()
 
 
-def committed():
+def committed() -> float:
     """The time an event is committed (call in its on-commit callback)."""
     return time.monotonic()
 
 
-def rendered(committed_at):
+def rendered(committed_at: float) -> None:
     RENDER_LAG.observe(time.monotonic() - committed_at)
     _announcing.committed_at = committed_at
 
 
-def announced(message):
+def announced(message: Message) -> None:
     """``message`` left for the transport."""
     ANNOUNCED.labels(message.get("type", "unknown")).inc()
     committed_at = getattr(_announcing, "committed_at", None)
@@ -107,7 +114,7 @@ def announced(message):
         _announcing.committed_at = None
 
 
-def rejoined():
+def rejoined() -> None:
     REJOINS.inc()
 
 
@@ -116,11 +123,11 @@ class CloseCodes:
     by code. Beneath ``ServerSendMiddleware``, so the hub's frames (sent through
     the server's own ``send``) never pass here; accepts and closes do."""
 
-    def __init__(self, inner):
+    def __init__(self, inner: ASGIApp) -> None:
         self.inner = inner
 
-    async def __call__(self, scope, receive, send):
-        async def counting_send(message):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def counting_send(message: ASGIMessage) -> None:
             if message["type"] == "websocket.close":
                 closed(message.get("code", 1000))
             await send(message)

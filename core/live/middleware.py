@@ -1,5 +1,7 @@
 """ASGI middleware for live sockets."""
 
+from .protocol import ASGIApp, Receive, Scope, Send
+
 
 class ServerSendMiddleware:
     """Keep the server's own ``send`` in the scope, beneath the session
@@ -11,8 +13,8 @@ class ServerSendMiddleware:
     frames through the server's ``send`` directly.
     """
 
-    def __init__(self, inner):
+    def __init__(self, inner: ASGIApp) -> None:
         self.inner = inner
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         return await self.inner(dict(scope, server_send=send), receive, send)

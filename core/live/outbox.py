@@ -9,10 +9,19 @@ resumes complete when the page reconnects.
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Literal, Optional, TypedDict
 
 from . import metrics
 from .backlog import connection_closing, transport_of, unsent_bytes
-from .protocol import CLOSE_RESTART, CLOSE_TOO_SLOW, MAX_FRAME_BYTES, frame_size
+from .protocol import (
+    CLOSE_RESTART,
+    CLOSE_TOO_SLOW,
+    MAX_FRAME_BYTES,
+    Send,
+    Snapshot,
+    frame_size,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -20,15 +29,27 @@ logger = logging.getLogger(__name__)
 REMEMBERED_IDS = 5000
 
 
+class TextFrame(TypedDict):
+    """The ASGI message of one text frame."""
+
+    type: Literal["websocket.send"]
+    text: str
+
+
+# What a hub offers every outbox of a topic (see ``entry()``): topic, event id
+# or summary's as_of, whether it is a summary, the frame, its size.
+Entry = tuple[str, int, bool, TextFrame, int]
+
+
 class SentIds:
     """A bounded set of the event ids already seen."""
 
-    def __init__(self, limit=REMEMBERED_IDS):
-        self.order = deque()
-        self.ids = set()
+    def __init__(self, limit: int = REMEMBERED_IDS) -> None:
+        self.order: deque[int] = deque()
+        self.ids: set[int] = set()
         self.limit = limit
 
-    def add(self, event_id):
+    def add(self, event_id: int) -> bool:
         """Remember ``event_id``; False when it was already there."""
         if event_id in self.ids:
             return False
@@ -39,7 +60,7 @@ class SentIds:
         return True
 
 
-def entry(topic, key, summary, text):
+def entry(topic: str, key: int, summary: bool, text: str) -> Entry:
     """What a hub offers every outbox of a topic, built once per event: the
     topic, the event id (or a summary's ``as_of``), whether it is a summary, the
     ASGI message and its size on the wire."""
@@ -59,21 +80,30 @@ class Outbox:
     once per socket per event, and the queue's bookkeeping showed in profiles.
     """
 
-    def __init__(self, send, size, close, max_unsent_bytes):
+    # The priority of its most urgent stream (set by the hub that made it).
+    priority: int
+
+    def __init__(
+        self,
+        send: Send,
+        size: int,
+        close: Callable[[int], None],
+        max_unsent_bytes: int,
+    ) -> None:
         """``close(code)`` closes the socket (and forgets this outbox)."""
         self.send = send
         self.size = size
         self.close = close
         self.transport = transport_of(send)
         self.max_unsent_bytes = max_unsent_bytes
-        self.frames = deque()
-        self.shown = {}  # topic -> event ids its state showed
-        self.shown_as_of = {}  # topic -> the as_of of its state's summary
-        self.waiter = None
-        self.task = None
+        self.frames: deque[Entry] = deque()
+        self.shown: dict[str, frozenset[int]] = {}  # topic -> ids its state showed
+        self.shown_as_of: dict[str, int] = {}  # topic -> its state's summary's as_of
+        self.waiter: Optional[asyncio.Future[None]] = None
+        self.task: Optional[asyncio.Task[None]] = None
         self.stopped = False
 
-    def offer(self, entry):
+    def offer(self, entry: Entry) -> bool:
         """Queue an ``entry`` (see ``entry()``), sent at the next ``wake()``;
         False when the outbox is full (the socket is behind)."""
         if len(self.frames) >= self.size:
@@ -81,13 +111,13 @@ class Outbox:
         self.frames.append(entry)
         return True
 
-    def wake(self):
+    def wake(self) -> None:
         """Let the socket's task send what waits."""
         waiter = self.waiter
         if waiter is not None and self.frames and not waiter.done():
             waiter.set_result(None)
 
-    def start(self, states=None):
+    def start(self, states: Optional[Mapping[str, Snapshot]] = None) -> None:
         """Begin sending, skipping the events the states ({topic: Snapshot})
         already showed and summaries no newer than theirs."""
         if self.stopped:  # closed by the hub meanwhile (revoked, overflowed)
@@ -98,7 +128,7 @@ class Outbox:
             self.shown_as_of[topic] = state.as_of
         self.task = asyncio.create_task(self.drain())
 
-    async def drain(self):
+    async def drain(self) -> None:
         try:
             await self.send_forever()
         except asyncio.CancelledError:
@@ -112,7 +142,7 @@ class Outbox:
                 logger.exception("Live socket failed to send; closing it to resync")
             self.close(CLOSE_RESTART)
 
-    async def send_forever(self):
+    async def send_forever(self) -> None:
         loop = asyncio.get_running_loop()
         frames = self.frames
         while True:
@@ -130,14 +160,15 @@ class Outbox:
             await self.waiter
             self.waiter = None
 
-    def next_message(self):
+    def next_message(self) -> Optional[TextFrame]:
         """What to send next: the one waiting frame as it is (shared by every
         socket), or, when the socket is behind, every waiting frame joined into
         one message up to the frame bound. htmx swaps each top-level element of
         a message in turn, so the page ends the same, and a busy second costs
         the server far fewer frames. None when all that waited was skipped."""
         frames, shown = self.frames, self.shown
-        batch, size = [], 0
+        batch: list[TextFrame] = []
+        size = 0
         while frames:
             topic, key, summary, message, length = frames[0]
             if shown and (
@@ -158,7 +189,7 @@ class Outbox:
             return batch[0] if batch else None
         return {"type": "websocket.send", "text": "".join(m["text"] for m in batch)}
 
-    def stop(self):
+    def stop(self) -> None:
         self.stopped = True
         if self.task is not None:
             self.task.cancel()

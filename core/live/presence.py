@@ -19,14 +19,20 @@ import json
 import logging
 import time
 import uuid
-from typing import NamedTuple
+from collections.abc import Awaitable, Collection, Iterable
+from typing import TYPE_CHECKING, NamedTuple, Optional, Protocol, TypeVar
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from .conf import live_setting
-from .protocol import PRESENCE, Snapshot, presence_message
+from .protocol import PRESENCE, PresenceMessage, Snapshot, SocketKey, presence_message
 from .waits import bounded, settled
+
+if TYPE_CHECKING:
+    from .hub import Hub
+
+Result = TypeVar("Result")
 
 logger = logging.getLogger(__name__)
 
@@ -39,30 +45,43 @@ class Present(NamedTuple):
     mode: str
 
 
+class Store(Protocol):
+    """Where presence is kept: members (strings) per topic, each with an
+    expiry."""
+
+    async def beat(self, topic: str, members: Iterable[str], ttl: float) -> None: ...
+
+    async def remove(self, topic: str, members: Collection[str]) -> None: ...
+
+    async def read(self, topic: str) -> list[str]: ...
+
+    async def close(self) -> None: ...
+
+
 class MemoryStore:
     """The store of one process (the in-memory channel layer's world)."""
 
-    def __init__(self):
-        self.topics = {}  # topic -> {member: expiry}
+    def __init__(self) -> None:
+        self.topics: dict[str, dict[str, float]] = {}  # topic -> {member: expiry}
 
-    async def beat(self, topic, members, ttl):
+    async def beat(self, topic: str, members: Iterable[str], ttl: float) -> None:
         expiry = time.time() + ttl
         entries = self.topics.setdefault(topic, {})
         for member in members:
             entries[member] = expiry
 
-    async def remove(self, topic, members):
+    async def remove(self, topic: str, members: Collection[str]) -> None:
         entries = self.topics.get(topic, {})
         for member in members:
             entries.pop(member, None)
 
-    async def read(self, topic):
+    async def read(self, topic: str) -> list[str]:
         now, entries = time.time(), self.topics.get(topic, {})
         for member in [m for m, expiry in entries.items() if expiry <= now]:
             del entries[member]
         return list(entries)
 
-    async def close(self):
+    async def close(self) -> None:
         pass
 
 
@@ -70,26 +89,26 @@ class RedisStore:
     """A sorted set per topic: members scored by when they expire. Every process
     of the site shares it; the key itself expires once nobody beats."""
 
-    def __init__(self, url, prefix):
+    def __init__(self, url: str, prefix: str) -> None:
         from redis.asyncio import Redis
 
         self.client = Redis.from_url(url)
         self.prefix = prefix
 
-    def key(self, topic):
+    def key(self, topic: str) -> str:
         return f"{self.prefix}:presence:{topic}"
 
-    async def beat(self, topic, members, ttl):
+    async def beat(self, topic: str, members: Iterable[str], ttl: float) -> None:
         key = self.key(topic)
         async with self.client.pipeline(transaction=False) as pipe:
             pipe.zadd(key, {member: time.time() + ttl for member in members})
             pipe.expire(key, max(1, round(ttl * 2)))
             await pipe.execute()
 
-    async def remove(self, topic, members):
+    async def remove(self, topic: str, members: Collection[str]) -> None:
         await self.client.zrem(self.key(topic), *members)
 
-    async def read(self, topic):
+    async def read(self, topic: str) -> list[str]:
         key, now = self.key(topic), time.time()
         async with self.client.pipeline(transaction=False) as pipe:
             pipe.zremrangebyscore(key, "-inf", now)
@@ -97,11 +116,11 @@ class RedisStore:
             _, members = await pipe.execute()
         return [member.decode() for member in members]
 
-    async def close(self):
+    async def close(self) -> None:
         await self.client.aclose()
 
 
-def store_for(layer_in_process):
+def store_for(layer_in_process: bool) -> Store:
     """Redis when the channel layer is (so every process sees every socket),
     else this process's own."""
     if layer_in_process or not getattr(settings, "REDIS_URL", None):
@@ -112,31 +131,33 @@ def store_for(layer_in_process):
 class Presence:
     """A hub's presence: its sockets' entries, their beats, the lists it shows."""
 
-    def __init__(self, hub, store):
+    def __init__(self, hub: "Hub", store: Store) -> None:
         self.hub = hub
         self.store = store
         # Entries of two processes never collide: each removes only its own.
         self.process = uuid.uuid4().hex
-        self.members = {}  # topic -> {socket key: member}
-        self.shown = {}  # topic -> (entries, Snapshot) last handed to sockets
+        self.members: dict[str, dict[SocketKey, str]] = {}  # topic -> key -> member
+        # topic -> (entries, Snapshot) last handed to sockets
+        self.shown: dict[str, tuple[tuple[Present, ...], Snapshot]] = {}
         self.version = 0  # the as_of of each list shown, rising
         self.lock = asyncio.Lock()
         self.failing = False
-        self.pending = set()  # topics a refresh is scheduled for
-        self.removals = set()  # departures still being written to the store
+        self.pending: set[str] = set()  # topics a refresh is scheduled for
+        # Departures still being written to the store.
+        self.removals: set[asyncio.Task[None]] = set()
         self.stopped = False  # the hub's subscription ended: beat no more
         self.reads = 0  # reads of the store begun, numbered
-        self.read_shown = {}  # topic -> number of the read last applied
+        self.read_shown: dict[str, int] = {}  # topic -> number of the read last applied
 
-    def member(self, present):
+    def member(self, present: Present) -> str:
         return json.dumps([*present, self.process])
 
     @staticmethod
-    def decode(member):
+    def decode(member: str) -> Present:
         user_id, name, mode, _process = json.loads(member)
         return Present(user_id, name, mode)
 
-    async def arrive(self, topic, key, present):
+    async def arrive(self, topic: str, key: SocketKey, present: Present) -> None:
         member = self.member(present)
         members = self.members.setdefault(topic, {})
         known = member in members.values()
@@ -146,7 +167,7 @@ class Presence:
         await self.guarded(self.store.beat(topic, [member], ttl()))
         await self.changed(topic)
 
-    def depart(self, topic, key):
+    def depart(self, topic: str, key: SocketKey) -> None:
         """A socket left (sync: the hub forgets sockets from callbacks)."""
         members = self.members.get(topic, {})
         member = members.pop(key, None)
@@ -155,22 +176,22 @@ class Presence:
             self.removals.add(removal)
             removal.add_done_callback(self.removals.discard)
 
-    async def removed(self, topic, member):
+    async def removed(self, topic: str, member: str) -> None:
         await self.guarded(self.store.remove(topic, [member]))
         if topic in self.hub.topics:
             await self.changed(topic)
         else:  # nobody here looks any more; others do
             await self.poke(topic)
 
-    def forget(self, topic):
+    def forget(self, topic: str) -> None:
         self.members.pop(topic, None)
         self.shown.pop(topic, None)
 
-    async def changed(self, topic):
+    async def changed(self, topic: str) -> None:
         await self.refresh(topic)
         await self.poke(topic)
 
-    async def poke(self, topic):
+    async def poke(self, topic: str) -> None:
         """Ask every process to look at ``topic`` now rather than at its next
         beat (ours included: the transport has no sender exclusion)."""
         try:
@@ -181,7 +202,7 @@ class Presence:
             # The hub logs a lost transport; the others look at their next beat.
             logger.debug("Could not poke %s", topic, exc_info=True)
 
-    def dispatch(self, message):
+    def dispatch(self, message: PresenceMessage) -> None:
         """A poke: look soon. Pokes arriving meanwhile (a reconnect storm) share
         that one look."""
         topic = message["topic"]
@@ -189,16 +210,16 @@ class Presence:
             self.pending.add(topic)
             asyncio.ensure_future(self.refresh_pending(topic))
 
-    async def refresh_pending(self, topic):
+    async def refresh_pending(self, topic: str) -> None:
         self.pending.discard(topic)
         await self.refresh(topic)
 
-    async def state(self, topic):
+    async def state(self, topic: str) -> Snapshot:
         if topic not in self.shown:
             await self.refresh(topic)
         return self.shown[topic][1]
 
-    async def refresh(self, topic):
+    async def refresh(self, topic: str) -> None:
         """Read who is on ``topic``; when it changed, render the list once and
         hand it to this process's sockets on it."""
         stream = self.hub.topics[topic].stream if topic in self.hub.topics else None
@@ -226,7 +247,7 @@ class Presence:
             self.shown[topic] = (entries, Snapshot(html=html, as_of=self.version))
             self.hub.publish_summary(topic, self.version, html)
 
-    async def run(self):
+    async def run(self) -> None:
         """Beat for every socket here, then look at every topic, each beat."""
         while not self.stopped:
             await asyncio.sleep(live_setting("LIVE_PRESENCE_BEAT_SECONDS"))
@@ -236,11 +257,11 @@ class Presence:
                 if members:
                     beat = self.store.beat(topic, set(members.values()), ttl())
                     await self.guarded(beat)
-            for name, topic in list(self.hub.topics.items()):
-                if topic.stream.presence is not None:
+            for name, carried in list(self.hub.topics.items()):
+                if carried.stream.presence is not None:
                     await self.refresh(name)
 
-    async def guarded(self, operation):
+    async def guarded(self, operation: Awaitable[Result]) -> Optional[Result]:
         """The store's answer, or None while it fails (logged once per outage):
         presence is best effort, entries expire by themselves."""
         try:
@@ -255,14 +276,14 @@ class Presence:
         self.failing = False
         return result
 
-    def stop(self):
+    def stop(self) -> None:
         self.stopped = True
 
-    async def close(self):
+    async def close(self) -> None:
         """After the last socket left: its departure reaches the store first."""
         await settled(self.removals)
         await self.store.close()
 
 
-def ttl():
+def ttl() -> float:
     return live_setting("LIVE_PRESENCE_TTL_SECONDS")

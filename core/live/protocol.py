@@ -11,7 +11,9 @@ Messages between processes travel through the channel layer and hold only
 strings and ints (channels-redis serialises with msgpack).
 """
 
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, Final, Literal, TypedDict
 
 # Not allowed (not logged in, no permission, session ended): the page stops and
 # says so. The htmx ws extension does not retry it either.
@@ -37,10 +39,10 @@ MAX_FRAME_BYTES = 512 * 1024
 # hubs to re-check their sockets travel on it, whatever streams they carry.
 CONTROL_GROUP = "live-control"
 
-EVENT = "live.event"
-SUMMARY = "live.summary"
-RECHECK = "live.recheck"
-PRESENCE = "live.presence"
+EVENT: Final = "live.event"
+SUMMARY: Final = "live.summary"
+RECHECK: Final = "live.recheck"
+PRESENCE: Final = "live.presence"
 
 
 # Resume: a page is rendered at a point of the change log (the newest event id
@@ -56,28 +58,59 @@ AFTER_PARAMETER = "after"
 RESUMED = "<!--live:resumed-->"
 
 
-def point_marker(event_id):
+def point_marker(event_id: int) -> str:
     """What precedes an event's HTML on the wire: its point of the change log."""
     return f"<!--live:{int(event_id)}-->"
 
 
-def frame_size(text):
+def frame_size(text: str) -> int:
     """Bytes of ``text`` on the wire (UTF-8)."""
     return len(text.encode())
 
 
-def event_message(topic, event_id, html):
+class EventMessage(TypedDict):
+    type: Literal["live.event"]
+    topic: str
+    id: int
+    html: str
+
+
+class SummaryMessage(TypedDict):
+    type: Literal["live.summary"]
+    topic: str
+    as_of: int
+    html: str
+
+
+class RecheckMessage(TypedDict):
+    type: Literal["live.recheck"]
+    user_ids: list[int]
+    session_keys: list[str]
+
+
+class PresenceMessage(TypedDict):
+    type: Literal["live.presence"]
+    topic: str
+
+
+# What travels between processes, to every hub.
+Message = EventMessage | SummaryMessage | RecheckMessage | PresenceMessage
+
+
+def event_message(topic: str, event_id: int, html: str) -> EventMessage:
     """One event of a topic, rendered once; hubs drop an id they already had."""
     return {"type": EVENT, "topic": topic, "id": event_id, "html": html}
 
 
-def summary_message(topic, as_of, html):
+def summary_message(topic: str, as_of: int, html: str) -> SummaryMessage:
     """A summary of a topic (counters, who is here) as of event ``as_of``: it
     replaces older ones, so older ones than already sent are dropped."""
     return {"type": SUMMARY, "topic": topic, "as_of": as_of, "html": html}
 
 
-def recheck_message(user_ids, session_keys):
+def recheck_message(
+    user_ids: Iterable[int], session_keys: Iterable[str]
+) -> RecheckMessage:
     """A hint that these users or sessions changed: hubs re-check their sockets."""
     return {
         "type": RECHECK,
@@ -86,7 +119,7 @@ def recheck_message(user_ids, session_keys):
     }
 
 
-def presence_message(topic):
+def presence_message(topic: str) -> PresenceMessage:
     """Someone arrived on ``topic`` or left it: hubs read the store now."""
     return {"type": PRESENCE, "topic": topic}
 
@@ -98,5 +131,18 @@ class Snapshot:
     includes (older summaries are not sent)."""
 
     html: str
-    ids: frozenset = frozenset()
+    ids: frozenset[int] = frozenset()
     as_of: int = 0
+
+
+# ASGI, as the layer uses it: a scope's values differ by key (the client's
+# address, the query string, the user and session the middleware put there), and
+# so do the messages' (only their "type" is common to all).
+Scope = dict[str, Any]
+ASGIMessage = Mapping[str, Any]
+Send = Callable[[ASGIMessage], Awaitable[None]]
+Receive = Callable[[], Awaitable[ASGIMessage]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+# A socket, as the hub and its helpers know it: the consumer itself, or in tests
+# whatever stands in for it.
+SocketKey = Hashable

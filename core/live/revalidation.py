@@ -20,12 +20,20 @@ a burst (``clearsessions``, a bulk delete) costs a few queries, not one each.
 
 import asyncio
 import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Optional
 
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from . import validity
 from .conf import live_setting
+from .protocol import SocketKey
+from .validity import Credentials
+
+if TYPE_CHECKING:
+    from .hub import Hub
 
 logger = logging.getLogger(__name__)
 
@@ -35,38 +43,40 @@ EXPIRY_MARGIN_SECONDS = 0.05
 
 
 class Revalidator:
-    def __init__(self, hub, close_code):
+    def __init__(self, hub: "Hub", close_code: int) -> None:
         self.hub = hub
         self.close_code = close_code
-        self.credentials = {}  # socket key -> validity.Credentials
-        self.pending = set()  # socket keys a hint asked about
-        self.rechecking = None  # the task checking ``pending``
-        self.expiries = {}  # socket key -> (expiry, timer) of its session
+        self.credentials: dict[SocketKey, Credentials] = {}
+        self.pending: set[SocketKey] = set()  # socket keys a hint asked about
+        self.rechecking: Optional[asyncio.Task[None]] = None  # checks ``pending``
+        # socket key -> (expiry, timer) of its session
+        self.expiries: dict[SocketKey, tuple[datetime, asyncio.TimerHandle]] = {}
         self.stopped = False
 
-    def watch(self, key, credentials):
+    def watch(self, key: SocketKey, credentials: Credentials) -> None:
         self.credentials[key] = credentials
         # Checked at once, in one batch with every socket joining meanwhile: a
         # change hinted between the consumer's own check and now is seen (this
         # reads the database later), and the session's expiry gets a timer.
         self.recheck({key})
 
-    def hint(self, user_ids=(), session_keys=()):
+    def hint(
+        self, user_ids: Iterable[int] = (), session_keys: Iterable[str] = ()
+    ) -> None:
         """Re-check now the sockets of these users and sessions."""
-        user_ids, session_keys = set(user_ids), set(session_keys)
+        users, sessions = set(user_ids), set(session_keys)
         self.recheck(
             key
             for key, credentials in self.credentials.items()
-            if credentials.user_id in user_ids
-            or credentials.session_key in session_keys
+            if credentials.user_id in users or credentials.session_key in sessions
         )
 
-    def recheck(self, keys):
+    def recheck(self, keys: Iterable[SocketKey]) -> None:
         self.pending.update(keys)
         if self.pending and self.rechecking is None:
             self.rechecking = asyncio.create_task(self.recheck_pending())
 
-    async def recheck_pending(self):
+    async def recheck_pending(self) -> None:
         try:
             while self.pending:
                 keys, self.pending = self.pending, set()
@@ -74,14 +84,14 @@ class Revalidator:
         finally:
             self.rechecking = None
 
-    async def run(self):
+    async def run(self) -> None:
         """Re-check every socket, periodically, while the hub has any."""
         while not self.stopped:
             await asyncio.sleep(live_setting("LIVE_REVALIDATE_SECONDS"))
             self.forget_gone()
             await self.check(list(self.credentials))
 
-    async def check(self, keys):
+    async def check(self, keys: Iterable[SocketKey]) -> None:
         watched = {
             key: self.credentials[key]
             for key in keys
@@ -109,8 +119,10 @@ class Revalidator:
                 self.forget(key)
                 self.hub.close(key, self.close_code)
 
-    def expire_at(self, key, expiry):
+    def expire_at(self, key: SocketKey, expiry: Optional[datetime]) -> None:
         """Re-check ``key`` once ``expiry`` (an aware datetime, or None) passes."""
+        known: Optional[datetime]
+        timer: Optional[asyncio.TimerHandle]
         known, timer = self.expiries.get(key, (None, None))
         if expiry == known:
             return
@@ -125,18 +137,18 @@ class Revalidator:
         )
         self.expiries[key] = (expiry, timer)
 
-    def forget(self, key):
+    def forget(self, key: SocketKey) -> None:
         self.credentials.pop(key, None)
         _, timer = self.expiries.pop(key, (None, None))
         if timer is not None:
             timer.cancel()
 
-    def forget_gone(self):
+    def forget_gone(self) -> None:
         """Drop the credentials and timers of sockets that left the hub since."""
         for key in [key for key in self.credentials if key not in self.hub.outboxes]:
             self.forget(key)
 
-    def stop(self):
+    def stop(self) -> None:
         self.stopped = True
         if self.rechecking is not None:
             self.rechecking.cancel()

@@ -15,6 +15,6 @@ from .hub import local_hubs
 from .protocol import CLOSE_RESTART
 
 
-def resync_elsewhere(*args, **kwargs):
+def resync_elsewhere(*args: object, **kwargs: object) -> None:
     for _loop, hub in local_hubs():
         hub.close_all(CLOSE_RESTART)

@@ -10,6 +10,7 @@ topics is refused: both close that socket alone (4403, no retry).
 """
 
 import re
+from collections.abc import Sequence
 
 from .conf import live_setting
 
@@ -23,11 +24,11 @@ class TopicRefused(ValueError):
     """A topic no transport could carry, or too many: the socket is refused."""
 
 
-def valid_topic(name):
+def valid_topic(name: object) -> bool:
     return isinstance(name, str) and VALID_TOPIC.fullmatch(name) is not None
 
 
-def check_topics(names):
+def check_topics(names: Sequence[object]) -> None:
     """Raise ``TopicRefused`` unless every name is valid and they are few enough."""
     limit = live_setting("LIVE_MAX_TOPICS_PER_SOCKET")
     if len(names) > limit:

@@ -9,34 +9,39 @@ message is handed to each hub of this process in that hub's loop: hubs
 hub.
 """
 
+import asyncio
 import logging
 import threading
+from collections.abc import Callable
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+from .protocol import Message
 
 logger = logging.getLogger(__name__)
 
 # loop -> receive(message) of the hub running in it, while it carries topics.
-_receivers = {}
+Receive = Callable[[Message], None]
+_receivers: dict[asyncio.AbstractEventLoop, Receive] = {}
 _receivers_lock = threading.Lock()
 
 
-def attach(loop, receive):
+def attach(loop: asyncio.AbstractEventLoop, receive: Receive) -> None:
     with _receivers_lock:
         _receivers[loop] = receive
 
 
-def detach(loop):
+def detach(loop: asyncio.AbstractEventLoop) -> None:
     with _receivers_lock:
         _receivers.pop(loop, None)
 
 
-def in_process(layer):
+def in_process(layer: object) -> bool:
     """Whether ``layer`` reaches only this process (and no hub receives from it)."""
     return isinstance(layer, InMemoryChannelLayer)
 
 
-def send(group, message, loop):
+def send(group: str, message: Message, loop: asyncio.AbstractEventLoop) -> None:
     """Hand ``message`` to every hub in ``group``; best effort (the database is
     the record, and hubs catch up from it). ``loop`` is the caller's own event
     loop, not running (the announcer's)."""

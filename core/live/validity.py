@@ -9,9 +9,11 @@ for any number of sockets plus the permission lookup (``has_perm``, as the
 admin asks it) of each user still logged in: staff are few, sockets many.
 """
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import import_module
+from typing import TYPE_CHECKING, Any, Optional
 
 from django.conf import settings
 from django.contrib.auth import (
@@ -25,6 +27,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+if TYPE_CHECKING:  # a model: not importable before the apps are loaded
+    from django.contrib.auth.base_user import AbstractBaseUser
+
 # Keys per query: below every backend's limit on query parameters.
 KEYS_PER_QUERY = 500
 
@@ -36,29 +41,31 @@ class Credentials:
 
     user_id: int
     session_key: str
-    checks: tuple = ()
+    checks: tuple[Callable[["AbstractBaseUser"], bool], ...] = ()
 
 
-def still_valid(credentials):
+def still_valid(credentials: Iterable[Credentials]) -> set[Credentials]:
     """The subset of ``credentials`` whose session still logs in its user, a user
     who still passes its checks. Sockets sharing a session cost one lookup."""
     return set(valid_until(credentials))
 
 
-def valid_until(credentials):
+def valid_until(
+    credentials: Iterable[Credentials],
+) -> dict[Credentials, Optional[datetime]]:
     """{credentials: when its session expires} for those ``still_valid``; the
     expiry is ``None`` where the session store does not say."""
-    credentials = set(credentials)
-    sessions = load_sessions({c.session_key for c in credentials})
+    given = set(credentials)
+    sessions = load_sessions({c.session_key for c in given})
     # Fresh user objects on every call: ``has_perm`` caches a user's permissions
     # on the object, and a permission lost since must count. One object per user,
     # so sockets of one user cost one permission lookup.
     users = get_user_model()._default_manager.in_bulk(
-        {c.user_id for c in credentials if c.session_key in sessions}
+        {c.user_id for c in given if c.session_key in sessions}
     )
     return {
         c: sessions[c.session_key].expires
-        for c in credentials
+        for c in given
         if c.session_key in sessions
         and c.user_id in users
         and logs_in(sessions[c.session_key].data, users[c.user_id])
@@ -66,7 +73,7 @@ def valid_until(credentials):
     }
 
 
-def logs_in(session, user):
+def logs_in(session: Mapping[str, Any], user: "AbstractBaseUser") -> bool:
     """Would this session data authenticate ``user`` on its next request?"""
     if session_user_id(session) != user.pk:
         return False
@@ -75,14 +82,14 @@ def logs_in(session, user):
     return hash_matches(session.get(HASH_SESSION_KEY), user)
 
 
-def session_user_id(session):
+def session_user_id(session: Mapping[str, Any]) -> object:
     try:
         return get_user_model()._meta.pk.to_python(session[SESSION_KEY])
     except (KeyError, ValidationError):
         return None
 
 
-def hash_matches(session_hash, user):
+def hash_matches(session_hash: Optional[str], user: "AbstractBaseUser") -> bool:
     """A password change changes the user's hash and so ends every session
     stored with the old one (``SECRET_KEY_FALLBACKS`` still count, as in
     ``get_user``)."""
@@ -94,11 +101,11 @@ def hash_matches(session_hash, user):
 
 @dataclass(frozen=True)
 class StoredSession:
-    data: dict
+    data: dict[str, Any]  # the decoded session: its values are the app's
     expires: datetime | None
 
 
-def load_sessions(keys):
+def load_sessions(keys: Iterable[str]) -> dict[str, StoredSession]:
     """{key: StoredSession} of the sessions that exist and have not expired."""
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     if not issubclass(store_class, DatabaseSessionStore):

@@ -9,17 +9,22 @@ after a bound whatever the task does.
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Iterable
+from typing import TypeVar
 
 from .conf import live_setting
 
 logger = logging.getLogger(__name__)
 
 
-def io_timeout():
+Result = TypeVar("Result")
+
+
+def io_timeout() -> float:
     return live_setting("LIVE_IO_TIMEOUT_SECONDS")
 
 
-async def bounded(operation, what):
+async def bounded(operation: Awaitable[Result], what: str) -> Result:
     """The result of ``operation`` (a coroutine of the transport or a store),
     or TimeoutError after ``LIVE_IO_TIMEOUT_SECONDS``. Never waits for it past
     that, not even for its cancellation, which redis-py sometimes ignores
@@ -37,7 +42,7 @@ async def bounded(operation, what):
     return task.result()
 
 
-async def settled(tasks):
+async def settled(tasks: Iterable["asyncio.Task[object]"]) -> None:
     """Wait for cancelled ``tasks`` to end, at most ``LIVE_IO_TIMEOUT_SECONDS``;
     one that ignores its cancel is left behind (logged)."""
     if not tasks:
