@@ -90,7 +90,10 @@ def read_money(value, options, what="a price"):
     text = str(value).strip()
     if not text:
         return None
-    number = CURRENCY.match(text).group(1)
+    # A line break inside the cell (Alt+Enter in a spreadsheet) is past what
+    # ``CURRENCY``'s ``.`` matches: the text is then refused as it is.
+    match = CURRENCY.match(text)
+    number = match.group(1) if match is not None else text
     read = read_decimal(number, options)
     if read is None:
         raise Refused(

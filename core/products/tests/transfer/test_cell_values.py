@@ -84,6 +84,15 @@ def test_prices_not_written_in_the_chosen_format_are_refused_with_the_value(
     assert refusal(read_money, text, options) == message
 
 
+def test_a_price_cell_with_a_line_break_is_refused_with_its_value():
+    # A cell typed with Alt+Enter holds a line break, which the currency pattern
+    # does not cross: it is refused like any other text, not a crash.
+    assert (
+        refusal(read_money, "12\n34", POINT_FORMAT)
+        == '"12\n34" is not a price: write a number such as 1234.50'
+    )
+
+
 def test_workbook_numbers_are_taken_as_they_are_without_float_noise():
     assert read_money(21, COMMA_FORMAT) == Decimal("21")
     assert read_money(4.1000000000000005, POINT_FORMAT) == Decimal("4.1")
