@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from decimal import Decimal
+from typing import Any
 
 from .services import BenchError, CpuMeter
 from .stats import summary_ms
@@ -108,12 +109,16 @@ def queries_per_page(path=URLS["page 2"], sizes=(12, 50)):
 def load(port, path, threads, seconds, headers=None, expected=200):
     """``threads`` keep-alive connections requesting ``path`` for ``seconds``;
     answers other than ``expected`` (and errors) count as failures."""
-    latencies, statuses, errors = [], Counter(), Counter()
+    latencies: list[int] = []
+    statuses: Counter[int] = Counter()
+    errors: Counter[str] = Counter()
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
     def work():
-        mine, my_statuses, my_errors = [], Counter(), Counter()
+        mine: list[int] = []
+        my_statuses: Counter[int] = Counter()
+        my_errors: Counter[str] = Counter()
         connection = http.client.HTTPConnection(
             "127.0.0.1", port, timeout=REQUEST_TIMEOUT
         )
@@ -195,7 +200,9 @@ def compare_servers(servers, threads, seconds, watch, rounds=ROUNDS):
         if status != 200 or not etags[name]:
             raise BenchError(f"{name}: {path} answered {status}, ETag {etags[name]}")
         first_answer(server.port, path, {"If-None-Match": etags[name]})
-    runs = {f"{name} {kind}": [] for name in servers for kind in ("full", "304")}
+    runs: dict[str, list[dict[str, Any]]] = {
+        f"{name} {kind}": [] for name in servers for kind in ("full", "304")
+    }
     for _ in range(rounds):
         for name, server in servers.items():
             runs[f"{name} full"].append(

@@ -101,6 +101,7 @@ def describe():
 
     if connection.vendor == "postgresql":
         connection.ensure_connection()
-        version = connection.pg_version  # e.g. 150020
+        # PostgreSQL's own wrapper has it (150020 for 15.20); the base class not.
+        version = connection.pg_version  # type: ignore[attr-defined]
         return f"PostgreSQL {version // 10000}.{version % 10000}"
     return f"SQLite {sqlite3.sqlite_version}"

@@ -15,6 +15,7 @@ import time
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from core.testing.processes import free_port
 
@@ -206,7 +207,7 @@ class SaveSource:
         """Save as fast as possible, or at most ``rate`` events/s (all threads)."""
         from django.db import connection
 
-        batches = [[] for _ in range(self.threads)]
+        batches: list[list[list[Any]]] = [[] for _ in range(self.threads)]
         errors = []
         start = time.monotonic()
         deadline = start + seconds
@@ -403,7 +404,7 @@ def bound(figures, paced_by_source, server_label):
     ours = {
         name: share for name, share in cpu.items() if name not in ("machine", "other")
     }
-    busiest = max(ours, key=ours.get)
+    busiest = max(ours, key=lambda name: ours[name])
     if ours[busiest] >= SATURATED:
         return f"{server_label if busiest == 'server' else busiest} CPU"
     if cpu["machine"] >= SATURATED * (os.cpu_count() or 1):

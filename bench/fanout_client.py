@@ -35,6 +35,8 @@ import sys
 import time
 from array import array
 from collections import Counter
+from collections.abc import Sequence
+from typing import Optional
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
@@ -130,7 +132,7 @@ class Fleet:
         self.ids = []  # per socket: event ids, in arrival order
         self.times = []  # per socket: arrival times (monotonic ns)
         self.closes = []  # per socket: [code, time] when the server closed it
-        self.failures = Counter()
+        self.failures: Counter[str] = Counter()
         self.frames = 0  # events received (one message may carry several)
         self.messages = 0  # messages that carried events
         self.other_frames = 0
@@ -156,6 +158,7 @@ class Fleet:
         )
         try:
             first = await asyncio.wait_for(websocket.recv(), self.timeout)
+            assert isinstance(first, str)  # the live layer sends text frames
             if not any(marker in first for marker in STATE_MARKERS):
                 raise NotTheState()
             self.first_frame_s.append(round(time.monotonic() - self.started, 4))
@@ -302,7 +305,7 @@ class Fleet:
         await asyncio.gather(*self.listeners, return_exceptions=True)
 
     def results(self, requested, connect_seconds):
-        first_rx = {}
+        first_rx: dict[int, int] = {}
         for ids, times in zip(self.ids, self.times):
             for event_id, received in zip(ids, times):
                 if received < first_rx.get(event_id, received + 1):
@@ -361,6 +364,7 @@ async def commands(fleet):
 async def main(args):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    cookies: Sequence[Optional[str]]
     if args.cookies:
         with open(args.cookies) as lines:
             cookies = [line.strip() for line in lines if line.strip()][: args.count]

@@ -136,6 +136,7 @@ def run_command(*args):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    assert child.stdout is not None  # a pipe
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started

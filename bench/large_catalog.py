@@ -14,6 +14,7 @@ import statistics
 import time
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 from .stats import percentile
 
@@ -216,7 +217,7 @@ def measure(sizes=SIZES, requests=REQUESTS):
 
     public, staff = Client(HTTP_HOST="127.0.0.1"), _staff_client()
     category = CATEGORIES[3].lower().replace(" ", "-")
-    results = {
+    results: dict[str, Any] = {
         "goal_p99_ms": GOAL_P99_MS,
         "feed_goal_p50_ms": FEED_GOAL_P50_MS,
         "sizes": [],

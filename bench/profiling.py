@@ -94,7 +94,9 @@ def summarise(collapsed, top=TOP):
     ``collapsed`` is py-spy's raw output: one stack a line, outermost frame
     first, frames separated by ";", then the number of samples.
     """
-    own, inclusive, packages = Counter(), Counter(), Counter()
+    own: Counter[tuple[str, str]] = Counter()
+    inclusive: Counter[tuple[str, str]] = Counter()
+    packages: Counter[str] = Counter()
     total = styling = 0
     for line in collapsed.splitlines():
         stack, _, count = line.rpartition(" ")

@@ -92,7 +92,7 @@ class Broadcaster:
 
     async def max(self, seconds):
         deadline = time.monotonic() + min(seconds, MAX_PHASE_SECONDS)
-        events = []
+        events: list[list[int]] = []  # [event id, sent at ns]
         while time.monotonic() < deadline and len(events) < MAX_FRAMES:
             events.append(self.send_next())
             # Let the loop write to the sockets between broadcasts.

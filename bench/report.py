@@ -700,7 +700,7 @@ def large_goals(large):
         for name, figures in entry["views"].items()
         if "error" not in figures
     }
-    slowest = max(measured, key=measured.get, default=None)
+    slowest = max(measured, key=lambda name: measured[name], default=None)
     found = [
         _goal(
             f"every catalog view p99 < {limit} ms at {entry['products']:,} products",

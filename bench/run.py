@@ -25,6 +25,7 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 # Run as a script: make the bench package and the Django project importable.
 REPO_DIR = Path(__file__).resolve().parents[1]
@@ -139,7 +140,7 @@ def parse_args(argv):
         parser.error(f"--phases: some of {','.join(PHASES)}")
     if not 1 <= args.storm_sockets <= 5000:
         parser.error("--storm-sockets: between 1 and 5000")
-    sizes = (1, 100) if args.quick else (1, 100, 1000)
+    sizes: tuple[int, ...] = (1, 100) if args.quick else (1, 100, 1000)
     if args.sizes:
         sizes = tuple(int(size) for size in args.sizes.split(",") if size.strip())
     if not sizes or min(sizes) < 1 or max(sizes) > 5000:
@@ -152,7 +153,9 @@ def parse_args(argv):
     write_saves = args.write_saves or (300 if args.quick else 2000)
     if not 10 <= write_saves <= 100_000:
         parser.error("--write-saves: between 10 and 100000")
-    large_sizes = large_catalog.SIZES[:1] if args.quick else large_catalog.SIZES
+    large_sizes: tuple[int, ...] = (
+        large_catalog.SIZES[:1] if args.quick else large_catalog.SIZES
+    )
     if args.large_sizes:
         large_sizes = tuple(
             sorted(int(size) for size in args.large_sizes.split(",") if size.strip())
@@ -442,7 +445,7 @@ def main(argv=None):
     config = parse_args(argv)
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     began = time.monotonic()
-    results = {
+    results: dict[str, Any] = {
         "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {**machine(), "open_files_limit": raise_nofile_limit()},
         "config": asdict(config),
@@ -451,7 +454,7 @@ def main(argv=None):
         "errors": [],
     }
     interrupted = False
-    started_servers = {}
+    started_servers: dict[str, Any] = {}
     with ExitStack() as cleanup:
         work_dir = tempfile.mkdtemp(prefix="shop-bench-")
         cleanup.callback(shutil.rmtree, work_dir, ignore_errors=True)

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Optional
 from urllib.parse import urlsplit
 
 import redis
@@ -152,7 +153,7 @@ class LineChild:
     def __init__(self, name, argv, log_path, env=None):
         self.name = name
         self.log_path = Path(log_path)
-        self.lines = queue.Queue()
+        self.lines: queue.Queue[Optional[str]] = queue.Queue()
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
                 argv,
@@ -177,11 +178,13 @@ class LineChild:
             return ""
 
     def _read(self):
+        assert self.process.stdout is not None  # a pipe (see __init__)
         for line in self.process.stdout:
             self.lines.put(line.rstrip("\n"))
         self.lines.put(None)  # end of output: the helper exited
 
     def send(self, line):
+        assert self.process.stdin is not None  # a pipe (see __init__)
         try:
             self.process.stdin.write(line + "\n")
             self.process.stdin.flush()
@@ -210,6 +213,7 @@ class LineChild:
     def stop(self, grace=10):
         """Its stdin closed (the helper's cue to finish), then as any process."""
         if self.process.poll() is None:
+            assert self.process.stdin is not None  # a pipe (see __init__)
             try:
                 self.process.stdin.close()
             except (BrokenPipeError, OSError):

@@ -125,7 +125,7 @@ def measure(product_ids, saves):
     names = list(found)
     counter = itertools.count(1)
     issued = {name: statements(found[name], counter) for name in names}
-    timings = {name: [] for name in names}
+    timings: dict[str, list[int]] = {name: [] for name in names}
     for number in range(WARM_UP_ROUNDS + saves):
         # Start one further along each round, so that no way always follows
         # the same other one.

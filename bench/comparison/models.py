@@ -4,6 +4,8 @@ field definitions, indexes and constraints, so that each compares with the same
 row; none of these tables has a migration (``migrate --run-syncdb`` makes them).
 """
 
+from typing import Any
+
 from auditlog.registry import auditlog
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -16,11 +18,12 @@ NOT_COPIED = ("version",)
 
 def product_fields():
     """New instances of ``Product``'s fields, other than its id and version."""
-    fields = {}
+    fields: dict[str, models.Field[Any, Any]] = {}
     for field in Product._meta.concrete_fields:
         if field.primary_key or field.name in NOT_COPIED:
             continue
         if field.is_relation:
+            assert field.remote_field is not None  # a relation has one
             # Made afresh: deconstructing a foreign key while models load asks
             # the registry, not ready yet, about swappable models.
             fields[field.name] = models.ForeignKey(

@@ -53,7 +53,7 @@ def drain(server):
     for port in getattr(server, "listening_ports", []):
         port.stopListening()
     deadline = time.monotonic() + settings.SHUTDOWN_GRACE_SECONDS
-    drained = defer.Deferred()
+    drained: defer.Deferred[None] = defer.Deferred()
 
     def check():
         left = requests_in_flight(server)
@@ -63,7 +63,8 @@ def drain(server):
             logger.warning("Shutting down with %d request(s) still in flight", left)
             drained.callback(None)
         else:
-            reactor.callLater(0.05, check)
+            # twisted's reactor module is typed as its interface, unbound.
+            reactor.callLater(0.05, check)  # type: ignore[arg-type]
 
     check()
     return drained

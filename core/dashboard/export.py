@@ -8,6 +8,7 @@ spreadsheet programs read names in any script correctly.
 
 import csv
 from datetime import timezone as dt_timezone
+from functools import partial
 
 from asgiref.sync import sync_to_async
 
@@ -90,7 +91,7 @@ def csv_chunks(changes, field=""):
     chunk_size = CHUNK_SIZE
     writer = csv.writer(_Line())
     yield BOM + writer.writerow(HEADER)
-    lines = []
+    lines: list[str] = []
     for count, change in enumerate(
         changes.select_related("product").iterator(chunk_size=chunk_size), 1
     ):
@@ -106,11 +107,11 @@ async def async_chunks(chunks):
     """``chunks`` (a generator reading the database) for an ASGI server, one
     chunk at a time in the request's sync thread. Given a plain iterator,
     Django's ASGI handler would first read all of it into a list."""
-    step = sync_to_async(next)
+    step = sync_to_async(partial(next, chunks, None))
     close = sync_to_async(chunks.close)
     try:
         while True:
-            chunk = await step(chunks, None)
+            chunk = await step()
             if chunk is None:
                 return
             yield chunk

@@ -72,7 +72,8 @@ class FeedFilters(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self):
-        cleaned_data = super().clean()
+        super().clean()
+        cleaned_data = self.cleaned_data
         since, until = cleaned_data.get("since"), cleaned_data.get("until")
         if since and until and since > until:
             self.add_error("until", "The end date is before the start date.")

@@ -38,7 +38,7 @@ def shown_as(mode):
 
 def people(entries):
     """One ``Present`` per user, in their highest-ranked mode, by name."""
-    by_user = {}
+    by_user: dict[int, Present] = {}
     for entry in sorted(entries, key=lambda e: MODES.index(e.mode)):
         by_user.setdefault(entry.user_id, entry)
     return sorted(by_user.values(), key=lambda e: (e.name.lower(), e.user_id))

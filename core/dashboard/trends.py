@@ -68,7 +68,8 @@ def feed_trends(units_now, now=None):
         .order_by("-pk")
         .values_list("created_at", "changes")[:MAX_ROWS]
     )
-    ages, deltas = [], {}
+    ages: list[int] = []
+    deltas: dict[int, int] = {}
     for created_at, stored in rows:
         age = int((now - created_at).total_seconds() // 3600)
         ages.append(age)

@@ -80,7 +80,8 @@ def changes_export(request):
     filters = FeedFilters(request.GET)
     if not filters.is_valid():
         errors = "; ".join(
-            f"{name}: {' '.join(messages)}" for name, messages in filters.errors.items()
+            f"{name}: {' '.join(map(str, messages))}"
+            for name, messages in filters.errors.items()
         )
         return HttpResponseBadRequest(
             f"Invalid filters: {errors}", content_type="text/plain; charset=utf-8"

@@ -14,11 +14,11 @@ from .presence import Present
 from .protocol import Scope, Snapshot
 
 if TYPE_CHECKING:  # models: not importable before the apps are loaded
-    from django.contrib.auth.base_user import AbstractBaseUser
-    from django.contrib.auth.models import AnonymousUser
+    # django-stubs' placeholder for ``AUTH_USER_MODEL`` or an anonymous user.
+    from django.contrib.auth.models import _AnyUser
 
     # Who opens a socket, as Channels' auth middleware leaves it in the scope.
-    User: TypeAlias = AbstractBaseUser | AnonymousUser | None
+    User: TypeAlias = _AnyUser | None
 # An event is the stream's own (a change row, a public change, a list of who is
 # present): the layer only hands it to the stream's ``render`` and ``event_id``.
 Event = Any

@@ -30,6 +30,9 @@ from django.utils.crypto import constant_time_compare
 if TYPE_CHECKING:  # a model: not importable before the apps are loaded
     from django.contrib.auth.base_user import AbstractBaseUser
 
+    # django-stubs' placeholder for ``AUTH_USER_MODEL``.
+    from django.contrib.auth.models import _User
+
 # Keys per query: below every backend's limit on query parameters.
 KEYS_PER_QUERY = 500
 
@@ -41,7 +44,7 @@ class Credentials:
 
     user_id: int
     session_key: str
-    checks: tuple[Callable[["AbstractBaseUser"], bool], ...] = ()
+    checks: tuple[Callable[["_User"], bool], ...] = ()
 
 
 def still_valid(credentials: Iterable[Credentials]) -> set[Credentials]:

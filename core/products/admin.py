@@ -62,7 +62,9 @@ class ProductAdminForm(forms.ModelForm):
             self.loaded = copy.copy(self.instance)
 
     def _post_clean(self):
-        super()._post_clean()  # the instance now holds the form's values
+        # BaseModelForm's own step, which django-stubs leaves out. The instance
+        # holds the form's values after it.
+        super()._post_clean()  # type: ignore[misc]
         version = self.cleaned_data.get("version")
         if self.errors or version is None:
             return
@@ -94,6 +96,7 @@ class ProductAdminForm(forms.ModelForm):
 
     def made_choices(self):
         """Choices made on an earlier conflict page that still stand."""
+        assert self.conflict is not None  # asked only on a conflict page
         conflicting = {item.field for item in self.conflict.conflicts}
         return {
             name: side
@@ -247,7 +250,7 @@ class ProductChangeAdmin(admin.ModelAdmin):
     search_fields = ["product_name", "product_slug", "actor_name"]
     date_hierarchy = "created_at"
     # Readable, as the feed shows it, rather than the stored JSON.
-    fields = ["readable", "product", "product_slug", "actor", "source"]
+    fields = ("readable", "product", "product_slug", "actor", "source")
     readonly_fields = fields
 
     class Media:

@@ -1,5 +1,7 @@
 """Slug rules for products: made from the name, never empty, never a reserved word."""
 
+from typing import Optional
+
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
@@ -8,14 +10,14 @@ RESERVED_SLUGS = frozenset({"create", "import", "bulk", "manage"})
 MAX_BASE_LENGTH = 200
 
 
-def slug_from_name(name):
+def slug_from_name(name: Optional[str]) -> str:
     """ASCII slug when the name has latin letters or digits, else a unicode one."""
-    name = name or ""
-    slug = slugify(name) or slugify(name, allow_unicode=True)
+    text = name or ""
+    slug = slugify(text) or slugify(text, allow_unicode=True)
     return slug[:MAX_BASE_LENGTH].strip("-")
 
 
-def slug_problem(slug):
+def slug_problem(slug: str) -> Optional[str]:
     """Why ``slug`` cannot be used as a product's address, or ``None``."""
     if not slug:
         return "The name needs at least one letter or digit to make a web address."
@@ -24,11 +26,11 @@ def slug_problem(slug):
     return None
 
 
-def validate_slug_base(slug, field="name"):
+def validate_slug_base(slug: str, field: str = "name") -> None:
     problem = slug_problem(slug)
     if problem:
         raise ValidationError({field: problem})
 
 
-def numbered(base, number):
+def numbered(base: str, number: int) -> str:
     return base if number == 1 else f"{base}-{number}"

@@ -8,6 +8,7 @@ default" (SQLite, in-memory channel layer).
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 import redis.exceptions
@@ -96,7 +97,7 @@ ROOT_URLCONF = "core.urls"
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 ASGI_APPLICATION = "core.asgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [PROJECT_DIR / "templates"],
@@ -192,7 +193,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [PROJECT_DIR / "static"]
-STATIC_ROOT = PROJECT_DIR / "staticfiles"
+STATIC_ROOT: Path | None = PROJECT_DIR / "staticfiles"  # None: not collected
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(PROJECT_DIR / "media")))
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)

@@ -81,6 +81,7 @@ class Server:
 
     @property
     def pid(self):
+        assert self.process is not None, "not started"
         return self.process.pid
 
     def stop(self, grace=10):
@@ -101,6 +102,7 @@ class Server:
 
     def kill(self):
         """As a crash would: SIGKILL, no goodbye to the clients."""
+        assert self.process is not None, "not started"
         self.process.kill()
         self.process.wait()
 

@@ -93,6 +93,7 @@ class Nginx(Server):
         return self.access_log.read_text(errors="replace").splitlines()
 
     def reload(self):
+        assert self.process is not None, "not started"
         self.process.send_signal(signal.SIGHUP)
 
 

@@ -4,6 +4,7 @@ media folder and this run's channel prefix. And Chromium, for the browser tests.
 
 import os
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -42,6 +43,9 @@ class Daphne(DaphneProcess):
     loopback port. ``port``: a given one (a restart). ``args``: more daphne
     options. ``environment``: extra variables for the server (settings read
     them), e.g. a broken ``REDIS_URL`` or another ``MEDIA_ROOT``."""
+
+    # Where a shared module server keeps its uploads (``module_daphne``).
+    media_root: Path
 
     def __init__(self, log_dir, port=None, args=(), **environment):
         super().__init__(log_dir, port=port, args=args)

@@ -78,7 +78,7 @@ def pinned_alerts(limit, rules=None, today=None):
     one bounded query per kind."""
     rules = rules or shop_rules()
     today = today or timezone.localdate()
-    found = []
+    found: list[tuple[Product, Alert]] = []
     for kind, condition in conditions(rules, today).items():
         if len(found) >= limit:
             break

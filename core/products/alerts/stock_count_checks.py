@@ -74,7 +74,7 @@ def _drift(truth, kept, today):
     oldest = min(past, default=None)
 
     def merged(counts):
-        result = Counter()
+        result: Counter[tuple[str, int]] = Counter()
         for (counter, bucket), amount in counts.items():
             if counter == stock_counts.EXPIRY and bucket < first:
                 bucket = oldest

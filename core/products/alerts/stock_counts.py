@@ -139,7 +139,7 @@ def fold(today=None):
             return 0
         gone = [bucket for counter, bucket, _ in taken if counter == EXPIRY]
         oldest = min((bucket for bucket in gone if bucket < past), default=None)
-        sums = Counter()
+        sums: Counter[tuple[str, int]] = Counter()
         for counter, bucket, amount in taken:
             if counter == EXPIRY and bucket < past:
                 bucket = oldest  # still before today, whatever day today is
@@ -230,7 +230,9 @@ def counted(product_model=Product):
     finds it: the truth the kept rows are compared with (``product_model``: the
     migration passes its historical one)."""
     rows = product_model.objects.order_by()
-    money = DecimalField(max_digits=40, decimal_places=2)
+    money: DecimalField[Decimal, Decimal] = DecimalField(
+        max_digits=40, decimal_places=2
+    )
     totals = rows.aggregate(
         products=Count("pk"),
         units=Coalesce(Sum("quantity"), 0),

@@ -93,7 +93,10 @@ def release():
     processes serving the same checkout agree on it."""
     digest = hashlib.blake2b(digest_size=16)
     newest = 0.0
-    folders = [*settings.TEMPLATES[0]["DIRS"], *settings.STATICFILES_DIRS]
+    folders: list[str | Path] = [
+        *settings.TEMPLATES[0]["DIRS"],
+        *settings.STATICFILES_DIRS,
+    ]
     for folder in folders:
         for path in sorted(Path(folder).rglob("*")):
             if path.is_file():
@@ -110,7 +113,12 @@ def viewer(request):
         return PUBLIC
     # The session key stands for the CSRF token in the page: both are new after
     # every login, and a page kept from an earlier session could not log out.
-    who = (user.pk, user.get_username(), request.session.session_key, user.is_staff)
+    who: tuple[object, ...] = (
+        user.pk,
+        user.get_username(),
+        request.session.session_key,
+        user.is_staff,
+    )
     if user.is_staff:
         # Staff pages show the buttons their permissions allow (the template
         # asks the same cached set, so a full page costs no extra query).
@@ -205,7 +213,7 @@ def product_validators(request, slug):
     if product is None:
         return None
     category = product.category
-    data = (
+    data: tuple[object, ...] = (
         "product",
         product.pk,
         # Categories are not in the change log; a renamed one shows here.

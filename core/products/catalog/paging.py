@@ -28,7 +28,9 @@ class CappedPaginator(Paginator):
     def found(self):
         """Matches counted up to one past the limit. No ordering and only the
         key: the database may stop at any ``limit + 1`` matching rows."""
-        return self.object_list.order_by().values("pk")[: self.count_limit + 1].count()
+        # A queryset (django-stubs types the list as anything sliceable).
+        rows = self.object_list.order_by()  # type: ignore[attr-defined]
+        return rows.values("pk")[: self.count_limit + 1].count()
 
     @cached_property
     def count(self):
@@ -48,7 +50,9 @@ class CappedPaginator(Paginator):
         # The last counted page of a capped list is full: more matches follow.
         if not self.capped and top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(self.object_list[bottom:top], number, self)
+        # Paginator's own page factory, which django-stubs leaves out.
+        page = self._get_page  # type: ignore[attr-defined]
+        return page(self.object_list[bottom:top], number, self)
 
 
 def sorted_from_matches(products):

@@ -123,7 +123,9 @@ class ProductForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].empty_label = "No category"
+        category = self.fields["category"]
+        assert isinstance(category, forms.ModelChoiceField)  # a ForeignKey's
+        category.empty_label = "No category"
         describe_stock_fields(self)
 
     def clean_sku(self):

@@ -16,7 +16,9 @@ nothing is overwritten unseen. Values compare as ``changes.same`` compares them
 (their own type; ``None`` and ``""`` are both empty).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Optional
 
 from products.history.changes import same
 
@@ -25,7 +27,7 @@ CHOICES = (MINE, THEIRS)
 
 
 class _Unknown:
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "UNKNOWN"
 
 
@@ -44,13 +46,15 @@ class Conflict:
 class Merge:
     # Whose value each field of ``mine`` takes: MINE or THEIRS (conflicts left
     # out until chosen).
-    sides: dict = field(default_factory=dict)
+    sides: dict[str, str] = field(default_factory=dict)
     # Fields whose value the other side changed and the merge keeps, in order.
-    kept: list = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
     # Fields both changed differently, with no choice made, in order.
-    conflicts: list = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
-    def values(self, mine, theirs):
+    def values(
+        self, mine: Mapping[str, object], theirs: Mapping[str, object]
+    ) -> dict[str, object]:
         """The value each merged field is written with."""
         return {
             name: mine[name] if side == MINE else theirs.get(name)
@@ -58,20 +62,25 @@ class Merge:
         }
 
 
-def merge(base, mine, theirs, chosen=None):
+def merge(
+    base: Mapping[str, object],
+    mine: Mapping[str, object],
+    theirs: Mapping[str, object],
+    chosen: Optional[Mapping[str, str]] = None,
+) -> Merge:
     """Merges the fields of ``mine`` (the others are not the form's to change).
 
     ``base``, ``mine`` and ``theirs`` map field names to values; a field missing
     from ``base`` is ``UNKNOWN``. ``chosen`` maps fields to ``MINE`` or
     ``THEIRS``: the user's decision, applied whatever the merge would say.
     """
-    chosen = chosen or {}
+    choices = chosen or {}
     result = Merge()
     for name, my_value in mine.items():
         their_value = theirs.get(name)
         base_value = base.get(name, UNKNOWN)
-        if chosen.get(name) in CHOICES:
-            result.sides[name] = chosen[name]
+        if choices.get(name) in CHOICES:
+            result.sides[name] = choices[name]
         elif same(my_value, their_value):
             result.sides[name] = MINE
         elif base_value is not UNKNOWN and same(base_value, my_value):

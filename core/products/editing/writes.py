@@ -48,7 +48,7 @@ from products.history.reverts import CannotUndo, deletion_at, restore_plan, reve
 from products.history.snapshots import snapshot, tracked_fields
 from products.images.kept_files import bring_back, set_aside_on_commit
 from products.images.uploads import remember_stored, write_transaction
-from products.models import ChangeBatch, Product, ProductChange
+from products.models import ChangeBatch, Product, ProductChange, product_field
 from products.slugs import numbered, slug_from_name
 
 # Fields whose uniqueness only the database can guarantee under concurrency.
@@ -307,7 +307,7 @@ def _merge(current, new, names, version, chosen, base, untouched=()):
     merged = copy.copy(current)
     for name, side in merge.sides.items():
         if side == merging.MINE and name not in untouched:
-            attname = Product._meta.get_field(name).attname
+            attname = product_field(name).attname
             setattr(merged, attname, getattr(new, attname))
     return merged, [outcome(name) for name in merge.kept]
 
@@ -661,7 +661,7 @@ def stale_items(items):
     showed: changed, created or deleted since."""
     # Versions only (a 100,000-row import would load every product again);
     # the few that moved on are read in full by ``refusal``.
-    versions = {}
+    versions: dict[int, int] = {}
     pks = [item.product.pk for item in items if item.product is not None]
     for start in range(0, len(pks), SLUG_LOOKUP_CHUNK):
         chunk = pks[start : start + SLUG_LOOKUP_CHUNK]
@@ -688,6 +688,8 @@ def give_free_slugs(products):
     alone asks once per product, ``Product.free_slugs``)."""
     bases = {id(product): slug_from_name(product.name) for product in products}
     distinct = sorted(set(bases.values()))
+    taken: set[str]
+    searched: set[str]
     taken, searched = set(), set()
     for start in range(0, len(distinct), SLUG_LOOKUP_CHUNK):
         chunk = distinct[start : start + SLUG_LOOKUP_CHUNK]

@@ -11,6 +11,7 @@ is undone only when none is blocked, or, when the user asks, all the others.
 """
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 from products.history.batches import BatchItem, described
 from products.history.change_display import (
@@ -37,7 +38,7 @@ class ProductUndo:
     by field as the page shows it (``steps``), and what blocks it."""
 
     change: ProductChange
-    product: object  # as it is now; None once deleted (or not restored yet)
+    product: Optional[Product]  # as it is now; None once deleted (or not restored yet)
     what: str  # "revert", "delete" or "restore"
     steps: list = field(default_factory=list)
     problems: list = field(default_factory=list)  # not about one field

@@ -13,13 +13,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Optional
 
 from django.db.models import Q
 
 from products.alerts import stock_counts
 from products.history import bulk_insert
 from products.history.change_display import show_changes
-from products.models import ChangeBatch, Product, ProductChange
+from products.models import ChangeBatch, Product, ProductChange, product_field
 
 # How many of a batch's changes its feed entry unfolds; the rest are on the
 # batch's own page (a pushed frame stays far below daphne's 1 MiB).
@@ -28,7 +29,9 @@ ENTRY_CHANGES_SHOWN = 20
 # Summary keys in the order a headline names them.
 COUNTED = ("updated", "created", "deleted")
 
-_recording = ContextVar("change_batch_recording", default=None)
+_recording: "ContextVar[Optional[Recording]]" = ContextVar(
+    "change_batch_recording", default=None
+)
 
 
 @dataclass
@@ -153,5 +156,5 @@ def with_values(product, data):
     """A copy of ``product`` with ``data`` applied as a model form applies it."""
     new = copy.copy(product)
     for name, value in data.items():
-        Product._meta.get_field(name).save_form_data(new, value)
+        product_field(name).save_form_data(new, value)
     return new

@@ -14,29 +14,37 @@ Values are prepared as ``bulk_create`` prepares them (``pre_save`` with
 model signals are sent, as with ``bulk_create``.
 """
 
-from django.db import connections, router
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.options import Options
+
+Row = TypeVar("Row", bound=models.Model)
 
 # Rows per ``executemany`` on SQLite, and ids asked of a sequence per query.
 CHUNK = 2_000
 
 
-def insert(model, instances):
+def insert(model: type[Row], instances: Iterable[Row]) -> list[Row]:
     """Inserts ``instances`` (unsaved, without a pk) and sets their pks."""
-    instances = list(instances)
-    if not instances:
-        return instances
+    rows_to_insert = list(instances)
+    if not rows_to_insert:
+        return rows_to_insert
     alias = router.db_for_write(model)
     connection = connections[alias]
     meta = model._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
-    for instance, pk in zip(instances, _new_ids(connection, meta, len(instances))):
+    new_ids = _new_ids(connection, meta, len(rows_to_insert))
+    for instance, pk in zip(rows_to_insert, new_ids):
         instance.pk = pk
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in [meta.pk, *fields])
     table = quote(meta.db_table)
 
-    def rows():
-        for instance in instances:
+    def rows() -> Iterator[list[Any]]:  # database values: any the driver takes
+        for instance in rows_to_insert:
             yield [instance.pk] + [
                 field.get_db_prep_save(field.pre_save(instance, True), connection)
                 for field in fields
@@ -55,7 +63,7 @@ def insert(model, instances):
         else:
             marks = ", ".join(["%s"] * (len(fields) + 1))
             sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-            chunk = []
+            chunk: list[list[Any]] = []
             for row in rows():
                 chunk.append(row)
                 if len(chunk) == CHUNK:
@@ -63,13 +71,15 @@ def insert(model, instances):
                     chunk = []
             if chunk:
                 cursor.executemany(sql, chunk)
-    for instance in instances:
+    for instance in rows_to_insert:
         instance._state.adding = False
         instance._state.db = alias
-    return instances
+    return rows_to_insert
 
 
-def _new_ids(connection, meta, count):
+def _new_ids(
+    connection: BaseDatabaseWrapper, meta: "Options[Any]", count: int
+) -> Sequence[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(

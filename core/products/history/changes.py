@@ -8,6 +8,7 @@ type, so ``Decimal("5.0")`` and ``Decimal("5.00")`` are the same price; ``None``
 not text to show. Labels and formatting are made when a change is shown.
 """
 
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, time
 from decimal import Decimal
@@ -19,11 +20,16 @@ class FieldChange:
     old: str
     new: str
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, str]:
         return asdict(self)
 
 
-def as_text(value):
+# A record as field names and raw values (``Decimal``, ``int``, ``str``, ``date``,
+# ``None`` ...).
+Snapshot = Mapping[str, object]
+
+
+def as_text(value: object) -> str:
     """``value`` as ``Field.value_to_string`` writes it, but ``""`` for ``None``."""
     if value is None:
         return ""
@@ -34,17 +40,19 @@ def as_text(value):
     return str(value)
 
 
-def is_empty(value):
+def is_empty(value: object) -> bool:
     return value is None or value == ""
 
 
-def same(old, new):
+def same(old: object, new: object) -> bool:
     if is_empty(old) and is_empty(new):
         return True
     return old == new
 
 
-def diff(old, new, *, exclude=()):
+def diff(
+    old: Snapshot, new: Snapshot, *, exclude: Collection[str] = ()
+) -> list[FieldChange]:
     """Changes from ``old`` to ``new``, in the snapshots' field order.
 
     An empty ``old`` (a create) lists every non-empty new value; an empty ``new``

@@ -7,7 +7,12 @@ ready for an SVG ``points`` attribute. Values hold until the next one (a price
 or a stock level stays what it was set to), so lines are drawn as steps.
 """
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Optional
+
+# ``(x, y)``: a value at a time, or a corner of a drawn line.
+Point = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -19,21 +24,21 @@ class Box:
     pad: float = 2.0
 
     @property
-    def inner_width(self):
+    def inner_width(self) -> float:
         return self.width - 2 * self.pad
 
     @property
-    def inner_height(self):
+    def inner_height(self) -> float:
         return self.height - 2 * self.pad
 
 
-def bounds(values, include_zero=False):
+def bounds(values: Iterable[float], include_zero: bool = False) -> Point:
     """``(low, high)`` of ``values``, never the same number twice (a flat line
     sits in the middle rather than dividing by zero)."""
-    values = list(values)
-    if not values:
+    numbers = list(values)
+    if not numbers:
         return 0.0, 1.0
-    low, high = min(values), max(values)
+    low, high = min(numbers), max(numbers)
     if include_zero:
         low = min(low, 0)
     if low == high:
@@ -41,17 +46,17 @@ def bounds(values, include_zero=False):
     return low, high
 
 
-def scale(value, low, high, start, length):
+def scale(value: float, low: float, high: float, start: float, length: float) -> float:
     """``value`` within ``[low, high]`` mapped onto ``[start, start + length]``."""
     if high == low:
         return start + length / 2
     return start + (value - low) / (high - low) * length
 
 
-def steps(series, until=None):
+def steps(series: Sequence[Point], until: Optional[float] = None) -> list[Point]:
     """The corners of a step line through ``series`` (sorted by x): each value
     holds until the next x, the last one until ``until`` (if later)."""
-    corners = []
+    corners: list[Point] = []
     for index, (x, y) in enumerate(series):
         if index:
             corners.append((x, series[index - 1][1]))
@@ -61,13 +66,21 @@ def steps(series, until=None):
     return corners
 
 
-def plot(series, box, *, stepped=True, until=None, include_zero=False, x_range=None):
+def plot(
+    series: Iterable[Point],
+    box: Box,
+    *,
+    stepped: bool = True,
+    until: Optional[float] = None,
+    include_zero: bool = False,
+    x_range: Optional[Point] = None,
+) -> list[Point]:
     """``series`` as ``[(x, y)]`` in ``box`` coordinates (y grows downwards in
     SVG, so higher values are nearer the top), rounded to one decimal."""
-    series = sorted(series)
-    if not series:
+    ordered = sorted(series)
+    if not ordered:
         return []
-    corners = steps(series, until) if stepped else list(series)
+    corners = steps(ordered, until) if stepped else list(ordered)
     xs = [x for x, _ in corners]
     low_x, high_x = x_range or (min(xs), max(xs))
     low_y, high_y = bounds([y for _, y in corners], include_zero)
@@ -83,16 +96,16 @@ def plot(series, box, *, stepped=True, until=None, include_zero=False, x_range=N
     ]
 
 
-def _y(value, low, high, box):
+def _y(value: float, low: float, high: float, box: Box) -> float:
     return box.pad + box.inner_height - scale(value, low, high, 0, box.inner_height)
 
 
-def points_attribute(points):
+def points_attribute(points: Iterable[Point]) -> str:
     """``"2.0,14.5 30.0,14.5"``: the SVG ``points`` of a polyline."""
     return " ".join(f"{x:g},{y:g}" for x, y in points)
 
 
-def hourly_counts(hours_ago, hours=24):
+def hourly_counts(hours_ago: Iterable[int], hours: int = 24) -> list[int]:
     """How many events happened in each of the last ``hours`` hours, oldest
     first, from each event's age in whole hours (0: this hour)."""
     counts = [0] * hours
@@ -102,7 +115,9 @@ def hourly_counts(hours_ago, hours=24):
     return counts
 
 
-def levels_back(now_level, deltas_by_hour, hours=24):
+def levels_back(
+    now_level: int, deltas_by_hour: Mapping[int, int], hours: int = 24
+) -> list[int]:
     """The level at the end of each of the last ``hours`` hours, oldest first,
     worked back from ``now_level`` and the net change made in each hour
     (``{hours_ago: delta}``, 0 the current hour)."""

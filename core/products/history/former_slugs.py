@@ -7,18 +7,31 @@ log: the log may be pruned, links people saved should outlive that, and the
 lookup is one unique-index hit.
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Optional
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponseBase,
+    HttpResponsePermanentRedirect,
+)
 from django.urls import reverse
 
 from products.models import FormerSlug, ProductChange
 
 
 @receiver(post_save, sender=ProductChange)
-def remember_former_slug(sender, instance, created, raw=False, **kwargs):
+def remember_former_slug(
+    sender: type[ProductChange],
+    instance: ProductChange,
+    created: bool,
+    raw: bool = False,
+    **kwargs: object,
+) -> None:
     if raw or not created or instance.product_id is None:
         return
     for item in instance.field_changes:
@@ -33,7 +46,7 @@ def remember_former_slug(sender, instance, created, raw=False, **kwargs):
             )
 
 
-def current_slug(former_slug):
+def current_slug(former_slug: str) -> Optional[str]:
     """The current slug of the product that used to have ``former_slug``, or None."""
     return (
         FormerSlug.objects.filter(slug=former_slug)
@@ -42,7 +55,11 @@ def current_slug(former_slug):
     )
 
 
-def follows_former_slugs(view):
+# A view of ``<slug>`` pages (its other arguments are the URL's).
+SlugView = Callable[..., HttpResponseBase]
+
+
+def follows_former_slugs(view: SlugView) -> SlugView:
     """A view of ``<slug>`` pages: when it finds no product (404), a slug that a
     product used to have answers 301 to the same page at its current address.
 
@@ -51,8 +68,11 @@ def follows_former_slugs(view):
     """
 
     @wraps(view)
-    def wrapper(request, *args, slug, **kwargs):
-        missing = None
+    def wrapper(
+        request: HttpRequest, *args: object, slug: str, **kwargs: object
+    ) -> HttpResponseBase:
+        missing: Optional[Http404] = None
+        response: Optional[HttpResponseBase]
         try:
             response = view(request, *args, slug=slug, **kwargs)
         except Http404 as error:
@@ -63,7 +83,10 @@ def follows_former_slugs(view):
         if current is None or current == slug:
             if missing is not None:
                 raise missing
+            assert response is not None  # the view answered: its own 404 page
             return response
+        # Set by the URL resolver before any view runs.
+        assert request.resolver_match is not None
         url = reverse(
             request.resolver_match.view_name,
             args=args,

@@ -62,7 +62,7 @@ class ChangeSet:
     def by_product(self):
         """``{product pk: [its changes, in order]}``; a deletion recorded by the
         net has no pk left and is not among them."""
-        products = {}
+        products: dict[int, list[ProductChange]] = {}
         for change in self.changes:
             if change.product_id is not None:
                 products.setdefault(change.product_id, []).append(change)

@@ -25,7 +25,7 @@ from products.history.change_display import label, model_field, names_of, shown_
 from products.history.changes import as_text, same
 from products.history.snapshots import raw_value
 from products.images.kept_files import is_kept
-from products.models import Product, ProductChange
+from products.models import Product, ProductChange, product_field
 from products.models.change import read_field_changes
 from products.models.product import normal_sku
 from products.slugs import numbered, slug_from_name
@@ -200,7 +200,7 @@ def check_on_model(product, plan, queries=True):
             relations = [f.name for f in Product._meta.concrete_fields if f.is_relation]
             reverted.clean_fields(exclude=untouched + relations)
             reverted.clean()
-            if any(Product._meta.get_field(name).unique for name in plan.values):
+            if any(product_field(name).unique for name in plan.values):
                 reverted.validate_unique(exclude=untouched)
     except ValidationError as error:
         plan.refused(error)

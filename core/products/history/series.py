@@ -6,6 +6,7 @@ so the change rows are the series: no other table keeps them.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
@@ -40,7 +41,7 @@ def values_in(rows, field):
     stored changes), oldest first; the oldest row's old value opens the series
     when that row was not the product's first."""
     read = READERS[field]
-    series = []
+    series: list[tuple[datetime, Decimal | int]] = []
     for created_at, stored in rows:
         for change, legacy in read_field_changes(stored):
             if change.field != field or legacy:
@@ -117,7 +118,7 @@ def price_and_stock(product, limit=CHART_POINTS):
     )
     rows.reverse()
     prices, stock = values_in(rows, "price"), values_in(rows, "quantity")
-    table = {}
+    table: dict[datetime, dict[str, Decimal | int]] = {}
     for moment, value in prices:
         table.setdefault(moment, {})["price"] = value
     for moment, value in stock:
@@ -141,7 +142,7 @@ def stock_sparklines(pks, per_product=SPARK_POINTS):
         .order_by("-pk")
         .values_list("product_id", "created_at", "changes")[: len(pks) * per_product]
     )
-    by_product = {}
+    by_product: dict[int, list[tuple[datetime, object]]] = {}
     for pk, created_at, stored in rows:
         by_product.setdefault(pk, []).append((created_at, stored))
     now = timezone.now()

@@ -1,11 +1,20 @@
 """A product's tracked fields as raw Python values, the input of ``changes.diff``."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db import connection, models
 
+from products.history.changes import Snapshot
 
-def tracked_fields(model):
+if TYPE_CHECKING:
+    from products.models import Product
+
+# A concrete field of a product, whatever its class.
+TrackedField: TypeAlias = "models.Field[Any, Any]"
+
+
+def tracked_fields(model: "type[Product]") -> list[TrackedField]:
     return [
         field
         for field in model._meta.concrete_fields
@@ -13,7 +22,7 @@ def tracked_fields(model):
     ]
 
 
-def raw_value(instance, field):
+def raw_value(instance: "Product", field: TrackedField) -> object:
     """The value ``Field.value_to_string`` would write, still typed so that the
     diff compares it as such: related rows by primary key (read from the row
     itself, no query for the related one), files by name, decimals at the field's
@@ -24,19 +33,19 @@ def raw_value(instance, field):
     if isinstance(field, models.FileField):
         return value.name or None
     if isinstance(field, models.DecimalField) and value is not None:
-        value = field.to_python(value)
-        return value.quantize(Decimal(1).scaleb(-field.decimal_places))
+        number: Decimal = field.to_python(value)
+        return number.quantize(Decimal(1).scaleb(-field.decimal_places))
     return value
 
 
-def snapshot(instance):
+def snapshot(instance: "Product") -> dict[str, object]:
     return {
         field.name: raw_value(instance, field)
         for field in tracked_fields(type(instance))
     }
 
 
-def committed_snapshot(instance):
+def committed_snapshot(instance: "Product") -> Snapshot:
     """The row as committed, locked until the transaction ends where the database
     can (PostgreSQL), so concurrent edits of one product queue up and chain."""
     if instance._state.adding or instance.pk is None:

@@ -11,6 +11,7 @@ to ``SPAN_CHARACTERS``), so a change row pushed to the feed stays small.
 
 import re
 from difflib import SequenceMatcher
+from typing import Optional
 
 SAME, REMOVED, ADDED, GAP = "same", "removed", "added", "gap"
 ELLIPSIS = "…"
@@ -25,11 +26,17 @@ SPAN_CHARACTERS = 160
 _TOKEN = re.compile(r"\s*\S+|\s+$")
 
 
-def tokens(text):
+# ``(kind, text)``: one run of a shown diff.
+Segment = tuple[str, str]
+# ``(tag, old tokens, new tokens)``: one run of ``opcodes``.
+Run = tuple[str, list[str], list[str]]
+
+
+def tokens(text: Optional[str]) -> list[str]:
     return _TOKEN.findall(text or "")
 
 
-def opcodes(old, new):
+def opcodes(old: Optional[str], new: Optional[str]) -> list[Run]:
     """``(tag, old tokens, new tokens)`` per run, compared word by word (spaces
     between words do not count as a change)."""
     before, after = tokens(old), tokens(new)
@@ -42,19 +49,25 @@ def opcodes(old, new):
     ]
 
 
-def cut(text, limit=SPAN_CHARACTERS):
+def cut(text: str, limit: int = SPAN_CHARACTERS) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rstrip() + ELLIPSIS
 
 
-def changed_words(old, new, context=CONTEXT_WORDS, max_changes=MAX_CHANGES):
+def changed_words(
+    old: Optional[str],
+    new: Optional[str],
+    context: int = CONTEXT_WORDS,
+    max_changes: int = MAX_CHANGES,
+) -> list[Segment]:
     """The segments showing what changed from ``old`` to ``new``, with up to
     ``context`` unchanged words each side of every change; at most
     ``max_changes`` changes, then a ``GAP`` saying how many more there are."""
     runs = opcodes(old, new)
     total = sum(tag != "equal" for tag, _, _ in runs)
-    segments, shown = [], 0
+    segments: list[Segment] = []
+    shown = 0
     for index, (tag, removed, added) in enumerate(runs):
         if tag != "equal":
             if shown == max_changes:
@@ -71,7 +84,7 @@ def changed_words(old, new, context=CONTEXT_WORDS, max_changes=MAX_CHANGES):
     return segments
 
 
-def unchanged(words, context, first, last):
+def unchanged(words: list[str], context: int, first: bool, last: bool) -> list[Segment]:
     """The segments of an unchanged run: its end before the first change, its
     start after the last, its ends between two (all of it if short)."""
     if first and last:
@@ -90,10 +103,13 @@ def unchanged(words, context, first, last):
     return segments + ([(SAME, "".join(tail))] if tail else [])
 
 
-def marked(old, new):
+def marked(
+    old: Optional[str], new: Optional[str]
+) -> tuple[list[Segment], list[Segment]]:
     """``(old segments, new segments)``: each whole text, its changed spans
     marked (``REMOVED`` in the old, ``ADDED`` in the new)."""
-    old_segments, new_segments = [], []
+    old_segments: list[Segment] = []
+    new_segments: list[Segment] = []
     for tag, removed, added in opcodes(old, new):
         if tag == "equal":
             old_segments.append((SAME, "".join(removed)))
@@ -106,7 +122,7 @@ def marked(old, new):
     return old_segments, new_segments
 
 
-def as_text(segments):
+def as_text(segments: list[Segment]) -> str:
     """The segments as plain text, ``~~removed~~ **added**`` (for logs, exports
     and tests)."""
     marks = {SAME: "{}", GAP: "{}", REMOVED: "~~{}~~", ADDED: "**{}**"}

@@ -15,20 +15,22 @@ keeps the media folder.
 
 import json
 import logging
+from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage
-from django.db import transaction
+from django.core.files.storage import FileSystemStorage, Storage
+from django.db import models, transaction
+from django.db.models.fields.files import FileField
 
 from products.images.uploads import remember_stored_name
 
 logger = logging.getLogger(__name__)
 
 
-def kept_storage():
+def kept_storage() -> FileSystemStorage:
     """Read per call, so a test's or a command's settings apply."""
     root = getattr(settings, "KEPT_FILES_ROOT", None)
     if not root:
@@ -37,7 +39,9 @@ def kept_storage():
     return FileSystemStorage(location=root, base_url=None)
 
 
-def set_aside_on_commit(model, field_name, storage, name):
+def set_aside_on_commit(
+    model: type[models.Model], field_name: str, storage: Storage, name: str
+) -> None:
     """Moves the stored file ``name`` aside after the current transaction
     commits, unless a row of ``model`` still refers to it then. Never on
     rollback; a storage error is logged, never failing the committed write."""
@@ -46,7 +50,9 @@ def set_aside_on_commit(model, field_name, storage, name):
     )
 
 
-def _set_aside_if_unused(model, field_name, storage, name):
+def _set_aside_if_unused(
+    model: type[models.Model], field_name: str, storage: Storage, name: str
+) -> None:
     if model._default_manager.filter(**{field_name: name}).exists():
         return
     if not storage.exists(name):
@@ -59,11 +65,11 @@ def _set_aside_if_unused(model, field_name, storage, name):
     storage.delete(name)
 
 
-def is_kept(name):
+def is_kept(name: str) -> bool:
     return bool(name) and kept_storage().exists(name)
 
 
-def bring_back(storage, name):
+def bring_back(storage: Storage, name: str) -> str:
     """Stores the kept file ``name`` in ``storage`` again (under ``name`` unless
     that is taken) and returns the name it has there. The copy is removed if the
     transaction rolls back (inside a ``write_transaction``); the kept one once it
@@ -78,7 +84,7 @@ def bring_back(storage, name):
     return stored
 
 
-def unclaimed_name(field, instance, name):
+def unclaimed_name(field: FileField, instance: models.Model, name: str) -> str:
     """The name a new upload ``name`` of ``field`` is stored under, changed
     (as the storage changes a taken one) if a kept file has it."""
     full = field.generate_filename(instance, name)
@@ -88,7 +94,7 @@ def unclaimed_name(field, instance, name):
     return Path(kept.get_available_name(full)).name
 
 
-def kept_names():
+def kept_names() -> set[str]:
     """Every kept file's name (relative, as stored in change rows)."""
     root = Path(kept_storage().location)
     if not root.exists():
@@ -98,10 +104,10 @@ def kept_names():
     }
 
 
-def named_files(changes):
+def named_files(changes: Iterable[object]) -> set[str]:
     """The file names that stored field changes (``ProductChange.changes``
     values, lists of ``{field, old, new}``) mention."""
-    names = set()
+    names: set[str] = set()
     for items in changes:
         if isinstance(items, str):
             items = json.loads(items)
@@ -111,7 +117,7 @@ def named_files(changes):
     return names - {""}
 
 
-def prune(listed, needed):
+def prune(listed: set[str], needed: set[str]) -> int:
     """Deletes the kept files of ``listed`` (``kept_names()``) not in ``needed``;
     returns how many. List them before reading ``needed`` from the change rows:
     a file set aside meanwhile (its row committed first) is then not deleted."""

@@ -12,19 +12,27 @@ commit but neither removes uploads of a write that rolled back nor uses
 """
 
 import logging
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Optional
 
+from django.core.files.storage import Storage
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 logger = logging.getLogger(__name__)
 
 # Files stored inside the innermost open ``write_transaction`` (None outside one).
-_stored_here = ContextVar("product_files_stored_here", default=None)
+# (storage, name) of one stored file.
+Stored = tuple[Storage, str]
+_stored_here: ContextVar[Optional[list[Stored]]] = ContextVar(
+    "product_files_stored_here", default=None
+)
 
 
 @contextmanager
-def write_transaction():
+def write_transaction() -> Iterator[None]:
     """An atomic block that deletes the files stored inside it unless it succeeds.
 
     Nested blocks hand their files to the enclosing one on success, so a file is
@@ -33,7 +41,7 @@ def write_transaction():
     code in ``write_transaction()`` instead.
     """
     enclosing = _stored_here.get()
-    stored = []
+    stored: list[Stored] = []
     token = _stored_here.set(stored)
     try:
         with transaction.atomic():
@@ -47,18 +55,19 @@ def write_transaction():
         enclosing.extend(stored)
 
 
-def remember_stored(file):
+def remember_stored(file: FieldFile) -> None:
     """Called after ``file`` (a FieldFile) was written to storage during a save."""
+    assert file.name is not None  # it was just stored under a name
     remember_stored_name(file.storage, file.name)
 
 
-def remember_stored_name(storage, name):
+def remember_stored_name(storage: Storage, name: str) -> None:
     stored = _stored_here.get()
     if stored is not None:
         stored.append((storage, name))
 
 
-def delete_files(files):
+def delete_files(files: Iterable[Stored]) -> None:
     for storage, name in files:
         try:
             storage.delete(name)

@@ -2,7 +2,7 @@ from products.models.batch import ChangeBatch
 from products.models.category import Category
 from products.models.change import ProductChange
 from products.models.former_slug import FormerSlug
-from products.models.product import Product
+from products.models.product import Product, product_field
 from products.models.stock_count import StockCount, StockCountCheck
 
 __all__ = [
@@ -13,4 +13,5 @@ __all__ = [
     "ProductChange",
     "StockCount",
     "StockCountCheck",
+    "product_field",
 ]

@@ -54,9 +54,9 @@ class ChangeBatch(models.Model):
         ordering = ["-id"]
         verbose_name_plural = "change batches"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.label} by {self.who}"
 
     @property
-    def who(self):
+    def who(self) -> str:
         return self.actor_name or self.source

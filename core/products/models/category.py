@@ -9,5 +9,5 @@ class Category(models.Model):
         ordering = ["name"]
         verbose_name_plural = "categories"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name

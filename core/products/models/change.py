@@ -10,11 +10,11 @@ from products.history.changes import FieldChange
 LEGACY_KEY = "label"
 
 
-def as_stored_text(value):
+def as_stored_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def read_field_changes(items):
+def read_field_changes(items: object) -> list[tuple[FieldChange, bool]]:
     """``[(FieldChange, is_display_text)]`` from stored items of any shape: a
     missing key reads as empty, a value that is not a string as its text, an
     item that is not a mapping is skipped."""
@@ -99,13 +99,13 @@ class ProductChange(models.Model):
     class Meta:
         ordering = ["-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"#{self.pk} {self.product_name} {self.action} by {self.who}"
 
     @property
-    def who(self):
+    def who(self) -> str:
         return self.actor_name or self.source
 
     @property
-    def field_changes(self):
+    def field_changes(self) -> list[FieldChange]:
         return [change for change, _ in read_field_changes(self.changes)]

@@ -18,5 +18,5 @@ class FormerSlug(models.Model):
     # When it stopped being the product's address; the latest owner keeps it.
     retired_at = models.DateTimeField(default=timezone.now)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.slug} → {self.product_id}"

@@ -1,5 +1,7 @@
+from collections.abc import Collection, Iterator
 from decimal import Decimal
 from itertools import count
+from typing import Any, Optional
 
 from django.core.validators import (
     MaxLengthValidator,
@@ -32,7 +34,15 @@ MAX_QUANTITY = 1_000_000_000
 MAX_DESCRIPTION_LENGTH = 5_000
 
 
-def normal_sku(value):
+def product_field(name: str) -> "models.Field[Any, Any]":
+    """Product's concrete field ``name`` (``_meta.get_field`` may also answer
+    with a relation's other side or a generic key, which no name asked here is)."""
+    field = Product._meta.get_field(name)
+    assert isinstance(field, models.Field), name
+    return field
+
+
+def normal_sku(value: str) -> str:
     """A SKU as every write stores and every lookup compares it: trimmed, upper
     case, so that "mug-1 " cannot sneak in beside "MUG-1"."""
     return value.strip().upper()
@@ -163,19 +173,19 @@ class Product(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.sku})"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("product-detail", kwargs={"slug": self.slug})
 
     @property
-    def stock_status(self):
+    def stock_status(self) -> str:
         """``"out"``, ``"low"`` (at or below its own threshold, else the shop's)
         or ``"in"``."""
         return stock_status(self, shop_rules())
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         if self.sku:  # the admin included
             self.sku = normal_sku(self.sku)
@@ -184,7 +194,7 @@ class Product(models.Model):
         elif self.name:  # a missing name is already reported as required
             validate_slug_base(slug_from_name(self.name))
 
-    def validate_constraints(self, exclude=None):
+    def validate_constraints(self, exclude: Optional[Collection[str]] = None) -> None:
         if not self.slug:
             # Left empty (the admin allows it), the slug is made from the name on
             # save; clean() has checked the name. Not a constraint violation.
@@ -194,7 +204,7 @@ class Product(models.Model):
     # Every write goes through a transaction so that the change row recorded by
     # the signals commits, or rolls back, together with the product itself (and
     # an image stored on the way is deleted again if it does not commit).
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         uploading = self.prepare_write()
         loaded_version = self.version
         if not self._state.adding:
@@ -220,7 +230,7 @@ class Product(models.Model):
             self.version = loaded_version  # nothing was written
             raise
 
-    def prepare_write(self):
+    def prepare_write(self) -> bool:
         """Normalises values as every write stores them; True if a new image is
         about to be stored."""
         # Also here, not only in clean(): Product.objects.create() and other
@@ -235,17 +245,17 @@ class Product(models.Model):
             self.image.name = unclaimed_name(self.image.field, self, name)
         return uploading
 
-    def settle_version(self):
+    def settle_version(self) -> None:
         """After a save that left ``version + 1`` to the database: the number it
         stored (one primary-key read; the write path knows it without one)."""
         if isinstance(self.version, Combinable):
             self.refresh_from_db(fields=["version"])
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         with write_transaction():
             return super().delete(*args, **kwargs)
 
-    def free_slugs(self):
+    def free_slugs(self) -> Iterator[str]:
         """Addresses made from the name that no other product uses, in order."""
         base = slug_from_name(self.name)
         validate_slug_base(base)
@@ -261,7 +271,7 @@ class Product(models.Model):
             if candidate not in taken:
                 yield candidate
 
-    def _save_with_new_slug(self, *args, **kwargs):
+    def _save_with_new_slug(self, *args: Any, **kwargs: Any) -> None:
         for candidate in self.free_slugs():
             self.slug = candidate
             try:

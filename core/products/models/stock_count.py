@@ -31,7 +31,7 @@ class StockCount(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.counter}[{self.bucket}] {self.amount:+}"
 
 

@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from products.editing import writes
-from products.models import Product
+from products.models import Product, product_field
 
 EDITABLE = ("price", "quantity", "category")
 
@@ -28,10 +28,12 @@ def parse(field, text):
     """The value of ``field`` read from ``text`` by the model field's own form
     field (its validators included); raises ``ValidationError`` whose message
     shows the value refused."""
-    form_field = Product._meta.get_field(field).formfield()
+    model_field = product_field(field)
+    form_field = model_field.formfield()
+    assert form_field is not None  # every editable field has one
     try:
         value = form_field.clean(text)
-        Product._meta.get_field(field).run_validators(
+        model_field.run_validators(
             value.pk if field == "category" and value is not None else value
         )
         return value

@@ -6,6 +6,7 @@ A view of the table is its address: ``q``, ``category``, ``stock``, ``alert``,
 fields refuse falls back to the default (a stale link still shows a table).
 """
 
+from typing import Optional
 from urllib.parse import urlencode
 
 from django import forms
@@ -86,7 +87,8 @@ class TableForm(forms.Form):
         required=False,
         coerce=int,
         choices=[(str(n), str(n)) for n in PER_PAGE_CHOICES],
-        empty_value=DEFAULT_PER_PAGE,
+        # django-stubs types it as a string; the form gives it back as it is.
+        empty_value=DEFAULT_PER_PAGE,  # type: ignore[arg-type]
         label="Rows per page",
     )
     page = forms.IntegerField(required=False, min_value=1, max_value=10**9)
@@ -201,6 +203,7 @@ def page_numbers(number, count, window=PAGE_WINDOW):
     """The page links to show: the first, the last, and ``window`` either side
     of the current one, with ``None`` where pages are left out."""
     wanted = {1, count, *range(number - window, number + window + 1)}
+    shown: list[Optional[int]]
     shown, previous = [], 0
     for page in sorted(n for n in wanted if 1 <= n <= count):
         if page - previous > 1:

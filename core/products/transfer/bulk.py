@@ -10,6 +10,7 @@ entry), refused if any product changed since.
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Optional
 
 from django import forms
 from django.conf import settings
@@ -80,10 +81,15 @@ class BulkActionForm(forms.Form):
     quantity = forms.IntegerField(required=False, min_value=0, max_value=MAX_QUANTITY)
 
     # The field each action needs (the category may be left empty: none).
-    NEEDS = {PRICE_PERCENT: "percent", PRICE_AMOUNT: "amount", SET_QUANTITY: "quantity"}
+    NEEDS: dict[Optional[str], str] = {
+        PRICE_PERCENT: "percent",
+        PRICE_AMOUNT: "amount",
+        SET_QUANTITY: "quantity",
+    }
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         needed = self.NEEDS.get(data.get("action"))
         if needed and data.get(needed) is None and needed not in self.errors:
             self.add_error(needed, "Needed for this action.")

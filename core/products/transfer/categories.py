@@ -11,7 +11,7 @@ from django.utils.text import slugify
 
 from products.models import Category
 
-NAME_LENGTH = Category._meta.get_field("name").max_length
+NAME_LENGTH: int = Category._meta.get_field("name").max_length or 0  # a CharField's
 SLUG_LENGTH = Category._meta.get_field("slug").max_length
 ADD_CATEGORY = "products.add_category"
 WHO_MAY_ADD = (

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 
 from products.history.batches import BatchItem
 from products.history.change_display import show_changes
-from products.models import Product
+from products.models import Product, product_field
 from products.models.product import normal_sku
 from products.transfer.categories import CategoryLookup
 from products.transfer.categories import created_for as categories_created
@@ -138,9 +138,7 @@ def cell_fields():
     """The form field that reads each column but ``category``, as the product
     forms would make it from the model."""
     return {
-        name: Product._meta.get_field(name).formfield()
-        for name in COLUMNS
-        if name != "category"
+        name: product_field(name).formfield() for name in COLUMNS if name != "category"
     }
 
 
@@ -154,7 +152,7 @@ def plan(csv_file, options=ReadingOptions(), may_add_categories=False):
         read_row(row, csv_file.columns, categories, options) for row in csv_file.rows
     ]
     existing = products_by_sku({row.sku for row in rows if row.sku})
-    first_line = {}
+    first_line: dict[str, int] = {}
     for row in rows:
         if row.sku in first_line:
             row.errors.append(

@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Optional
 
 from django.conf import settings
 
@@ -62,7 +63,9 @@ ODS_UNPACKED_FACTOR = 4
 
 # Set by ``larger_limits`` (``manage.py import_products --max-rows``): the
 # page's limits, else.
-_limits = ContextVar("import_limits", default=None)
+_limits: ContextVar[Optional[tuple[int, int]]] = ContextVar(
+    "import_limits", default=None
+)
 
 
 @contextmanager
@@ -371,7 +374,7 @@ def ods_rows(data):
 
 
 def ods_cells(row, officens, tablens):
-    cells = []
+    cells: list[object] = []
     for cell in row.childNodes:
         if cell.qname[1] not in ("table-cell", "covered-table-cell"):
             continue

@@ -181,7 +181,7 @@ class Command(BaseCommand):
         **options,
     ):
         self.check_demo_passwords_allowed(allow_demo_passwords)
-        saved_files = []
+        saved_files: list[str] = []
         try:
             with transaction.atomic(), acting_as(source=SOURCE):
                 categories, new_categories = self.seed_categories()
@@ -291,7 +291,7 @@ class Command(BaseCommand):
                 **{User.USERNAME_FIELD: username}
             ).first()
             created = user is None
-            if created:
+            if user is None:
                 user = User._default_manager.create_user(
                     **{User.USERNAME_FIELD: username},
                     password=password,
