@@ -3,8 +3,8 @@
 #   make run     set up .venv (runtime packages), migrate, load demo data, serve on
 #                http://127.0.0.1:8000 (HOST=... PORT=... to change; DEBUG on:
 #                core.settings.dev)
-#   make test    isort --check, black --check, flake8, the pure tests without Django,
-#                pytest (extra pytest args: PYTEST_ARGS="-k slug -x",
+#   make test    isort --check, black --check, flake8, mypy, the pure tests without
+#                Django, pytest (extra pytest args: PYTEST_ARGS="-k slug -x",
 #                one layer: PYTEST_ARGS="-m unit", or db, socket, browser, redis)
 #   make fmt     sort imports (isort) and format (black)
 #   make cluster nginx in front of two daphne processes on REDIS_URL (and DATABASE_URL
@@ -57,7 +57,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --n
 help:
 	@echo "make run    - set up, migrate, seed demo data and serve on http://$(HOST):$(PORT)"
 	@echo "              (HOST=... PORT=... to serve elsewhere)"
-	@echo "make test   - black --check, flake8 and pytest (PYTEST_ARGS=... for pytest,"
+	@echo "make test   - isort, black --check, flake8, mypy and pytest (PYTEST_ARGS=... for pytest,"
 	@echo "              e.g. PYTEST_ARGS=\"-m unit\"; layers: unit, db, socket, browser, redis)"
 	@echo "make fmt    - format with black"
 	@echo "make cluster - nginx + $(CLUSTER_PROCESSES) daphne processes on REDIS_URL, on"
@@ -97,6 +97,7 @@ test: $(DEV)
 	$(BIN)/isort --check-only --quiet .
 	$(BIN)/black --check .
 	$(BIN)/flake8
+	$(BIN)/mypy
 	$(BIN)/pytest -p no:django -q $(PURE_TESTS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
