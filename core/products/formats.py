@@ -6,8 +6,10 @@ the product page, the feed and the counters.
 """
 
 import re
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import PurePosixPath
+from typing import Optional
 
 EMPTY = "—"
 CENT = Decimal("0.01")
@@ -20,14 +22,14 @@ SHOWN_CHARACTERS = 160
 COLLISION_SUFFIX = re.compile(r"_(?=[a-z]*[A-Z0-9])[A-Za-z0-9]{7}$")
 
 
-def as_decimal(value):
+def as_decimal(value: object) -> Optional[Decimal]:
     try:
         return Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         return None
 
 
-def money(value):
+def money(value: object) -> str:
     """``$99,999,999.99``: dollars with thousands separators and cents; text that
     is not a number comes back as it is."""
     if value is None or value == "":
@@ -40,7 +42,7 @@ def money(value):
     return f"{sign}${abs(amount):,.2f}"
 
 
-def quantity(value):
+def quantity(value: object) -> str:
     """``1,234,567``: a count with thousands separators."""
     if value is None or value == "":
         return ""
@@ -52,7 +54,7 @@ def quantity(value):
     return f"{number:,}"
 
 
-def readable_file_name(name):
+def readable_file_name(name: str) -> str:
     """A stored file's name without its folder and without the random suffix the
     storage added to keep it unique: ``products/mug_0Cd52K4.png`` -> ``mug.png``."""
     path = PurePosixPath(name)
@@ -60,13 +62,13 @@ def readable_file_name(name):
     return f"{stem}{path.suffix}"
 
 
-def is_long(text):
+def is_long(text: Optional[str]) -> bool:
     return text is not None and len(text) > SHOWN_CHARACTERS
 
 
-def shortened(text):
+def shortened(text: Optional[str]) -> Optional[str]:
     """``text`` cut to ``SHOWN_CHARACTERS`` at a word boundary, with an ellipsis."""
-    if not is_long(text):
+    if text is None or not is_long(text):
         return text
     cut = text[:SHOWN_CHARACTERS]
     space = cut.rfind(" ")
@@ -75,11 +77,11 @@ def shortened(text):
     return f"{cut.rstrip()}…"
 
 
-def plural(count, word):
+def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def expiry(expiry_date, today):
+def expiry(expiry_date: Optional[date], today: date) -> str:
     """``expires in 3 days``, ``expires today``, ``expired 2 days ago`` (staff
     pages); ``""`` without a date."""
     if expiry_date is None:

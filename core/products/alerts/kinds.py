@@ -8,6 +8,7 @@ database queries that find alerting products (``open_alerts``) say the same in
 SQL and are tested against this module.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -114,7 +115,7 @@ def kinds_of(values, rules, today):
     return [alert.kind for alert in alerts_for(values, rules, today)]
 
 
-def resolved_kinds(before, after):
+def resolved_kinds(before: Sequence[str], after: Sequence[str]) -> list[str]:
     """Which of the alert kinds ``before`` a change to the kinds ``after``
     resolved: gone, or replaced by the milder kind of the same concern
     (restocking an empty shelf a little resolves "out of stock", though "low

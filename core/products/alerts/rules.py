@@ -1,20 +1,23 @@
 """The shop's alert rules, read from the settings (``products.alerts.kinds`` is pure and
 takes them as an argument)."""
 
+from typing import Optional
+
 from django.conf import settings
 from django.utils import timezone
 
 from products.alerts.kinds import AlertRules, StockValues, kinds_of
+from products.history.changes import Snapshot
 
 
-def shop_rules():
+def shop_rules() -> AlertRules:
     return AlertRules(
         low_stock_threshold=settings.LOW_STOCK_THRESHOLD,
         expiry_alert_days=settings.EXPIRY_ALERT_DAYS,
     )
 
 
-def snapshot_values(snapshot):
+def snapshot_values(snapshot: Snapshot) -> Optional[StockValues]:
     """``StockValues`` from a product snapshot (``products.history.snapshots``); None
     for an empty one (no product)."""
     if not snapshot:
@@ -28,7 +31,9 @@ def snapshot_values(snapshot):
     )
 
 
-def alerts_across(before, after, product_id=None):
+def alerts_across(
+    before: Snapshot, after: Snapshot, product_id: Optional[int] = None
+) -> dict[str, object]:
     """What a change row records of the alerts (``ProductChange.alerts``): the
     kinds open before and after it, by today's date and the shop's rules then,
     and the product's id (a deletion's row loses its link). Empty when they did

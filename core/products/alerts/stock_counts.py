@@ -23,16 +23,25 @@ commit, a write folds them (``fold``) into one row per counter and bucket;
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Optional
 
 from django.db import connection, transaction
 from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from products.alerts.kinds import BELOW_COST, EXPIRED, EXPIRING, LOW_STOCK, OUT_OF_STOCK
+from products.alerts.kinds import (
+    BELOW_COST,
+    EXPIRED,
+    EXPIRING,
+    LOW_STOCK,
+    OUT_OF_STOCK,
+    AlertRules,
+)
 from products.alerts.rules import shop_rules
+from products.history.changes import Snapshot
 from products.models import Product, StockCount
 
 logger = logging.getLogger(__name__)
@@ -58,14 +67,18 @@ QUANTITY_BUCKETS = 1_000
 FOLD_EVERY = 1_000
 CENT = Decimal("0.01")
 
+# ``(counter, bucket)``: one kept figure. Its amount is a count, or money (a
+# Decimal) for VALUE, which typeshed's Counter, counting in ints, cannot say.
+Key = tuple[str, int]
 
-def day_bucket(day):
+
+def day_bucket(day: date) -> int:
     """A day as the bucket of the "expiry" counter: 2026-12-07 is 20261207
     (ordered as the days are, and readable in the table)."""
     return day.year * 10_000 + day.month * 100 + day.day
 
 
-def buckets(snapshot):
+def buckets(snapshot: Snapshot) -> "Counter[Key]":
     """``Counter({(counter, bucket): amount})`` of one product as snapshotted by
     ``products.history.snapshots`` (empty for none: before a create, after a delete)."""
     if not snapshot:
@@ -97,7 +110,7 @@ def buckets(snapshot):
     return found
 
 
-def difference(before, after):
+def difference(before: Snapshot, after: Snapshot) -> "Counter[Key]":
     """What a write from snapshot ``before`` to ``after`` adds to the counters,
     without the buckets it leaves as they were."""
     counts = Counter(buckets(after))
@@ -105,7 +118,7 @@ def difference(before, after):
     return Counter({key: amount for key, amount in counts.items() if amount})
 
 
-def add(counts):
+def add(counts: "Optional[Counter[Key]]") -> None:
     """Adds ``counts`` (as ``difference`` returns) to the counters, in the
     transaction in progress: one INSERT. Past every ``FOLD_EVERY`` rows, the
     rows are folded once it commits."""
@@ -120,7 +133,7 @@ def add(counts):
         transaction.on_commit(fold, robust=True)
 
 
-def fold(today=None):
+def fold(today: Optional[date] = None) -> int:
     """Folds the rows written since the last fold into one row per counter and
     bucket, and the expiry days before yesterday into one (they all count as
     expired). Rows of writes not committed yet are not seen and stay for the
@@ -166,7 +179,9 @@ class StockCounts:
     alerts: dict
 
 
-def current(rules=None, today=None):
+def current(
+    rules: Optional[AlertRules] = None, today: Optional[date] = None
+) -> "StockCounts":
     """The counters now: one query over the counters' rows (a few hundred
     after folding), whatever the size of the catalog."""
     rules = rules or shop_rules()
@@ -176,7 +191,7 @@ def current(rules=None, today=None):
         today + timedelta(days=rules.expiry_alert_days)
     )
 
-    def total(condition):
+    def total(condition: Q) -> Coalesce:
         return Coalesce(
             Sum("amount", filter=condition),
             Decimal(0),
@@ -212,7 +227,7 @@ def current(rules=None, today=None):
     )
 
 
-def beyond_buckets(threshold):
+def beyond_buckets(threshold: int) -> int:
     """Products without their own threshold whose quantity is past the kept
     buckets and at or below ``threshold`` (none unless the shop's threshold is
     set above ``QUANTITY_BUCKETS``)."""
@@ -225,7 +240,7 @@ def beyond_buckets(threshold):
     ).count()
 
 
-def counted(product_model=Product):
+def counted(product_model: type[Product] = Product) -> "Counter[Key]":
     """``Counter({(counter, bucket): amount})`` as a full scan of the catalog
     finds it: the truth the kept rows are compared with (``product_model``: the
     migration passes its historical one)."""
@@ -275,7 +290,7 @@ def counted(product_model=Product):
     return Counter({key: amount for key, amount in found.items() if amount})
 
 
-def kept():
+def kept() -> "Counter[Key]":
     """``Counter({(counter, bucket): amount})`` of the kept rows, summed."""
     rows = (
         StockCount.objects.order_by()

@@ -28,7 +28,7 @@ from products.history import recording
 from products.models import Product, ProductChange
 
 
-def applies(change):
+def applies(change: ProductChange | None) -> bool:
     """Whether ``change`` (an unsaved change row, or None) can go with its
     update as one statement."""
     if change is None or change.batch_id is not None:
@@ -40,7 +40,13 @@ def applies(change):
     )
 
 
-def update_recorded(pk, version, values, change, counts=None):
+def update_recorded(
+    pk: int,
+    version: int,
+    values: dict[str, object],
+    change: ProductChange,
+    counts: recording.Counts | None = None,
+) -> bool:
     """Updates product ``pk`` at ``version`` with ``values`` (``{attname:
     value}``), raising its version by one, and inserts ``change`` with it.
     Returns whether the version was current (False: nothing written)."""
@@ -82,7 +88,9 @@ def update_recorded(pk, version, values, change, counts=None):
     return True
 
 
-def _update_sql(pk, version, values, using):
+def _update_sql(
+    pk: int, version: int, values: dict[str, object], using: str
+) -> tuple[str, list[object]]:
     """The ``UPDATE`` that ``QuerySet.filter(pk=pk, version=version).update(
     version=F("version") + 1, **values)`` runs, each value prepared by its field
     as there, without building a queryset for it (a third of the Python time of
@@ -106,7 +114,7 @@ def _update_sql(pk, version, values, using):
     return sql, [*params, pk, version]
 
 
-def _insert_sql(change, using):
+def _insert_sql(change: ProductChange, using: str) -> tuple[str, list[object]]:
     """``INSERT INTO ... (columns) SELECT values``, each value prepared as
     ``save()`` prepares it and cast to its column's type (a bare parameter in a
     select list has none); the product's id comes from the update."""

@@ -24,7 +24,7 @@ from products.editing.merging import UNKNOWN
 from products.history.change_display import label, model_field, shown_value
 from products.history.changes import as_text
 from products.history.snapshots import raw_value, snapshot
-from products.models import ProductChange
+from products.models import ProductChange, product_field
 from products.models.change import read_field_changes
 
 
@@ -78,7 +78,7 @@ def since(product, version):
 
 def mine_of(product, names):
     """The raw values of ``names`` on ``product`` (the user's side)."""
-    return {name: raw_value(product, model_field(name)) for name in names}
+    return {name: raw_value(product, product_field(name)) for name in names}
 
 
 def shown(name, value):

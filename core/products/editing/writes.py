@@ -44,7 +44,10 @@ from products.history import batches, bulk_insert, recording
 from products.history.actor import current_actor
 from products.history.batches import BatchItem, with_values
 from products.history.change_display import show_changes
-from products.history.reverts import CannotUndo, deletion_at, restore_plan, revert_plan
+
+# CannotUndo is raised to the callers of this module, which catch it from here.
+from products.history.reverts import CannotUndo as CannotUndo
+from products.history.reverts import deletion_at, restore_plan, revert_plan
 from products.history.snapshots import snapshot, tracked_fields
 from products.images.kept_files import bring_back, set_aside_on_commit
 from products.images.uploads import remember_stored, write_transaction

@@ -10,19 +10,30 @@ fields changed since), a deletion by restoring the product
 is undone only when none is blocked, or, when the user asks, all the others.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Optional
+
+from django.db import models
 
 from products.history.batches import BatchItem, described
 from products.history.change_display import (
     ESSENTIAL_FIELDS,
+    RelatedKey,
     label,
     names_of,
     related_rows,
     shown_value,
 )
 from products.history.changes import as_text
-from products.history.reverts import CannotUndo, Step, holds, restore_plan, revert_plan
+from products.history.reverts import (
+    CannotUndo,
+    Rows,
+    Step,
+    holds,
+    restore_plan,
+    revert_plan,
+)
 from products.history.snapshots import raw_value, tracked_fields
 from products.models import ChangeBatch, Product, ProductChange
 
@@ -40,40 +51,40 @@ class ProductUndo:
     change: ProductChange
     product: Optional[Product]  # as it is now; None once deleted (or not restored yet)
     what: str  # "revert", "delete" or "restore"
-    steps: list = field(default_factory=list)
-    problems: list = field(default_factory=list)  # not about one field
-    notes: list = field(default_factory=list)  # what a restore leaves out
-    item: object = None  # a batches.BatchItem when it can be undone
+    steps: list[Step] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # not about one field
+    notes: list[str] = field(default_factory=list)  # what a restore leaves out
+    item: Optional[BatchItem] = None  # when it can be undone
 
     @property
-    def name(self):
+    def name(self) -> str:
         return self.product.name if self.product else self.change.product_name
 
     @property
-    def blocked(self):
+    def blocked(self) -> bool:
         return bool(self.problems) or any(step.problem for step in self.steps)
 
 
 @dataclass
 class BatchRevertPlan:
     batch: ChangeBatch
-    undos: list
+    undos: list[ProductUndo]
 
     @property
-    def blocked(self):
+    def blocked(self) -> list[ProductUndo]:
         return [undo for undo in self.undos if undo.blocked]
 
     @property
-    def ready(self):
+    def ready(self) -> list[ProductUndo]:
         return [undo for undo in self.undos if not undo.blocked]
 
     @property
-    def label(self):
+    def label(self) -> str:
         """What the undo batch is called: ``import items.csv``."""
         return described(self.batch)[:255]
 
 
-def batch_revert_plan(batch):
+def batch_revert_plan(batch: ChangeBatch) -> BatchRevertPlan:
     """What undoing ``batch`` would write, product by product. Raises
     ``CannotUndo`` if it was undone already or holds no change any more."""
     undone_by = batch.reverted_by.order_by("pk").first()
@@ -89,7 +100,8 @@ def batch_revert_plan(batch):
         {change.product_id for change in changes if change.product_id}
     )
     rows = referred_rows(changes, current.values())
-    undos, seen = [], set()
+    undos: list[ProductUndo] = []
+    seen: set[Optional[int]] = set()
     for change in changes:
         product = current.get(change.product_id)
         if product is not None and product.pk in seen:
@@ -99,7 +111,9 @@ def batch_revert_plan(batch):
     return BatchRevertPlan(batch, undos)
 
 
-def referred_rows(changes, products):
+def referred_rows(
+    changes: Iterable[ProductChange], products: Iterable[Product]
+) -> dict[RelatedKey, models.Model]:
     """The related rows (categories) that the changes and the products refer
     to, looked up once for the whole batch: ``change_display.related_rows``."""
     relations = [f for f in tracked_fields(Product) if f.is_relation]
@@ -117,7 +131,9 @@ def referred_rows(changes, products):
     return related_rows(values)
 
 
-def product_undo(change, product, rows):
+def product_undo(
+    change: ProductChange, product: Optional[Product], rows: Rows
+) -> ProductUndo:
     if change.action == ProductChange.Action.DELETED:
         return restore_undo(change)
     if product is None:
@@ -132,11 +148,13 @@ def product_undo(change, product, rows):
     return undo
 
 
-def delete_undo(creation, product, names):
+def delete_undo(
+    creation: ProductChange, product: Product, names: Mapping[RelatedKey, str]
+) -> ProductUndo:
     """Deleting what ``creation`` created: a step per field that still holds the
     created value; one changed since blocks it."""
     created = {item.field: item.new for item in creation.field_changes}
-    steps = []
+    steps: list[Step] = []
     for target in tracked_fields(Product):
         if target.name not in created and raw_value(product, target) in (None, ""):
             continue
@@ -155,7 +173,7 @@ def delete_undo(creation, product, names):
     return undo
 
 
-def restore_undo(deletion):
+def restore_undo(deletion: ProductChange) -> ProductUndo:
     """Restoring the product ``deletion`` deleted, as a restore would."""
     try:
         product, notes = restore_plan(deletion)

@@ -9,13 +9,14 @@ together: a 10,000-row import is one set, and one entry in the feed.
 
 import copy
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Optional
 
-from django.db.models import Q
+from django.db.models import Manager, Q, QuerySet
 
 from products.alerts import stock_counts
 from products.history import bulk_insert
@@ -40,15 +41,19 @@ class Recording:
     (``save_all``: COPY on PostgreSQL), not one statement per product."""
 
     batch: ChangeBatch
-    changes: list = field(default_factory=list)
+    changes: list[ProductChange] = field(default_factory=list)
     # What the changes add to the stock counters, summed (``stock_counts``).
-    counts: Counter = field(default_factory=Counter)
+    counts: "Counter[stock_counts.Key]" = field(default_factory=Counter)
 
-    def add(self, change, counts=None):
+    def add(
+        self,
+        change: ProductChange,
+        counts: "Optional[Counter[stock_counts.Key]]" = None,
+    ) -> None:
         self.changes.append(change)
         self.counts.update(counts or {})
 
-    def save_all(self):
+    def save_all(self) -> None:
         """Inserts the changes not inserted yet (deletions go in before their
         rows do: see ``writes._delete_all``), and adds the batch's counts to the
         stock counters: a row per counter and bucket it changed, however many
@@ -61,7 +66,7 @@ class Recording:
 
 
 @contextmanager
-def recording(batch):
+def recording(batch: ChangeBatch) -> Iterator[Optional[Recording]]:
     """Within it, every recorded change belongs to ``batch`` and is not announced
     on its own."""
     token = _recording.set(Recording(batch))
@@ -71,18 +76,18 @@ def recording(batch):
         _recording.reset(token)
 
 
-def current_recording():
+def current_recording() -> Optional[Recording]:
     return _recording.get()
 
 
-def summarise(changes, unchanged=0):
+def summarise(changes: Iterable[ProductChange], unchanged: int = 0) -> dict[str, int]:
     counts = {action: 0 for action in COUNTED}
     for change in changes:
         counts[change.action] += 1
     return {**counts, "unchanged": unchanged}
 
 
-def headline(batch):
+def headline(batch: ChangeBatch) -> str:
     """``37 updated, 5 created`` (what the batch did, as counted); an undo says
     how many products it set back: ``2,048 products``."""
     summary = batch.summary or {}
@@ -93,40 +98,45 @@ def headline(batch):
     return ", ".join(parts) or "nothing changed"
 
 
-def size(batch):
+def size(batch: ChangeBatch) -> int:
     summary = batch.summary or {}
     return sum(summary.get(key, 0) for key in COUNTED)
 
 
-VERBS = {
+VERBS: dict[str, str] = {
     ChangeBatch.Kind.IMPORT: "imported",
     ChangeBatch.Kind.BULK: "bulk-edited",
     ChangeBatch.Kind.UNDO: "undoes",  # "admin undoes import items.csv"
 }
 
 
-def verb(batch):
+def verb(batch: ChangeBatch) -> str:
     return VERBS.get(batch.kind, "changed")
 
 
-def described(batch):
+def described(batch: ChangeBatch) -> str:
     """The batch as an undo of it names it: ``import items.csv``, ``bulk action
     Price −10 %``, ``undo of import items.csv``."""
-    kind = {
+    kinds: dict[str, str] = {
         ChangeBatch.Kind.IMPORT: "import",
         ChangeBatch.Kind.BULK: "bulk action",
         ChangeBatch.Kind.UNDO: "undo of",
-    }.get(batch.kind, batch.kind)
+    }
+    kind = kinds.get(batch.kind, batch.kind)
     return f"{kind} {batch.label}".strip()
 
 
-def feed_entries(changes):
+def feed_entries(
+    changes: "Manager[ProductChange] | QuerySet[ProductChange]",
+) -> "QuerySet[ProductChange]":
     """``changes`` as the feed lists them: a batch's changes stand together as
     its entry (``ChangeBatch.entry``), alone changes as themselves."""
     return changes.filter(Q(batch__isnull=True) | Q(entry_of__isnull=False))
 
 
-def entry_changes(batch, limit=ENTRY_CHANGES_SHOWN):
+def entry_changes(
+    batch: ChangeBatch, limit: int = ENTRY_CHANGES_SHOWN
+) -> list[ProductChange]:
     """The first ``limit`` changes of ``batch``, oldest first, ready to be shown."""
     changes = batch.changes.select_related("product").order_by("pk")[:limit]
     return show_changes(list(changes))
@@ -138,21 +148,21 @@ class BatchItem:
     the new field ``values`` (already validated), and the version the preview
     showed (``None``: it did not exist then)."""
 
-    product: object
-    values: dict
-    expected_version: object = None
+    product: Optional[Product]
+    values: Mapping[str, object]
+    expected_version: Optional[int] = None
     # The change this item undoes (a batch undo), recorded with its change.
-    reverts: object = None
+    reverts: Optional[ProductChange] = None
     # Delete ``product`` instead of writing values (undoing a create).
     delete: bool = False
 
     @cached_property
-    def new(self):
+    def new(self) -> Product:
         """The product with the new values (a new one for a create)."""
         return with_values(self.product or Product(), self.values)
 
 
-def with_values(product, data):
+def with_values(product: Product, data: Mapping[str, object]) -> Product:
     """A copy of ``product`` with ``data`` applied as a model form applies it."""
     new = copy.copy(product)
     for name, value in data.items():

@@ -9,7 +9,9 @@ row, prepared or not.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Optional, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
@@ -21,6 +23,7 @@ from products.alerts.kinds import KINDS, LABELS, resolved_kinds
 from products.formats import EMPTY, is_long, money, quantity, readable_file_name
 from products.history import word_diff
 from products.history.changes import FieldChange
+from products.history.snapshots import TrackedField
 from products.models import Product, ProductChange
 from products.models.change import read_field_changes
 
@@ -34,6 +37,12 @@ UNDOABLE_ACTIONS = frozenset(
 )
 _PREPARED = "_shown_change"
 
+# A related row as a change names it: its model, and its pk as stored (a string).
+RelatedKey = tuple[type[models.Model], str]
+# ``(FieldChange, is_display_text)``: one recorded field, as ``read_field_changes``
+# reads it.
+Item = tuple[FieldChange, bool]
+
 
 @dataclass(frozen=True)
 class ShownField:
@@ -43,76 +52,79 @@ class ShownField:
     new: str
 
     @property
-    def essential(self):
+    def essential(self) -> bool:
         return self.field in ESSENTIAL_FIELDS
 
     @property
-    def is_long(self):
+    def is_long(self) -> bool:
         """Whether a row shows this value shortened: then it shows the words
         changed instead (``word_diff``)."""
         return is_long(self.old) or is_long(self.new)
 
     @property
-    def changed_words(self):
+    def changed_words(self) -> list[word_diff.Segment]:
         return word_diff.changed_words(self.old, self.new)
 
     @property
-    def marked(self):
+    def marked(self) -> tuple[list[word_diff.Segment], list[word_diff.Segment]]:
         """The whole old and new values with their changed spans marked."""
         return word_diff.marked(self.old, self.new)
 
 
 @dataclass(frozen=True)
 class ShownChange:
-    fields: tuple
+    fields: tuple[ShownField, ...]
     # Ids of the changes that undid this one (reverted it, restored it), oldest
     # first.
-    undone_by: tuple = ()
+    undone_by: tuple[int, ...] = ()
     # The stock alerts this change resolved, as read ("low stock").
-    resolved: tuple = ()
+    resolved: tuple[str, ...] = ()
 
     @property
-    def essentials(self):
+    def essentials(self) -> list[ShownField]:
         return [item for item in self.fields if item.essential]
 
     @property
-    def details(self):
+    def details(self) -> list[ShownField]:
         return [item for item in self.fields if not item.essential]
 
     @property
-    def has_long_values(self):
+    def has_long_values(self) -> bool:
         """Whether a row shortens any value (the full ones are on the change's
         own page)."""
         return any(is_long(item.old) or is_long(item.new) for item in self.fields)
 
 
-def model_field(name):
+def model_field(name: str) -> Optional[TrackedField]:
     try:
-        return Product._meta.get_field(name)
+        field = Product._meta.get_field(name)
     except FieldDoesNotExist:  # a field removed since the row was recorded
         return None
+    # Recorded names are the product's own fields, never a relation's far side.
+    return field if isinstance(field, models.Field) else None
 
 
-def label(name):
+def label(name: str) -> str:
     field = model_field(name)
-    return capfirst(field.verbose_name) if field is not None else name
+    return str(capfirst(field.verbose_name)) if field is not None else name
 
 
-def related_model(name):
+def related_model(name: str) -> Optional[type[models.Model]]:
     field = model_field(name)
     if field is not None and field.is_relation and field.many_to_one:
-        return field.related_model
+        model = field.related_model  # resolved: never "self" once models load
+        return model if isinstance(model, type) else None
     return None
 
 
-def as_pk(model, raw):
+def as_pk(model: type[models.Model], raw: str) -> object:
     try:
         return model._meta.pk.to_python(raw)
     except ValidationError:
         return None
 
 
-def related_names(items):
+def related_names(items: Iterable[Item]) -> dict[RelatedKey, str]:
     """``{(model, raw pk): name}`` for the related rows that ``items`` (pairs of
     ``FieldChange`` and whether it holds display text) mention: one query per
     related model."""
@@ -125,20 +137,22 @@ def related_names(items):
     return names_of(related_rows(wanted))
 
 
-def names_of(rows):
+def names_of(rows: Mapping[RelatedKey, models.Model]) -> dict[RelatedKey, str]:
     return {key: str(row) for key, row in rows.items()}
 
 
-def related_rows(values):
+def related_rows(
+    values: Iterable[tuple[str, str]],
+) -> dict[RelatedKey, models.Model]:
     """``{(model, raw pk): row}`` for the rows that ``values``, pairs of a field
     name and a stored value, refer to (those that still exist): one query per
     related model."""
-    wanted = defaultdict(set)
+    wanted: defaultdict[type[models.Model], set[str]] = defaultdict(set)
     for name, raw in values:
         model = related_model(name)
         if model is not None and raw and as_pk(model, raw) is not None:
             wanted[model].add(raw)
-    rows = {}
+    rows: dict[RelatedKey, models.Model] = {}
     for model, raws in wanted.items():
         found = model._default_manager.in_bulk({as_pk(model, raw) for raw in raws})
         for raw in raws:
@@ -148,7 +162,12 @@ def related_rows(values):
     return rows
 
 
-def value_text(name, raw, names, is_display_text=False):
+def value_text(
+    name: str,
+    raw: str,
+    names: Mapping[RelatedKey, str],
+    is_display_text: bool = False,
+) -> str:
     """A stored value as shown: money (prices and the cost price), counts with
     separators, dates as the site writes them, a related row's name (``#3
     (deleted)`` once it is gone), a file's readable name."""
@@ -177,26 +196,26 @@ def value_text(name, raw, names, is_display_text=False):
     return raw
 
 
-def undoing_changes(changes):
+def undoing_changes(changes: Iterable[ProductChange]) -> dict[int, list[int]]:
     """``{change id: [ids of the changes that undid it]}`` for the saved rows
     of ``changes`` that can be undone: one query, none if there are none."""
     ids = [c.pk for c in changes if c.pk and can_be_undone(c)]
     if not ids:
         return {}
-    undone = defaultdict(list)
+    undone: defaultdict[int, list[int]] = defaultdict(list)
     rows = ProductChange.objects.filter(reverts__in=ids).order_by("pk")
     for reverted, pk in rows.values_list("reverts_id", "pk"):
         undone[reverted].append(pk)
     return undone
 
 
-def can_be_undone(change):
+def can_be_undone(change: ProductChange) -> bool:
     if change.action == ProductChange.Action.CREATED:
         return change.batch_id is not None
     return change.action in UNDOABLE_ACTIONS
 
 
-def readable_date(raw):
+def readable_date(raw: str) -> str:
     """``2027-06-30`` as the site writes dates (``June 30, 2027``)."""
     try:
         day = parse_date(raw)
@@ -205,7 +224,7 @@ def readable_date(raw):
     return raw if day is None else date_format(day, "DATE_FORMAT")
 
 
-def resolved_alerts(change):
+def resolved_alerts(change: ProductChange) -> tuple[str, ...]:
     """The labels of the stock alerts an update resolved, from the kinds it
     recorded as open before and after it. A deletion closes its product's alerts
     but fixes nothing; a create had none before."""
@@ -219,7 +238,16 @@ def resolved_alerts(change):
     return tuple(LABELS[kind] for kind in resolved_kinds(before, after))
 
 
-def build(change, items, names, undone_by=()):
+# Saved change rows, in a list a page keeps (the same list comes back).
+ChangeRows = TypeVar("ChangeRows", bound=Sequence[ProductChange])
+
+
+def build(
+    change: ProductChange,
+    items: Iterable[Item],
+    names: Mapping[RelatedKey, str],
+    undone_by: Iterable[int] = (),
+) -> ShownChange:
     return ShownChange(
         undone_by=tuple(undone_by),
         resolved=resolved_alerts(change),
@@ -235,7 +263,7 @@ def build(change, items, names, undone_by=()):
     )
 
 
-def show_changes(changes):
+def show_changes(changes: ChangeRows) -> ChangeRows:
     """Prepares ``changes`` (ProductChange rows) to be shown, looking related rows
     up for all of them at once. Returns ``changes``."""
     per_change = [read_field_changes(change.changes) for change in changes]
@@ -248,17 +276,20 @@ def show_changes(changes):
     return changes
 
 
-def shown_change(change):
+def shown_change(change: ProductChange) -> ShownChange:
     """The ``ShownChange`` of one ProductChange (prepared by ``show_changes`` or
     made now)."""
-    prepared = getattr(change, _PREPARED, None)
-    if prepared is None:
-        show_changes([change])
-        prepared = getattr(change, _PREPARED)
-    return prepared
+    prepared: Optional[ShownChange] = getattr(change, _PREPARED, None)
+    if prepared is not None:
+        return prepared
+    show_changes([change])
+    made: ShownChange = getattr(change, _PREPARED)
+    return made
 
 
-def shown_value(name, raw, names=None):
+def shown_value(
+    name: str, raw: str, names: Optional[Mapping[RelatedKey, str]] = None
+) -> str:
     """One stored value of field ``name`` as shown (a related row costs a query
     unless ``names``, from ``related_names`` or ``names_of``, holds it: use
     ``show_changes`` for many rows)."""

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, time
 from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,9 @@ class FieldChange:
         return asdict(self)
 
 
-# A record as field names and raw values (``Decimal``, ``int``, ``str``, ``date``,
-# ``None`` ...).
-Snapshot = Mapping[str, object]
+# A record as field names and raw values: each field's own type (``Decimal``,
+# ``int``, ``str``, ``date``, ``None`` ...), which only the field's name tells.
+Snapshot = Mapping[str, Any]
 
 
 def as_text(value: object) -> str:

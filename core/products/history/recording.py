@@ -24,22 +24,29 @@ with its batch's rows in a batch.
 
 import logging
 import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Optional
 
 from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.dispatch import Signal
 
 from products.alerts import stock_counts
 from products.alerts.rules import alerts_across
 from products.history.actor import current_actor
 from products.history.batches import current_recording
-from products.history.changes import diff
+from products.history.changes import Snapshot, diff
 from products.history.snapshots import committed_snapshot, snapshot
-from products.models import ProductChange
+from products.models import ChangeBatch, Product, ProductChange
 
 logger = logging.getLogger(__name__)
+
+# What a change adds to the stock counters (``stock_counts.difference``).
+Counts = Counter[stock_counts.Key]
 
 # Sent once after each transaction that recorded changes committed, with
 # ``change_set``, a ``ChangeSet``.
@@ -51,15 +58,17 @@ class ChangeSet:
     """What one committed transaction wrote: its change rows in the order they
     were recorded, and the batches (imports, bulk actions) some belong to."""
 
-    changes: list = field(default_factory=list)
-    batches: list = field(default_factory=list)
+    changes: list[ProductChange] = field(default_factory=list)
+    batches: list[ChangeBatch] = field(default_factory=list)
 
-    def add(self, changes, batch=None):
+    def add(
+        self, changes: Iterable[ProductChange], batch: Optional[ChangeBatch] = None
+    ) -> None:
         self.changes.extend(changes)
         if batch is not None:
             self.batches.append(batch)
 
-    def by_product(self):
+    def by_product(self) -> dict[int, list[ProductChange]]:
         """``{product pk: [its changes, in order]}``; a deletion recorded by the
         net has no pk left and is not among them."""
         products: dict[int, list[ProductChange]] = {}
@@ -68,10 +77,10 @@ class ChangeSet:
                 products.setdefault(change.product_id, []).append(change)
         return products
 
-    def entries(self):
+    def entries(self) -> list[ProductChange]:
         """The changes that stand for the set in a list of changes (the feed):
         each batch's entry, and each change made outside a batch."""
-        entries = [batch.entry for batch in self.batches if batch.entry_id]
+        entries = [batch.entry for batch in self.batches if batch.entry is not None]
         entries += [change for change in self.changes if change.batch_id is None]
         return sorted(entries, key=lambda change: change.pk)
 
@@ -84,12 +93,13 @@ class _Transaction:
     """What the transaction in progress recorded so far: the set its commit
     announces, and the committed values the net read before each save."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.change_set = ChangeSet()
-        self.before = {}  # id(instance) -> (instance, snapshot)
-        self.hook = None
+        # id(instance) -> (instance, snapshot)
+        self.before: dict[int, tuple[Product, Snapshot]] = {}
+        self.hook: Optional[Callable[[], None]] = None
 
-    def hook_last(self, connection):
+    def hook_last(self, connection: BaseDatabaseWrapper) -> None:
         """Registers the set's commit hook after every hook so far: it runs after
         every part that joined the set. The hook registered before it then does
         nothing (it stays where it is: moving hooks would reorder Django's list).
@@ -97,37 +107,42 @@ class _Transaction:
         block even when the savepoint it was registered in rolls back (later
         writes of the transaction still need it); a rollback drops it."""
 
-        def finish():
+        def finish() -> None:
             if self.hook is finish:
                 self.finish()
 
         self.hook = finish
-        connection.run_on_commit.append((set(), finish, True))
+        # (savepoint ids, callback, robust): django-stubs knows only the first two.
+        connection.run_on_commit.append((set(), finish, True))  # type: ignore[arg-type]
 
-    def finish(self):
+    def finish(self) -> None:
         if getattr(_local, "transaction", None) is self:
             _local.transaction = None
         if self.change_set.changes:
             announce(self.change_set)
 
 
-def _transaction(connection):
+def _transaction(connection: BaseDatabaseWrapper) -> _Transaction:
     """The record of the transaction in progress, started if there is none (or
     the last one rolled back: Django then dropped its commit hooks)."""
-    current = getattr(_local, "transaction", None)
+    current: Optional[_Transaction] = getattr(_local, "transaction", None)
     if current is None or not _registered(connection, current.hook):
         current = _local.transaction = _Transaction()
         current.hook_last(connection)
     return current
 
 
-def _registered(connection, hook):
+def _registered(
+    connection: BaseDatabaseWrapper, hook: Optional[Callable[[], None]]
+) -> bool:
     hooks = connection.run_on_commit
     # Searched from the end: it is normally among the last.
     return any(hooks[index][1] is hook for index in range(len(hooks) - 1, -1, -1))
 
 
-def _join(changes, batch=None):
+def _join(
+    changes: Iterable[ProductChange], batch: Optional[ChangeBatch] = None
+) -> None:
     """``changes`` (saved rows) join the set announced when the transaction
     commits. Each part is a commit hook of its own, so Django drops it with a
     savepoint that rolls back, rows and all; the set's hook comes after it."""
@@ -140,7 +155,7 @@ def _join(changes, batch=None):
     current.hook_last(connection)
 
 
-def announce(change_set):
+def announce(change_set: ChangeSet) -> None:
     for receiver_fn, error in changes_committed.send_robust(
         sender=ChangeSet, change_set=change_set
     ):
@@ -156,7 +171,14 @@ def announce(change_set):
 # The write path ----------------------------------------------------------------
 
 
-def record(product, action, before, after, reverts=None, linked=True):
+def record(
+    product: Product,
+    action: str,
+    before: Snapshot,
+    after: Snapshot,
+    reverts: Optional[ProductChange] = None,
+    linked: bool = True,
+) -> Optional[ProductChange]:
     """Records the change from ``before`` to ``after`` (snapshots) of
     ``product``, undoing the ProductChange ``reverts`` if given, as part of the
     transaction's set. Returns the change, or None if nothing changed. Inside a
@@ -169,7 +191,14 @@ def record(product, action, before, after, reverts=None, linked=True):
     return change
 
 
-def unsaved_change(product, action, before, after, reverts=None, linked=True):
+def unsaved_change(
+    product: Product,
+    action: str,
+    before: Snapshot,
+    after: Snapshot,
+    reverts: Optional[ProductChange] = None,
+    linked: bool = True,
+) -> Optional[ProductChange]:
     """The change row ``record`` would save (not saved yet), or None if nothing
     changed: for a caller that inserts it in a statement of its own
     (``one_round_trip``) and then hands it to ``inserted``."""
@@ -199,7 +228,7 @@ def unsaved_change(product, action, before, after, reverts=None, linked=True):
     )
 
 
-def keep(change, counts=None):
+def keep(change: ProductChange, counts: Optional[Counts] = None) -> None:
     """Saves ``change`` (from ``unsaved_change``) and joins it to the
     transaction's set, adding ``counts`` (``counts_of``) to the stock counters;
     inside a batch's ``recording`` leaves both to the batch."""
@@ -212,7 +241,7 @@ def keep(change, counts=None):
         _join([change])
 
 
-def inserted(change, counts=None):
+def inserted(change: ProductChange, counts: Optional[Counts] = None) -> None:
     """``change`` (from ``unsaved_change``) was inserted by the caller's own
     statement: it joins the transaction's set, and ``counts`` the stock
     counters, as a saved one does."""
@@ -220,7 +249,7 @@ def inserted(change, counts=None):
     _join([change])
 
 
-def counts_of(action, before, after):
+def counts_of(action: str, before: Snapshot, after: Snapshot) -> Optional[Counts]:
     """What the change adds to the stock counters (``stock_counts``), kept in
     the write's transaction. A save the net could not read the committed row
     for (``save_base()`` outside a transaction) is left to the next recount."""
@@ -232,12 +261,12 @@ def counts_of(action, before, after):
     return stock_counts.difference(before, after)
 
 
-def record_batch(batch, changes):
+def record_batch(batch: ChangeBatch, changes: Iterable[ProductChange]) -> None:
     """The saved ``changes`` of ``batch`` join the transaction's set."""
     _join(changes, batch)
 
 
-def delete(product, before):
+def delete(product: Product, before: Snapshot) -> None:
     """Records the deletion of ``product`` (``before``: its committed values)
     while its row still exists, so the set names its pk, then deletes it."""
     record(product, ProductChange.Action.DELETED, before, {})
@@ -245,7 +274,7 @@ def delete(product, before):
         product.delete()
 
 
-def create(product, reverts=None):
+def create(product: Product, reverts: Optional[ProductChange] = None) -> None:
     """Saves the new ``product`` and records its creation (undoing the deletion
     ``reverts``, if given)."""
     with made_here(product):
@@ -254,10 +283,10 @@ def create(product, reverts=None):
 
 
 @contextmanager
-def made_here(*instances):
+def made_here(*instances: object) -> Iterator[None]:
     """While the write path saves or deletes ``instances`` itself (having
     recorded them), the net stays out."""
-    made = _local.__dict__.setdefault("made_here", set())
+    made: set[int] = _local.__dict__.setdefault("made_here", set())
     made.update(id(instance) for instance in instances)
     try:
         yield
@@ -265,14 +294,14 @@ def made_here(*instances):
         made.difference_update(id(instance) for instance in instances)
 
 
-def _is_made_here(instance):
+def _is_made_here(instance: object) -> bool:
     return id(instance) in getattr(_local, "made_here", ())
 
 
 # The net: saves and deletes outside the write path -----------------------------
 
 
-def before_save(instance):
+def before_save(instance: Product) -> None:
     """``pre_save``: the committed values, read under a lock so that concurrent
     saves of one product chain (each change's old value is the previous new)."""
     if _is_made_here(instance) or instance._state.adding or instance.pk is None:
@@ -280,7 +309,7 @@ def before_save(instance):
     _remember(instance, committed_snapshot(instance))
 
 
-def _remember(instance, before):
+def _remember(instance: Product, before: Snapshot) -> None:
     """Kept for the ``post_`` signal with the transaction, and dropped with it.
     Product.save() and delete() always write in a transaction; a save outside
     one (only ``save_base()`` called directly) records every field as new."""
@@ -289,13 +318,13 @@ def _remember(instance, before):
         _transaction(connection).before[id(instance)] = (instance, before)
 
 
-def _take_before(instance):
-    current = getattr(_local, "transaction", None)
+def _take_before(instance: Product) -> Snapshot:
+    current: Optional[_Transaction] = getattr(_local, "transaction", None)
     kept = current.before.pop(id(instance), None) if current else None
     return kept[1] if kept is not None and kept[0] is instance else {}
 
 
-def saved(instance, created):
+def saved(instance: Product, created: bool) -> Optional[Snapshot]:
     """``post_save``: records the save. Returns the committed values before it
     (None if this module made the save)."""
     if _is_made_here(instance):
@@ -307,14 +336,14 @@ def saved(instance, created):
     return before
 
 
-def before_delete(instance):
+def before_delete(instance: Product) -> None:
     """``pre_delete``: the committed values, as ``before_save``."""
     if _is_made_here(instance):
         return
     _remember(instance, committed_snapshot(instance) or snapshot(instance))
 
 
-def deleted(instance):
+def deleted(instance: Product) -> Optional[Snapshot]:
     """``post_delete``: records the deletion. Returns the committed values
     before it (None if this module made the delete)."""
     if _is_made_here(instance):

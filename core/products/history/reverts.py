@@ -14,18 +14,26 @@ back).
 """
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from itertools import count
+from typing import Optional
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
 from products.formats import readable_file_name
-from products.history.change_display import label, model_field, names_of, shown_value
-from products.history.changes import as_text, same
-from products.history.snapshots import raw_value
+from products.history.change_display import (
+    RelatedKey,
+    label,
+    model_field,
+    names_of,
+    shown_value,
+)
+from products.history.changes import FieldChange, as_text, same
+from products.history.snapshots import TrackedField, raw_value
 from products.images.kept_files import is_kept
-from products.models import Product, ProductChange, product_field
+from products.models import ChangeBatch, Product, ProductChange, product_field
 from products.models.change import read_field_changes
 from products.models.product import normal_sku
 from products.slugs import numbered, slug_from_name
@@ -34,9 +42,12 @@ from products.slugs import numbered, slug_from_name
 class CannotUndo(Exception):
     """This change cannot be undone at all; ``str()`` says why, for the page."""
 
-    def __init__(self, message, undone_by=None):
+    def __init__(
+        self, message: str, undone_by: Optional[ProductChange | ChangeBatch] = None
+    ) -> None:
         super().__init__(message)
-        self.undone_by = undone_by  # the change that already undid it, if any
+        # The change (or batch) that already undid it, if any.
+        self.undone_by = undone_by
 
 
 class ValueGone(Exception):
@@ -57,20 +68,20 @@ class Step:
 @dataclass
 class RevertPlan:
     change: ProductChange
-    steps: list
+    steps: list[Step]
     # What to write: {field name: value as the model takes it}.
-    values: dict
-    problems: list = field(default_factory=list)  # not about one field
+    values: dict[str, object]
+    problems: list[str] = field(default_factory=list)  # not about one field
 
     @property
-    def blocked(self):
+    def blocked(self) -> bool:
         return bool(self.problems) or any(step.problem for step in self.steps)
 
     @property
-    def blocking_steps(self):
+    def blocking_steps(self) -> list[Step]:
         return [step for step in self.steps if step.problem]
 
-    def refused(self, error):
+    def refused(self, error: ValidationError) -> "RevertPlan":
         """The plan with ``error`` (a ValidationError from the model) beside the
         fields it names; what it says about no shown field goes to ``problems``."""
         if hasattr(error, "error_dict"):
@@ -87,7 +98,11 @@ class RevertPlan:
         return self
 
 
-def stored_value(target, raw, rows=None):
+# Related rows looked up in bulk (``change_display.related_rows``).
+Rows = Mapping[RelatedKey, models.Model]
+
+
+def stored_value(target: TrackedField, raw: str, rows: Optional[Rows] = None) -> object:
     """The value a stored string stands for, as the model takes it (a related
     row as an instance, from ``rows`` (``related_rows``) when given). Raises
     ``ValueGone`` for a row or file that no longer exists, ``ValidationError``
@@ -96,6 +111,7 @@ def stored_value(target, raw, rows=None):
         return None if target.null else ""
     if target.is_relation:
         related = target.related_model
+        assert isinstance(related, type)  # a ForeignKey's model, resolved on load
         if rows is not None:
             related._meta.pk.to_python(raw)  # a string it cannot read raises
             found = rows.get((related, raw))
@@ -113,7 +129,7 @@ def stored_value(target, raw, rows=None):
     return target.to_python(raw)
 
 
-def holds(product, target, raw):
+def holds(product: Product, target: TrackedField, raw: str) -> bool:
     """Whether ``product``'s field holds the stored value ``raw``, compared as
     the field's Python type (``5.0`` is ``5.00``, empty is empty)."""
     try:
@@ -123,7 +139,9 @@ def holds(product, target, raw):
     return same(raw_value(product, target), expected)
 
 
-def revert_plan(product, change, rows=None):
+def revert_plan(
+    product: Product, change: ProductChange, rows: Optional[Rows] = None
+) -> RevertPlan:
     """What reverting ``change``, an update of ``product``, would write, field by
     field, with what blocks it. Raises ``CannotUndo`` for a create or a delete.
 
@@ -150,7 +168,14 @@ def revert_plan(product, change, rows=None):
     return plan
 
 
-def revert_step(product, item, is_display_text, values, rows=None, names=None):
+def revert_step(
+    product: Product,
+    item: FieldChange,
+    is_display_text: bool,
+    values: dict[str, object],
+    rows: Optional[Rows] = None,
+    names: Optional[Mapping[RelatedKey, str]] = None,
+) -> Step:
     """The ``Step`` of one recorded field; its value goes into ``values`` when it
     can be set back."""
     target = model_field(item.field)
@@ -175,12 +200,12 @@ def revert_step(product, item, is_display_text, values, rows=None, names=None):
     return Step(step.field, step.label, now, restored, problem)
 
 
-def reason(error):
+def reason(error: Exception) -> str:
     """What a ``ValueGone`` or a ``ValidationError`` says, as one sentence."""
     return " ".join(getattr(error, "messages", [str(error)]))
 
 
-def check_on_model(product, plan, queries=True):
+def check_on_model(product: Product, plan: RevertPlan, queries: bool = True) -> None:
     """The model's own rules for the product as reverting would leave it (a
     unique SKU or address taken meanwhile, a reserved slug ...). Without
     ``queries`` (a batch: thousands of products), the rules on the values alone:
@@ -206,7 +231,7 @@ def check_on_model(product, plan, queries=True):
         plan.refused(error)
 
 
-def restore_plan(deletion):
+def restore_plan(deletion: ProductChange) -> tuple[Product, list[str]]:
     """A new, unsaved product with the last values of the product ``deletion``
     deleted, and notes on what could not come back. Raises ``CannotUndo`` when
     it cannot be restored at all."""
@@ -219,7 +244,8 @@ def restore_plan(deletion):
             f"#{undone_by.pk}.",
             undone_by=undone_by,
         )
-    product, notes = Product(), []
+    product = Product()
+    notes: list[str] = []
     for item, is_display_text in read_field_changes(deletion.changes):
         target = model_field(item.field)
         if target is None or not target.editable:
@@ -244,7 +270,7 @@ def restore_plan(deletion):
     return product, notes
 
 
-def give_free_slug(product):
+def give_free_slug(product: Product) -> list[str]:
     """Its old address when no product has it now, else the first numbered one
     free (``blue-mug-2``, ...). Returns the notes to show."""
     wanted = product.slug or slug_from_name(product.name)
@@ -262,7 +288,7 @@ def give_free_slug(product):
     ]
 
 
-def refuse_taken_sku(product):
+def refuse_taken_sku(product: Product) -> None:
     other = Product.objects.filter(sku=normal_sku(product.sku)).first()
     if other is not None:
         raise CannotUndo(
@@ -271,7 +297,7 @@ def refuse_taken_sku(product):
         )
 
 
-def deletion_at(slug):
+def deletion_at(slug: str) -> Optional[ProductChange]:
     """The latest recorded deletion of a product at ``slug``, or None. Rare (an
     address nothing answers at), so the change rows are searched rather than an
     index kept for it on every write."""

@@ -5,14 +5,16 @@ Every recorded create and update carries the new value of each field it set,
 so the change rows are the series: no other table keeps them.
 """
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Optional, TypeVar
 
 from django.utils import timezone
 
 from products.history import charts
-from products.models import ProductChange
+from products.models import Product, ProductChange
 from products.models.change import read_field_changes
 
 # Points read per product for its chart (the newest ones) and per row of the
@@ -23,25 +25,32 @@ CHART_BOX = charts.Box(width=240, height=60, pad=4)
 SPARK_BOX = charts.Box(width=80, height=20, pad=2)
 
 
-def _number(text, kind):
+# A price or a stock level.
+Number = Decimal | int
+# ``(created_at, value)``: one point of a series.
+Point = tuple[datetime, Number]
+Read = TypeVar("Read", Decimal, int)
+
+
+def _number(text: str, kind: Callable[[str], Read]) -> Optional[Read]:
     try:
         return kind(text)
     except (InvalidOperation, TypeError, ValueError):
         return None
 
 
-READERS = {
+READERS: dict[str, Callable[[str], Optional[Number]]] = {
     "price": lambda text: _number(text, Decimal),
     "quantity": lambda text: _number(text, int),
 }
 
 
-def values_in(rows, field):
+def values_in(rows: Iterable[tuple[datetime, object]], field: str) -> list[Point]:
     """``[(created_at, value)]`` of ``field`` in ``rows`` of (created_at,
     stored changes), oldest first; the oldest row's old value opens the series
     when that row was not the product's first."""
     read = READERS[field]
-    series: list[tuple[datetime, Decimal | int]] = []
+    series: list[Point] = []
     for created_at, stored in rows:
         for change, legacy in read_field_changes(stored):
             if change.field != field or legacy:
@@ -62,33 +71,39 @@ class Line:
 
     field: str
     label: str
-    values: list  # [(created_at, value)], oldest first
+    values: Sequence[Point]  # oldest first
     points: str  # SVG polyline points
     box: charts.Box
 
     @property
-    def low(self):
+    def low(self) -> Number:
         return min(value for _, value in self.values)
 
     @property
-    def high(self):
+    def high(self) -> Number:
         return max(value for _, value in self.values)
 
     @property
-    def first(self):
+    def first(self) -> Number:
         return self.values[0][1]
 
     @property
-    def last(self):
+    def last(self) -> Number:
         return self.values[-1][1]
 
 
-def draw(field, label, values, box, now=None):
+def draw(
+    field: str,
+    label: str,
+    values: Sequence[Point],
+    box: charts.Box,
+    now: Optional[datetime] = None,
+) -> Optional[Line]:
     if not values:
         return None
-    now = now or timezone.now()
+    until = (now or timezone.now()).timestamp()
     series = [(moment.timestamp(), float(value)) for moment, value in values]
-    points = charts.plot(series, box, until=now.timestamp())
+    points = charts.plot(series, box, until=until)
     return Line(field, label, values, charts.points_attribute(points), box)
 
 
@@ -97,17 +112,17 @@ class History:
     price: Line | None
     stock: Line | None
     # Both series together for the table beside the charts, newest first.
-    rows: list
+    rows: list[tuple[datetime, dict[str, Number]]]
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self.price or self.stock)
 
     @property
-    def lines(self):
+    def lines(self) -> list[Line]:
         return [line for line in (self.price, self.stock) if line is not None]
 
 
-def price_and_stock(product, limit=CHART_POINTS):
+def price_and_stock(product: Product, limit: int = CHART_POINTS) -> History:
     """The price and stock lines of ``product`` from its newest ``limit``
     change rows (one query)."""
     rows = list(
@@ -118,7 +133,7 @@ def price_and_stock(product, limit=CHART_POINTS):
     )
     rows.reverse()
     prices, stock = values_in(rows, "price"), values_in(rows, "quantity")
-    table: dict[datetime, dict[str, Decimal | int]] = {}
+    table: dict[datetime, dict[str, Number]] = {}
     for moment, value in prices:
         table.setdefault(moment, {})["price"] = value
     for moment, value in stock:
@@ -130,23 +145,25 @@ def price_and_stock(product, limit=CHART_POINTS):
     )
 
 
-def stock_sparklines(pks, per_product=SPARK_POINTS):
+def stock_sparklines(
+    pks: Iterable[int], per_product: int = SPARK_POINTS
+) -> dict[int, Line]:
     """``{pk: Line}``: the recent stock of each product of a table page, from
     one query (its newest change rows, at most ``per_product`` on average)."""
-    pks = list(pks)
-    if not pks:
+    wanted = list(pks)
+    if not wanted:
         return {}
     rows = (
-        ProductChange.objects.filter(product_id__in=pks)
+        ProductChange.objects.filter(product_id__in=wanted)
         .exclude(action=ProductChange.Action.DELETED)
         .order_by("-pk")
-        .values_list("product_id", "created_at", "changes")[: len(pks) * per_product]
+        .values_list("product_id", "created_at", "changes")[: len(wanted) * per_product]
     )
     by_product: dict[int, list[tuple[datetime, object]]] = {}
     for pk, created_at, stored in rows:
         by_product.setdefault(pk, []).append((created_at, stored))
     now = timezone.now()
-    lines = {}
+    lines: dict[int, Line] = {}
     for pk, product_rows in by_product.items():
         product_rows.reverse()
         line = draw(

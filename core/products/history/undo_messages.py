@@ -8,16 +8,21 @@ The message is rendered here, escaped, and stored as safe markup (Django's
 message storages keep that mark), so the layout shows the form as it is.
 """
 
+from typing import Optional
+
 from django.contrib import messages
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.roles import ADD_PRODUCT, DELETE_PRODUCT, has_staff_permission
 from products.history.reverts import deletion_at
-from products.models import ProductChange
+from products.models import ChangeBatch, Product, ProductChange
 
 
-def success_with_undo(request, text, url, version=None):
+def success_with_undo(
+    request: HttpRequest, text: str, url: str, version: Optional[int] = None
+) -> None:
     """``text`` as a success message with an Undo button posting to ``url``
     (with ``version``, the product's, where the page asks for one)."""
     context = {"text": text, "url": url, "version": version}
@@ -25,7 +30,7 @@ def success_with_undo(request, text, url, version=None):
     messages.success(request, html, extra_tags="undoable")
 
 
-def saved(request, text, product):
+def saved(request: HttpRequest, text: str, product: Product) -> None:
     """After an update of ``product`` (as written, at its new version)."""
     change = (
         ProductChange.objects.filter(product=product, product_version=product.version)
@@ -39,7 +44,7 @@ def saved(request, text, product):
     success_with_undo(request, text, url, version=product.version)
 
 
-def created(request, text, product):
+def created(request: HttpRequest, text: str, product: Product) -> None:
     """After ``product`` was created: undone by deleting it, for who may."""
     if not has_staff_permission(request.user, DELETE_PRODUCT):
         messages.success(request, text)
@@ -48,7 +53,7 @@ def created(request, text, product):
     success_with_undo(request, text, url, version=product.version)
 
 
-def deleted(request, text, slug):
+def deleted(request: HttpRequest, text: str, slug: str) -> None:
     """After the product at ``slug`` was deleted: undone by restoring it."""
     deletion = deletion_at(slug)
     if deletion is None or not has_staff_permission(request.user, ADD_PRODUCT):
@@ -57,7 +62,7 @@ def deleted(request, text, slug):
     success_with_undo(request, text, reverse("dashboard-restore", args=[deletion.pk]))
 
 
-def batch_done(request, text, batch):
+def batch_done(request: HttpRequest, text: str, batch: Optional[ChangeBatch]) -> None:
     """After an import or a bulk action wrote ``batch`` (None: nothing changed)."""
     if batch is None:
         messages.success(request, text)
