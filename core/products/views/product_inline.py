@@ -15,6 +15,7 @@ from products.editing import writes
 from products.history.series import stock_sparklines
 from products.models import Category, Product, ProductChange
 from products.table import inline_edit, selection
+from products.table.rows import RowMaker, row_permissions
 from products.views.product_table import back_to_table
 
 
@@ -52,14 +53,25 @@ def form_problem(form):
 
 
 def answer(request, product, status=200, **state):
+    """The product's row: with htmx the row alone (the page holds the list of
+    categories its select is filled from); without, on a page of its own whose
+    category select lists every category."""
+    last = ProductChange.objects.filter(product=product).order_by("-pk").first()
+    row = RowMaker().row(
+        product,
+        sparkline=stock_sparklines([product.pk]).get(product.pk),
+        last=last,
+        selected=product.pk in selection.selected(request.session),
+        error=state.get("error"),
+        conflict=state.get("conflict"),
+        category_choices=(() if request.htmx else Category.objects.order_by("name")),
+    )
     context = {
+        "row": row,
         "product": product,
-        "categories": list(Category.objects.order_by("name")),
-        "sparkline": stock_sparklines([product.pk]).get(product.pk),
         "show_costs": True,
         "flash": {state["saved"]} if state.get("saved") else set(),
-        "last": ProductChange.objects.filter(product=product).order_by("-pk").first(),
-        "selected": set(selection.selected(request.session)),
+        **row_permissions(request.user),
         **state,
     }
     if request.htmx:
