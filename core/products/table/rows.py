@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.template.backends.utils import csrf_input
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils import formats as django_formats
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.safestring import mark_safe
 
 from accounts.roles import CHANGE_PRODUCT, WATCH_FEED
 from products.alerts.kinds import alerts_for, stock_status
@@ -216,3 +219,18 @@ def table_rows(products, *, sparklines=None, selected=(), choosing=None, categor
         )
         for product in products
     ]
+
+
+def render_rows(context, request, template="products/table/rows.html"):
+    """The rows of ``context`` (``rows``, or the one ``row``) from the row partial,
+    in one render, for a page of the template language to place (the partial is
+    Jinja2, whose output is escaped as it renders).
+
+    The CSRF field is made once: handed the request, Django's Jinja2 backend
+    would mask a new token for each of a row's three forms, every row."""
+    context = {**context, "csrf_input": csrf_input(request)}
+    return mark_safe(render_to_string(template, context))
+
+
+def render_row(context, request):
+    return render_rows(context, request, "products/table/row.html")

@@ -8,6 +8,7 @@ view it came from and a refusal shows the row on a page of its own.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,7 @@ from products.editing import writes
 from products.history.series import stock_sparklines
 from products.models import Category, Product, ProductChange
 from products.table import inline_edit, selection
-from products.table.rows import RowMaker, row_permissions
+from products.table.rows import RowMaker, render_row, row_permissions
 from products.views.product_table import back_to_table
 
 
@@ -74,6 +75,7 @@ def answer(request, product, status=200, **state):
         **row_permissions(request.user),
         **state,
     }
+    context["row_html"] = render_row(context, request)
     if request.htmx:
-        return render(request, "products/table/row.html", context, status=status)
+        return HttpResponse(context["row_html"], status=status)
     return render(request, "products/product_inline.html", context, status=status)

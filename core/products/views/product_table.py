@@ -12,7 +12,7 @@ from products.history.series import stock_sparklines
 from products.models import Category, ProductChange
 from products.table import selection
 from products.table.query import SORT_COLUMNS, TableForm, page_numbers, table_products
-from products.table.rows import row_permissions, table_rows
+from products.table.rows import render_rows, row_permissions, table_rows
 from products.transfer.bulk import BulkActionForm
 
 
@@ -62,6 +62,7 @@ def product_table(request):
         "bulk_form": BulkActionForm(),
         "live_after": live_after,
     }
+    context["rows_html"] = render_rows(context, request)
     template = "products/table/table.html" if partial else "products/product_table.html"
     return render(request, template, context)
 
