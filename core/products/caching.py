@@ -35,6 +35,7 @@ from django.utils import timezone as django_timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition
 
+from . import validator_connections
 from .models import Product, ProductChange
 from .snapshots import tracked_fields
 
@@ -125,8 +126,13 @@ def validators(request, data, changed_at, product=None, point=None):
         # A page showing a one-time message ("Product deleted") must be fetched
         # again next time, not confirmed with a 304.
         return Validators(None, None, product, point)
+    return validators_for(viewer(request), request, data, changed_at, product, point)
+
+
+def validators_for(who, request, data, changed_at, product=None, point=None):
+    """``validators`` of a page without a one-time message, rendered for ``who``
+    (``viewer``)."""
     digest, released_at = release()
-    who = viewer(request)
     variant = (
         digest,
         # Read each time (a few attributes): the release is read once per
@@ -161,15 +167,30 @@ def catalog_validators(request):
     return validators(request, ("catalog", change_id), changed_at, point=change_id)
 
 
-def _latest_public_change():
+def visitor_catalog_validators(request, kept_connection=False):
+    """``catalog_validators`` for a visitor (not signed in) with no one-time
+    message waiting, without asking who the user is (``public_revalidation``
+    answers before the session and authentication are read).
+    ``kept_connection``: read on the thread's kept connection
+    (``validator_connections``) instead of the request's own."""
+    change_id, changed_at = _latest_public_change(kept_connection) or (None, None)
+    data = ("catalog", change_id)
+    return validators_for(PUBLIC, request, data, changed_at, point=change_id)
+
+
+def _latest_public_change(kept_connection=False):
     """``(change id, created_at)`` of the latest public change, or None: one
     query, compiled once per process (building and compiling it took twice as
     long as running it, on every 304)."""
     using = router.db_for_read(ProductChange)
     sql, params = _latest_public_change_sql(using)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    row = validator_connections.NOT_KEPT
+    if kept_connection:
+        row = validator_connections.fetch_one(using, sql, params)
+    if row is validator_connections.NOT_KEPT:
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
     if row is None:
         return None
     change_id, changed_at = row
@@ -255,13 +276,19 @@ def conditional_page(compute):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             response = conditional_view(request, *args, **kwargs)
-            patch_vary_headers(response, VARY)
-            if request.user.is_authenticated:
-                patch_cache_control(response, private=True, no_cache=True)
-            else:
-                patch_cache_control(response, no_cache=True)
+            patch_caching(response, request.user.is_authenticated)
             return response
 
         return wrapper
 
     return decorator
+
+
+def patch_caching(response, signed_in):
+    """What every answer of a public page says about caching (see
+    ``conditional_page``)."""
+    patch_vary_headers(response, VARY)
+    if signed_in:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, no_cache=True)

@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "core.middleware.RejectNulQueryMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A visitor's matching revalidation of the catalog is answered here (304),
+    # before the session, CSRF, authentication and messages are set up.
+    "products.public_revalidation.PublicRevalidationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -28,6 +28,17 @@ def announcements_delivered():
 
 
 @pytest.fixture(autouse=True)
+def validator_connections_closed():
+    """The catalog's revalidations keep a connection per thread (see
+    ``products.validator_connections``): closed after each test, so that the
+    test database can be dropped at the end."""
+    yield
+    from products import validator_connections
+
+    validator_connections.close_all()
+
+
+@pytest.fixture(autouse=True)
 def media_root(request, settings, tmp_path):
     """Uploads go to a per-test folder, never into the repository; or, for the
     tests of a module that shares one daphne, to that daphne's folder, so that
