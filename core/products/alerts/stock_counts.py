@@ -126,10 +126,28 @@ def add(counts: "Optional[Counter[Key]]") -> None:
         return
     rows = StockCount.objects.bulk_create(
         StockCount(counter=counter, bucket=bucket, amount=amount)
-        for (counter, bucket), amount in sorted(counts.items())
+        for counter, bucket, amount in rows_of(counts)
     )
     ids = [row.pk for row in rows if row.pk is not None]
-    if ids and max(ids) // FOLD_EVERY > (min(ids) - 1) // FOLD_EVERY:
+    if ids:
+        added(min(ids), max(ids))
+
+
+def rows_of(counts: "Counter[Key]") -> list[tuple[str, int, int]]:
+    """``counts`` as the ``(counter, bucket, amount)`` rows ``add`` inserts, for
+    a caller that inserts them in a statement of its own (``one_round_trip``)
+    and then tells ``added``."""
+    return [
+        (counter, bucket, amount)
+        for (counter, bucket), amount in sorted(counts.items())
+    ]
+
+
+def added(first_id: int, last_id: int) -> None:
+    """Rows ``first_id`` to ``last_id`` were inserted in the transaction in
+    progress: if they pass a multiple of ``FOLD_EVERY``, the rows are folded once
+    it commits."""
+    if last_id // FOLD_EVERY > (first_id - 1) // FOLD_EVERY:
         transaction.on_commit(fold, robust=True)
 
 

@@ -133,8 +133,13 @@ def validators(request, data, changed_at, product=None, point=None):
         # A page showing a one-time message ("Product deleted") must be fetched
         # again next time, not confirmed with a 304.
         return Validators(None, None, product, point)
+    return validators_for(viewer(request), request, data, changed_at, product, point)
+
+
+def validators_for(who, request, data, changed_at, product=None, point=None):
+    """``validators`` of a page without a one-time message, rendered for ``who``
+    (``viewer``)."""
     digest, released_at = release()
-    who = viewer(request)
     variant = (
         digest,
         # Read each time (a few attributes): the release is read once per
@@ -167,6 +172,16 @@ def catalog_validators(request):
     else:
         change_id, changed_at = _latest_public_change() or (None, None)
     return validators(request, ("catalog", change_id), changed_at, point=change_id)
+
+
+def visitor_catalog_validators(request):
+    """``catalog_validators`` for a visitor (not signed in) with no one-time
+    message waiting, without asking who the user is (``catalog.revalidation``
+    answers before the session and authentication are read).
+    """
+    change_id, changed_at = _latest_public_change() or (None, None)
+    data = ("catalog", change_id)
+    return validators_for(PUBLIC, request, data, changed_at, point=change_id)
 
 
 def _latest_public_change():
@@ -263,13 +278,19 @@ def conditional_page(compute):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             response = conditional_view(request, *args, **kwargs)
-            patch_vary_headers(response, VARY)
-            if request.user.is_authenticated:
-                patch_cache_control(response, private=True, no_cache=True)
-            else:
-                patch_cache_control(response, no_cache=True)
+            patch_caching(response, request.user.is_authenticated)
             return response
 
         return wrapper
 
     return decorator
+
+
+def patch_caching(response, signed_in):
+    """What every answer of a public page says about caching (see
+    ``conditional_page``)."""
+    patch_vary_headers(response, VARY)
+    if signed_in:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, no_cache=True)

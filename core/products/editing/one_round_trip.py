@@ -1,16 +1,23 @@
 """A versioned update and its change row in one statement, on PostgreSQL.
 
 The write path's common case, a form saved at the version it was opened at, is a
-conditional ``UPDATE ... WHERE id = %s AND version = %s`` and the insert of its
-change row: two round trips to the database. On PostgreSQL both go as one:
+conditional ``UPDATE ... WHERE id = %s AND version = %s``, the insert of its
+change row and the insert of what it adds to the stock counters: three round
+trips to the database. On PostgreSQL all three go as one:
 
     WITH updated AS (UPDATE products_product SET ... WHERE id = %s
-                     AND version = %s RETURNING id)
+                     AND version = %s RETURNING id),
+         counted AS (INSERT INTO products_stockcount (...)
+                     SELECT ... FROM updated, UNNEST(%s, %s, %s) ... RETURNING id)
     INSERT INTO products_productchange (...) SELECT ..., updated.id, ...
-    FROM updated RETURNING id
+    FROM updated RETURNING id, (SELECT MIN(id) FROM counted), (SELECT MAX(id) ...)
 
-The change row is inserted only if the update found its version: no row back
-means nothing was written at all, as when the plain ``UPDATE`` counts no row.
+The change row and the counters' rows are inserted only if the update found its
+version (both select from ``updated``): no row back means nothing was written at
+all, as when the plain ``UPDATE`` counts no row. Everything is one statement of
+the write's transaction, so it commits or rolls back whole, as the separate
+statements did, and the counters' rows are only ever inserted, so concurrent
+writers still never wait on each other there.
 Both statements are the ones Django would compile (the update from the
 queryset, each value prepared by its field), and the change row's ``pre_save``
 and ``post_save`` signals are sent as its ``save()`` would send them, so what is
@@ -20,12 +27,16 @@ the change row names (one more). SQLite, and a change left to a batch, keep the
 two statements.
 """
 
-from django.db import connections, router
-from django.db.models.signals import post_save, pre_save
-from django.db.models.sql import InsertQuery
+import functools
+from typing import Any
 
+from django.db import connections, router
+from django.db.models import Field
+from django.db.models.signals import post_save, pre_save
+
+from products.alerts import stock_counts
 from products.history import recording
-from products.models import Product, ProductChange
+from products.models import Product, ProductChange, StockCount
 
 
 def applies(change: ProductChange | None) -> bool:
@@ -48,18 +59,28 @@ def update_recorded(
     counts: recording.Counts | None = None,
 ) -> bool:
     """Updates product ``pk`` at ``version`` with ``values`` (``{attname:
-    value}``), raising its version by one, and inserts ``change`` with it.
+    value}``), raising its version by one, and inserts ``change`` with it, and
+    ``counts`` (``stock_counts.difference``) into the stock counters.
     Returns whether the version was current (False: nothing written)."""
     using = router.db_for_write(Product)
     connection = connections[using]
     update_sql, update_params = _update_sql(pk, version, values, using)
+    counts_sql, counts_params = _counts_sql(counts, using)
     insert_sql, insert_params = _insert_sql(change, using)
     qn = connection.ops.quote_name
     product_id = qn(Product._meta.pk.column)
+    change_id = qn(ProductChange._meta.pk.column)
+    counted_ids = "NULL, NULL"
+    if counts_sql:
+        count_id, counted = qn(StockCount._meta.pk.column), qn("counted")
+        counts_sql = f", {counted} AS ({counts_sql} RETURNING {count_id})"
+        counted_ids = (
+            f"(SELECT MIN({count_id}) FROM {counted}), "
+            f"(SELECT MAX({count_id}) FROM {counted})"
+        )
     sql = (
-        f"WITH {qn('updated')} AS ({update_sql} RETURNING {product_id}) "
-        f"{insert_sql} FROM {qn('updated')} "
-        f"RETURNING {qn(ProductChange._meta.pk.column)}"
+        f"WITH {qn('updated')} AS ({update_sql} RETURNING {product_id}){counts_sql} "
+        f"{insert_sql} FROM {qn('updated')} RETURNING {change_id}, {counted_ids}"
     )
     pre_save.send(
         sender=ProductChange,
@@ -69,11 +90,11 @@ def update_recorded(
         update_fields=None,
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*update_params, *insert_params))
+        cursor.execute(sql, (*update_params, *counts_params, *insert_params))
         row = cursor.fetchone()
     if row is None:
         return False
-    change.pk = row[0]
+    change.pk, first_count, last_count = row
     change._state.adding = False
     change._state.db = using
     post_save.send(
@@ -84,7 +105,9 @@ def update_recorded(
         raw=False,
         using=using,
     )
-    recording.inserted(change, counts)
+    if first_count is not None:
+        stock_counts.added(first_count, last_count)
+    recording.inserted(change)
     return True
 
 
@@ -114,32 +137,85 @@ def _update_sql(
     return sql, [*params, pk, version]
 
 
+def _counts_sql(
+    counts: recording.Counts | None, using: str
+) -> tuple[str, list[list[object]]]:
+    """``INSERT INTO`` the stock counters ``SELECT`` the rows ``stock_counts.add``
+    would insert, one array parameter per column (the statement is the same
+    whatever the number of rows), once for the row ``updated`` returns: none
+    when the version was not current. ``("", [])`` when there is nothing to
+    add."""
+    rows = stock_counts.rows_of(counts or {})
+    if not rows:
+        return "", []
+    connection = connections[using]
+    fields = [StockCount._meta.get_field(name) for name in COUNTED]
+    # Each value prepared by its field, as bulk_create prepares it (amounts
+    # come as ints and Decimals; an array takes one type).
+    params = [
+        [field.get_db_prep_save(value, connection=connection) for value in column]
+        for field, column in zip(fields, zip(*rows))
+    ]
+    return _counts_statement(using), params
+
+
+# The stock counters' columns a write gives, in ``stock_counts.rows_of``'s order.
+COUNTED = ("counter", "bucket", "amount")
+
+
+@functools.lru_cache(maxsize=None)
+def _counts_statement(using: str) -> str:
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    meta = StockCount._meta
+    arrays = ", ".join(
+        f"%s::{meta.get_field(name).cast_db_type(connection)}[]" for name in COUNTED
+    )
+    columns = [qn(meta.get_field(name).column) for name in (*COUNTED, "folded")]
+    taken = ", ".join(f"{qn('rows')}.{qn(name)}" for name in COUNTED)
+    return (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {taken}, FALSE FROM {qn('updated')}, UNNEST({arrays}) "
+        f"AS {qn('rows')} ({', '.join(qn(name) for name in COUNTED)})"
+    )
+
+
 def _insert_sql(change: ProductChange, using: str) -> tuple[str, list[object]]:
     """``INSERT INTO ... (columns) SELECT values``, each value prepared as
     ``save()`` prepares it and cast to its column's type (a bare parameter in a
     select list has none); the product's id comes from the update."""
     connection = connections[using]
-    fields = [
-        field
-        for field in ProductChange._meta.local_concrete_fields
-        if not field.primary_key
+    sql, fields = _insert_statement(using)
+    params = [
+        field.get_db_prep_save(field.pre_save(change, True), connection=connection)
+        for field in fields
     ]
-    query = InsertQuery(ProductChange)
-    query.insert_values(fields, [change])
-    compiler = query.get_compiler(using)
+    return sql, params
+
+
+@functools.lru_cache(maxsize=None)
+def _insert_statement(using: str) -> tuple[str, tuple["Field[Any, Any]", ...]]:
+    """The change row's ``INSERT ... SELECT`` and the fields whose values its
+    parameters are, in order: the same for every change row (each value is one
+    ``%s``, cast), so made once per database rather than compiled per write
+    (a fifth of the write's Python time)."""
+    connection = connections[using]
     qn = connection.ops.quote_name
-    columns, selected, params = [], [], []
-    for field in fields:
+    columns: list[str]
+    selected: list[str]
+    fields: list[Field[Any, Any]]
+    columns, selected, fields = [], [], []
+    for field in ProductChange._meta.local_concrete_fields:
+        if field.primary_key:
+            continue
         columns.append(qn(field.column))
         if field.attname == "product_id":
             selected.append(f"{qn('updated')}.{qn(Product._meta.pk.column)}")
             continue
-        value = compiler.prepare_value(field, compiler.pre_save_val(field, change))
-        placeholder, value_params = compiler.field_as_sql(
-            field, getattr(field, "get_placeholder", None), value
-        )
-        selected.append(f"CAST({placeholder} AS {field.cast_db_type(connection)})")
-        params.extend(value_params)
+        # A field that places its own parameter would need its value first.
+        assert not hasattr(field, "get_placeholder"), field
+        selected.append(f"CAST(%s AS {field.cast_db_type(connection)})")
+        fields.append(field)
     table = qn(ProductChange._meta.db_table)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(selected)}"
-    return sql, params
+    return sql, tuple(fields)

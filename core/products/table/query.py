@@ -92,6 +92,9 @@ class TableForm(forms.Form):
         label="Rows per page",
     )
     page = forms.IntegerField(required=False, min_value=1, max_value=10**9)
+    # The row whose category is being chosen without JavaScript (not part of
+    # the view: its links leave it out).
+    category_of = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
     def __init__(self, data=None, **kwargs):
         if data is not None and not data.get("per_page"):

@@ -19,7 +19,8 @@ from live.streams import Stream
 from products.catalog.streams import query_of, requested_products
 from products.history.recording import changes_committed
 from products.history.series import stock_sparklines
-from products.models import Category, Product, ProductChange
+from products.models import Product, ProductChange
+from products.table.rows import RowMaker
 
 PRODUCT_PREFIX = "table.product."
 LISTING_TOPIC = "table.listing"
@@ -69,22 +70,19 @@ def no_state(topic):
     return Snapshot("")
 
 
-def cell_context(product, change):
-    """What the cells a change shows need, as the page renders them."""
+def cell_context(product, change, cells=None, flash=None):
+    """What the row partial needs to push the cells a change shows (or
+    ``cells``, marking ``flash`` as changed), as the page renders them."""
     changed = {item.field for item in change.field_changes}
-    cells = cells_for(changed)
+    cells = cells_for(changed) if cells is None else cells
+    sparkline = (
+        stock_sparklines([product.pk]).get(product.pk) if "spark" in cells else None
+    )
     return {
-        "product": product,
+        "row": RowMaker().row(product, sparkline=sparkline, last=change),
         "cells": cells,
-        "categories": (
-            list(Category.objects.order_by("name")) if "category" in cells else []
-        ),
-        "sparkline": (
-            stock_sparklines([product.pk]).get(product.pk) if "spark" in cells else None
-        ),
         "show_costs": True,
-        "flash": changed,
-        "last": change,
+        "flash": changed if flash is None else flash,
     }
 
 
@@ -135,14 +133,8 @@ def product_after(topic, after_id):
     if not changes or product is None:
         return Snapshot("")
     newest = changes[0]
-    context = cell_context(product, newest)
     fields = {item.field for change in changes for item in change.field_changes}
-    context["cells"] = cells_for(fields)
-    context["flash"] = fields
-    if "category" in context["cells"] and not context["categories"]:
-        context["categories"] = list(Category.objects.order_by("name"))
-    if "spark" in context["cells"] and context["sparkline"] is None:
-        context["sparkline"] = stock_sparklines([pk]).get(pk)
+    context = cell_context(product, newest, cells=cells_for(fields), flash=fields)
     html = render_to_string("products/table/event.html", context).strip()
     return Snapshot(
         point_marker(newest.pk) + html, ids=frozenset(c.pk for c in changes)

@@ -283,7 +283,7 @@ def written_statements(queries):
     ]
 
 
-def test_an_update_with_its_version_is_one_update_and_one_change_row():
+def test_an_update_with_its_version_is_one_update_one_change_row_and_counters():
     product = loaded(ProductFactory(quantity=1))
 
     with CaptureQueriesContext(connection) as queries:
@@ -292,12 +292,12 @@ def test_an_update_with_its_version_is_one_update_and_one_change_row():
         )
 
     statements = written_statements(queries.captured_queries)
-    # Then the stock counters' rows (``stock_counts``), one INSERT.
-    if connection.vendor == "postgresql":  # both in one (``one_round_trip``)
-        assert len(statements) == 2, statements
-        update, insert = statements[0].split(") INSERT INTO ")
+    # With the stock counters' rows (``stock_counts``), one INSERT.
+    if connection.vendor == "postgresql":  # all in one (``one_round_trip``)
+        assert len(statements) == 1, statements
+        with_counts, insert = statements[0].split(") INSERT INTO ")
+        update, counts = with_counts.split(' RETURNING "id"), "counted" AS (')
         insert = "INSERT INTO " + insert
-        counts = statements[1]
         assert update.startswith('WITH "updated" AS (UPDATE "products_product"')
     else:
         assert len(statements) == 3, statements
