@@ -79,11 +79,13 @@ def ways(product_ids):
 
     def ours(price, quantity):
         product = loaded["ours"]
-        loaded["ours"] = writes.product_update(
+        updated = writes.product_update(
             product=product,
             version=product.version,
             data={"price": price, "quantity": quantity},
         )
+        assert updated is not None  # without a form, a lost race raises instead
+        loaded["ours"] = updated
 
     def ours_unversioned(price, quantity):
         unversioned.price, unversioned.quantity = price, quantity

@@ -168,7 +168,7 @@ class ProductAdmin(admin.ModelAdmin):
             )
             if updated is not None and updated.kept:
                 self.message_user(request, kept_message(updated.kept), messages.INFO)
-            saved = updated
+            saved: writes.Updated | Product | None = updated
         else:
             saved = writes.product_create(form=form)
         if saved is None:
@@ -224,6 +224,7 @@ class ProductAdmin(admin.ModelAdmin):
 def changed_meanwhile(refusal, verb):
     """One line for an admin message: who changed what since the page was opened."""
     if isinstance(refusal, writes.ProductGone):
+        assert refusal.product is not None  # the admin's writes always name it
         return f"“{refusal.product.name}” was deleted meanwhile; nothing was {verb}."
     changes = "; ".join(
         f"{', '.join(item['field'] for item in change.changes) or 'saved'} "

@@ -28,7 +28,7 @@ two statements.
 """
 
 import functools
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.db import connections, router
 from django.db.models import Field
@@ -39,7 +39,7 @@ from products.history import recording
 from products.models import Product, ProductChange, StockCount
 
 
-def applies(change: ProductChange | None) -> bool:
+def applies(change: ProductChange | None) -> TypeGuard[ProductChange]:
     """Whether ``change`` (an unsaved change row, or None) can go with its
     update as one statement."""
     if change is None or change.batch_id is not None:

@@ -12,6 +12,7 @@ stored value can no longer be read, has no known base: the merge then treats
 any difference on it as a conflict rather than guess.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,8 +24,8 @@ from django.utils import timezone
 from products.editing.merging import UNKNOWN
 from products.history.change_display import label, model_field, shown_value
 from products.history.changes import as_text
-from products.history.snapshots import raw_value, snapshot
-from products.models import ProductChange, product_field
+from products.history.snapshots import TrackedField, raw_value, snapshot
+from products.models import Product, ProductChange, product_field
 from products.models.change import read_field_changes
 
 
@@ -33,24 +34,27 @@ class Since:
     """A product's values at an earlier version and who changed them since."""
 
     version: int
-    base: dict  # field -> raw value then (missing: not known)
-    setters: dict = field(default_factory=dict)  # field -> newest change since
-    changes: list = field(default_factory=list)  # the rows since, oldest first
+    base: dict[str, object]  # field -> raw value then (missing: not known)
+    # field -> newest change since
+    setters: dict[str, ProductChange] = field(default_factory=dict)
+    # the rows since, oldest first
+    changes: list[ProductChange] = field(default_factory=list)
 
 
-def stored_raw(target, raw):
+def stored_raw(target: TrackedField, raw: str) -> object:
     """The raw (snapshot) value a stored string stands for: a related row's
     primary key, a file's name, else the field's Python value."""
     if raw == "":
         return None
     if target.is_relation:
+        assert isinstance(target, models.ForeignKey)  # a product's only kind
         return target.target_field.to_python(raw)
     if isinstance(target, models.FileField):
         return raw
     return target.to_python(raw)
 
 
-def since(product, version):
+def since(product: Product, version: int) -> Since:
     """``product``'s values at ``version``, from its current values and the
     update rows recorded after it."""
     rows = list(
@@ -76,18 +80,18 @@ def since(product, version):
     return result
 
 
-def mine_of(product, names):
+def mine_of(product: Product, names: Iterable[str]) -> dict[str, object]:
     """The raw values of ``names`` on ``product`` (the user's side)."""
     return {name: raw_value(product, product_field(name)) for name in names}
 
 
-def shown(name, value):
+def shown(name: str, value: object) -> str:
     if value is UNKNOWN:
         return "not known"
     return shown_value(name, as_text(value))
 
 
-def when(change):
+def when(change: ProductChange) -> str:
     """``just now`` within a minute (naturaltime counts seconds), else ``2
     minutes ago``, ``3 hours ago`` ..."""
     if timezone.now() - change.created_at < timedelta(minutes=1):
@@ -108,12 +112,14 @@ class FieldOutcome:
     when: str  # "2 minutes ago"
 
     @property
-    def kept_sentence(self):
+    def kept_sentence(self) -> str:
         setter = f" set by {self.by} {self.when}" if self.by else ""
         return f"{self.label} {self.theirs}{setter} was kept."
 
 
-def outcome(name, since_, base, mine, theirs):
+def outcome(
+    name: str, since_: Since, base: object, mine: object, theirs: object
+) -> FieldOutcome:
     setter = since_.setters.get(name)
     return FieldOutcome(
         field=name,
@@ -126,6 +132,6 @@ def outcome(name, since_, base, mine, theirs):
     )
 
 
-def kept_message(kept):
+def kept_message(kept: Iterable[FieldOutcome]) -> str:
     """The colleague's values a merge kept, as sentences for a message."""
     return " ".join(item.kept_sentence for item in kept)

@@ -29,13 +29,15 @@ of failing the request.
 """
 
 import copy
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import count, zip_longest
+from typing import TYPE_CHECKING, Any, Optional, TypeAlias
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, router
-from django.db.models import F
+from django.db.models import F, Field
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
@@ -47,12 +49,18 @@ from products.history.change_display import show_changes
 
 # CannotUndo is raised to the callers of this module, which catch it from here.
 from products.history.reverts import CannotUndo as CannotUndo
-from products.history.reverts import deletion_at, restore_plan, revert_plan
+from products.history.reverts import RevertPlan, deletion_at, restore_plan, revert_plan
 from products.history.snapshots import snapshot, tracked_fields
 from products.images.kept_files import bring_back, set_aside_on_commit
 from products.images.uploads import remember_stored, write_transaction
-from products.models import ChangeBatch, Product, ProductChange, product_field
+from products.models import ChangeBatch, Product, ProductChange
 from products.slugs import numbered, slug_from_name
+
+if TYPE_CHECKING:
+    from products.history.batch_reverts import BatchRevertPlan
+
+# A validated product form (ours or the admin's), bound to the product it saves.
+ProductForm: TypeAlias = "forms.ModelForm[Product]"
 
 # Fields whose uniqueness only the database can guarantee under concurrency.
 UNIQUE_FIELDS = ("sku", "slug")
@@ -69,7 +77,9 @@ class Conflict(Exception):
 
 
 class StaleVersion(Conflict):
-    def __init__(self, product, version, changes):
+    def __init__(
+        self, product: Product, version: Optional[int], changes: list[ProductChange]
+    ) -> None:
         super().__init__(f"{product} is at version {product.version}, not {version}")
         self.product = product  # as it is now
         self.version = version  # the one the caller had
@@ -84,7 +94,15 @@ class MergeConflict(StaleVersion):
     theirs); ``merge`` is the rest of the merge (whose value each field takes);
     ``base_version`` is the version the merge started from."""
 
-    def __init__(self, product, version, changes, conflicts, merge, base_version):
+    def __init__(
+        self,
+        product: Product,
+        version: Optional[int],
+        changes: list[ProductChange],
+        conflicts: list[stale_edits.FieldOutcome],
+        merge: merging.Merge,
+        base_version: Optional[int],
+    ) -> None:
         super().__init__(product, version, changes)
         self.conflicts = conflicts
         self.merge = merge
@@ -96,14 +114,14 @@ class Updated:
     product: Product  # as written
     # The values others set since the caller's version that a merge kept
     # (``stale_edits.FieldOutcome``), for the message.
-    kept: list
+    kept: list[stale_edits.FieldOutcome]
 
 
 class RevertBlocked(Conflict):
     """Some field of the change cannot be set back (changed since, or its value
     is gone); nothing was written. ``plan`` (a ``reverts.RevertPlan``) says which."""
 
-    def __init__(self, product, plan):
+    def __init__(self, product: Product, plan: RevertPlan) -> None:
         super().__init__(f"{plan.change} cannot be reverted on {product}")
         self.product = product  # as it is now
         self.plan = plan
@@ -112,13 +130,15 @@ class RevertBlocked(Conflict):
 @dataclass(frozen=True)
 class Restored:
     product: Product
-    notes: list  # what did not come back, and where it lives now
+    notes: list[str]  # what did not come back, and where it lives now
 
 
 class ProductGone(Conflict):
     gone = True
 
-    def __init__(self, product, deletion):
+    def __init__(
+        self, product: Optional[Product], deletion: Optional[ProductChange]
+    ) -> None:
         super().__init__(f"{product} was deleted")
         self.product = product  # as the caller loaded it
         self.deletion = deletion  # the ProductChange that deleted it, if found
@@ -129,7 +149,7 @@ class BatchStale(Conflict):
     was written. ``refusals`` holds a ``StaleVersion`` or ``ProductGone`` per
     product, as a single write would raise it."""
 
-    def __init__(self, refusals):
+    def __init__(self, refusals: Sequence["StaleVersion | ProductGone"]) -> None:
         super().__init__(f"{len(refusals)} products changed since the preview")
         self.refusals = refusals
 
@@ -140,7 +160,7 @@ class BatchConflicts(Conflict):
     Nothing was written. ``rows`` holds a ``RowConflict`` per such row;
     ``applicable`` counts the rows that could be applied without them."""
 
-    def __init__(self, rows, applicable):
+    def __init__(self, rows: list["RowConflict"], applicable: int) -> None:
         super().__init__(f"{len(rows)} rows conflict with changes since the preview")
         self.rows = rows
         self.applicable = applicable
@@ -149,10 +169,14 @@ class BatchConflicts(Conflict):
 @dataclass(frozen=True)
 class RowConflict:
     product: Product  # as it is now
-    conflicts: list  # stale_edits.FieldOutcome, one per field
+    conflicts: list[stale_edits.FieldOutcome]  # one per field
 
 
-def product_create(*, form=None, data=None):
+def product_create(
+    *,
+    form: Optional[ProductForm] = None,
+    data: Optional[Mapping[str, object]] = None,
+) -> Optional[Product]:
     """Saves a new product from a validated ``ProductForm``, or from ``data``
     (field values already validated, as a form's ``cleaned_data``). Returns the
     product; ``None`` with the reason on the form (``ValidationError`` with
@@ -162,8 +186,15 @@ def product_create(*, form=None, data=None):
 
 
 def product_update(
-    *, product, version, form=None, data=None, reverts=None, chosen=None, base=None
-):
+    *,
+    product: Product,
+    version: Optional[int],
+    form: Optional[ProductForm] = None,
+    data: Optional[Mapping[str, object]] = None,
+    reverts: Optional[ProductChange] = None,
+    chosen: Optional[Mapping[str, str]] = None,
+    base: Optional[int] = None,
+) -> Optional[Product]:
     """Writes the new values over ``product``, merged with what changed since
     ``version`` if it is no longer current.
 
@@ -193,8 +224,15 @@ def product_update(
 
 
 def product_update_merging(
-    *, product, version, form=None, data=None, reverts=None, chosen=None, base=None
-):
+    *,
+    product: Product,
+    version: Optional[int],
+    form: Optional[ProductForm] = None,
+    data: Optional[Mapping[str, object]] = None,
+    reverts: Optional[ProductChange] = None,
+    chosen: Optional[Mapping[str, str]] = None,
+    base: Optional[int] = None,
+) -> Optional[Updated]:
     """``product_update``, returning ``Updated``: the product and the values of
     others a merge kept."""
     new = form.instance if form is not None else with_values(product, data)
@@ -207,9 +245,9 @@ def product_update_merging(
     # every field).
     stale = product.version != version or (base or version) != version
     untouched = untouched_files(form) if stale else frozenset()
-    done = []
+    done: list[Updated] = []
 
-    def write():
+    def write() -> None:
         done.append(
             _update_or_merge(
                 product,
@@ -228,7 +266,7 @@ def product_update_merging(
     return done[0]
 
 
-def untouched_files(form):
+def untouched_files(form: Optional[ProductForm]) -> frozenset[str]:
     """The file fields ``form`` left alone (no upload, not cleared): a file
     input shows no value, so the user kept what they opened, whatever the
     product holds now."""
@@ -242,15 +280,22 @@ def untouched_files(form):
     )
 
 
-def edited_fields(names):
+def edited_fields(names: Iterable[str]) -> list[str]:
     """The tracked fields among ``names``: what the caller may change."""
     tracked = {field.name for field in tracked_fields(Product)}
     return [name for name in names if name in tracked]
 
 
 def merge_conflict(
-    *, product, new, names, version, chosen=None, base=None, untouched=()
-):
+    *,
+    product: Product,
+    new: Product,
+    names: Sequence[str],
+    version: int,
+    chosen: Optional[Mapping[str, str]] = None,
+    base: Optional[int] = None,
+    untouched: Collection[str] = (),
+) -> Optional[MergeConflict]:
     """The ``MergeConflict`` that writing ``new`` (the values of ``names``) over
     ``product``, opened at ``version``, would raise now, or ``None``. Writes
     nothing; for forms that must refuse before they save (the admin's)."""
@@ -264,7 +309,16 @@ def merge_conflict(
     return None
 
 
-def _update_or_merge(loaded, new, names, version, reverts, chosen, base, untouched):
+def _update_or_merge(
+    loaded: Product,
+    new: Product,
+    names: Sequence[str],
+    version: int,
+    reverts: Optional[ProductChange],
+    chosen: Mapping[str, str],
+    base: int,
+    untouched: Collection[str],
+) -> Updated:
     """Writes ``new`` at ``version``; if the product has moved on (or choices
     were made), merges under a lock and writes the merge. Returns ``Updated``."""
     if loaded.version == version and base == version and not chosen:
@@ -286,7 +340,15 @@ def _update_or_merge(loaded, new, names, version, reverts, chosen, base, untouch
     return Updated(merged, kept)
 
 
-def _merge(current, new, names, version, chosen, base, untouched=()):
+def _merge(
+    current: Product,
+    new: Product,
+    names: Sequence[str],
+    version: Optional[int],
+    chosen: Mapping[str, str],
+    base: Optional[int],
+    untouched: Collection[str] = (),
+) -> tuple[Product, list[stale_edits.FieldOutcome]]:
     """``current`` with the fields the merge gives the caller taken from
     ``new``, and what it kept of others; raises ``MergeConflict``. ``base``:
     the version the caller's values started from (``None``: ``version``);
@@ -298,7 +360,7 @@ def _merge(current, new, names, version, chosen, base, untouched=()):
         mine[name] = since.base.get(name, theirs[name])
     merge = merging.merge(since.base, mine, theirs, chosen)
 
-    def outcome(name):
+    def outcome(name: str) -> stale_edits.FieldOutcome:
         return stale_edits.outcome(
             name, since, since.base.get(name, merging.UNKNOWN), mine[name], theirs[name]
         )
@@ -310,12 +372,12 @@ def _merge(current, new, names, version, chosen, base, untouched=()):
     merged = copy.copy(current)
     for name, side in merge.sides.items():
         if side == merging.MINE and name not in untouched:
-            attname = product_field(name).attname
+            attname = Product._meta.get_field(name).attname
             setattr(merged, attname, getattr(new, attname))
     return merged, [outcome(name) for name in merge.kept]
 
 
-def product_delete(*, product, version):
+def product_delete(*, product: Product, version: Optional[int]) -> None:
     """Deletes ``product`` if it is still at ``version``, else raises as
     ``product_update`` does, deleting nothing. Its image is set aside once the
     deletion commits, kept for a restore."""
@@ -334,7 +396,9 @@ def product_delete(*, product, version):
             )
 
 
-def product_revert(*, product, change, version):
+def product_revert(
+    *, product: Product, change: ProductChange, version: int
+) -> Optional[Product]:
     """Sets each field of ``change``, an update of ``product``, back to its old
     value, recorded as an update that reverts ``change``; ``product`` holds the
     values loaded with ``version``. Writes nothing and raises ``StaleVersion`` or
@@ -357,14 +421,14 @@ def product_revert(*, product, change, version):
         raise RevertBlocked(product, plan.refused(error)) from error
 
 
-def product_restore(*, deletion):
+def product_restore(*, deletion: ProductChange) -> Restored:
     """Recreates the product that ``deletion`` deleted, from its last values,
     recorded as a create that reverts ``deletion``. Returns ``Restored``; raises
     ``CannotUndo`` (nothing written) if it was restored already, its SKU is
     taken, or ``deletion`` is no deletion. An address taken meanwhile costs
     another attempt (the plan then gives the next free one)."""
     for attempt in count(1):
-        product = None
+        product: Optional[Product] = None
         try:
             with write_transaction():
                 # Held until commit: of two restores at once, the second waits
@@ -389,7 +453,7 @@ def product_restore(*, deletion):
             raise CannotUndo(" ".join(messages)) from error
 
 
-def refusal(product, version):
+def refusal(product: Product, version: int) -> "StaleVersion | ProductGone":
     """Why a write of ``product`` at ``version`` cannot be made: the product as it
     is now and what changed since, or how it was deleted."""
     current = Product.objects.select_related("category").filter(pk=product.pk).first()
@@ -403,7 +467,7 @@ def refusal(product, version):
     return StaleVersion(current, version, show_changes(list(changes)))
 
 
-def explain_taken_values(form, product=None):
+def explain_taken_values(form: ProductForm, product: Optional[Product] = None) -> bool:
     """After an ``IntegrityError``: adds an error beside each unique field whose
     value another product now has. False if there is none, that is, if the error
     was something else."""
@@ -413,7 +477,7 @@ def explain_taken_values(form, product=None):
     return bool(errors)
 
 
-def taken_values(product):
+def taken_values(product: Product) -> dict[str, ValidationError]:
     """The unique fields of ``product`` whose values another product has, with
     the message to show. On PostgreSQL a conflicting write waits for the other
     transaction and fails only once it has committed, and SQLite runs writes one
@@ -427,7 +491,9 @@ def taken_values(product):
     }
 
 
-def _write(form, product, write):
+def _write(
+    form: Optional[ProductForm], product: Product, write: Callable[[], None]
+) -> Optional[Product]:
     try:
         with write_transaction():
             write()
@@ -443,13 +509,18 @@ def _write(form, product, write):
     return product
 
 
-def _claim(product, version):
+def _claim(product: Product, version: int) -> int:
     return Product.objects.filter(pk=product.pk, version=version).update(
         version=F("version") + 1
     )
 
 
-def _update(loaded, new, version, reverts=None):
+def _update(
+    loaded: Product,
+    new: Product,
+    version: int,
+    reverts: Optional[ProductChange] = None,
+) -> None:
     """``UPDATE ... SET <changed columns>, version = version + 1 WHERE id = %s
     AND version = %s`` and the change row; nothing at all if nothing changed."""
     if loaded.version != version:
@@ -457,6 +528,8 @@ def _update(loaded, new, version, reverts=None):
     uploading = new.prepare_write()
     if not new.slug:  # left empty in the admin: made from the name
         new.slug = next(new.free_slugs())
+    values: dict[str, object]
+    stamps: list[Field[Any, Any]]
     values, stamps = {}, []
     for field in Product._meta.concrete_fields:
         if field.primary_key or field.name in ("version", "created_at"):
@@ -478,6 +551,7 @@ def _update(loaded, new, version, reverts=None):
     updated = ProductChange.Action.UPDATED
     change = recording.unsaved_change(new, updated, before, after, reverts)
     counts = recording.counts_of(updated, before, after)
+    written: int  # rows the update wrote (True: one, from the one statement)
     if one_round_trip.applies(change):
         written = one_round_trip.update_recorded(
             loaded.pk, version, values, change, counts
@@ -496,7 +570,9 @@ def _update(loaded, new, version, reverts=None):
         set_aside_on_commit(Product, "image", new.image.storage, replaced)
 
 
-def products_import(*, items, label, skip_conflicts=False):
+def products_import(
+    *, items: Sequence[BatchItem], label: str, skip_conflicts: bool = False
+) -> Optional[ChangeBatch]:
     """Applies a previewed CSV import (``BatchItem`` per row) in one transaction,
     recorded as one ``ChangeBatch`` and announced with all its changes as one
     set. Returns the
@@ -510,12 +586,12 @@ def products_import(*, items, label, skip_conflicts=False):
     )
 
 
-def products_bulk(*, items, label):
+def products_bulk(*, items: Sequence[BatchItem], label: str) -> Optional[ChangeBatch]:
     """Applies a previewed bulk action, as ``products_import`` does."""
     return write_batch(ChangeBatch.Kind.BULK, label, items)
 
 
-def batch_revert(*, plan):
+def batch_revert(*, plan: "BatchRevertPlan") -> Optional[ChangeBatch]:
     """Undoes the products of ``plan`` (a ``batch_reverts.BatchRevertPlan``) that
     nothing blocks, as one new batch that reverts ``plan.batch``. Returns it
     (``None`` if nothing was left to undo); raises ``BatchStale`` as an import
@@ -527,7 +603,7 @@ def batch_revert(*, plan):
         return write_batch(ChangeBatch.Kind.UNDO, plan.label, items, reverts=plan.batch)
 
 
-def with_kept_files(values):
+def with_kept_files(values: Mapping[str, object]) -> Mapping[str, object]:
     """``values`` with the image, if it is a kept file, stored again."""
     name = values.get("image")
     if not name:
@@ -536,7 +612,14 @@ def with_kept_files(values):
     return {**values, "image": bring_back(storage, str(name))}
 
 
-def write_batch(kind, label, items, reverts=None, merge=False, skip=False):
+def write_batch(
+    kind: str,
+    label: str,
+    items: Sequence[BatchItem],
+    reverts: Optional[ChangeBatch] = None,
+    merge: bool = False,
+    skip: bool = False,
+) -> Optional[ChangeBatch]:
     """``reverts``: the batch this one undoes (``batch_reverts``). ``merge``: a
     product changed since its preview is merged with its item (``skip``: items
     that conflict are left out) instead of refusing the batch.
@@ -559,14 +642,21 @@ def write_batch(kind, label, items, reverts=None, merge=False, skip=False):
                 item.__dict__.pop("new", None)  # made again, unsaved
 
 
-def slugs_taken(products):
+def slugs_taken(products: Iterable[Product]) -> bool:
     """Whether another product holds the address one of ``products`` tried."""
     return Product.objects.filter(
         slug__in=[product.slug for product in products if product.slug]
     ).exists()
 
 
-def _write_batch(kind, label, items, reverts=None, merge=False, skip=False):
+def _write_batch(
+    kind: str,
+    label: str,
+    items: Sequence[BatchItem],
+    reverts: Optional[ChangeBatch] = None,
+    merge: bool = False,
+    skip: bool = False,
+) -> Optional[ChangeBatch]:
     stale = stale_items(items)
     if merge:  # merged under the lock below: refused only if deleted or taken
         stale = [refused for refused in stale if not _moved_on(refused)]
@@ -616,13 +706,15 @@ def _write_batch(kind, label, items, reverts=None, merge=False, skip=False):
     return batch
 
 
-def _moved_on(refused):
+def _moved_on(refused: "StaleVersion | ProductGone") -> bool:
     """Whether a ``stale_items`` refusal is of a product that still exists and
     changed since (not one deleted, nor a SKU taken by a new product: version 0)."""
     return not refused.gone and refused.version != 0
 
 
-def _merge_moved(items):
+def _merge_moved(
+    items: list[BatchItem],
+) -> tuple[list[BatchItem], list[RowConflict], dict[int, int]]:
     """``items`` with those whose product moved on since the preview merged
     with it, field by field, their rows locked until the batch commits; a
     ``RowConflict`` for each that cannot be merged (left out of the items); and
@@ -640,6 +732,8 @@ def _merge_moved(items):
     if not moved:
         return items, [], versions
     current = rows.select_related("category").in_bulk(moved)
+    merged: list[BatchItem]
+    conflicts: list[RowConflict]
     merged, conflicts = [], []
     for item in items:
         if item.product.pk not in moved:
@@ -659,7 +753,7 @@ def _merge_moved(items):
     return merged, conflicts, versions
 
 
-def stale_items(items):
+def stale_items(items: Iterable[BatchItem]) -> list["StaleVersion | ProductGone"]:
     """A refusal for each item whose product is not at the version the preview
     showed: changed, created or deleted since."""
     # Versions only (a 100,000-row import would load every product again);
@@ -685,7 +779,7 @@ def stale_items(items):
     return refusals
 
 
-def give_free_slugs(products):
+def give_free_slugs(products: Sequence[Product]) -> None:
     """Gives each new product the first address made from its name that is
     free, reading the taken ones for the whole batch at once (a product saved
     alone asks once per product, ``Product.free_slugs``)."""
@@ -716,7 +810,9 @@ def give_free_slugs(products):
         taken.add(product.slug)
 
 
-def _create_all(products, reverts=()):
+def _create_all(
+    products: list[Product], reverts: Sequence[Optional[ProductChange]] = ()
+) -> None:
     """The batch's new products, inserted together (``bulk_insert``: COPY on
     PostgreSQL), each with its change row (no signals are sent to record them);
     ``reverts``: per product, the deletion it undoes, if any."""
@@ -730,7 +826,7 @@ def _create_all(products, reverts=()):
         )
 
 
-def _delete_all(items):
+def _delete_all(items: Sequence[BatchItem]) -> None:
     """The batch's deletions (a batch undo deleting what an import created), each
     refused unless still at the version its preview saw, recorded before its row
     goes; its image is set aside once the deletion commits."""
@@ -764,7 +860,9 @@ def _delete_all(items):
             )
 
 
-def _update_all(items, locked=None):
+def _update_all(
+    items: Sequence[BatchItem], locked: Optional[Mapping[int, int]] = None
+) -> None:
     """The batch's updates: their rows read under a lock (PostgreSQL; SQLite
     writes one transaction at a time) and refused unless each is still at the
     version its preview saw; then written with one prepared statement, each at
@@ -778,6 +876,8 @@ def _update_all(items, locked=None):
         for item in items:
             if locked.get(item.product.pk) != item.expected_version:
                 raise refusal(item.product, item.expected_version)
+    fields: set[str]
+    changed: list[Product]
     fields, changed, now = {"updated_at"}, [], timezone.now()
     for item in items:
         new = item.new
@@ -799,7 +899,7 @@ def _update_all(items, locked=None):
         _update_rows(changed, [Product._meta.get_field(name) for name in fields])
 
 
-def _lock_at_versions(items):
+def _lock_at_versions(items: Sequence[BatchItem]) -> None:
     """Locks the items' rows (PostgreSQL; SQLite writes one transaction at a
     time); refused unless each is still at the version its preview saw."""
     locked = dict(
@@ -812,7 +912,9 @@ def _lock_at_versions(items):
             raise refusal(item.product, item.expected_version)
 
 
-def _update_rows(products, fields):
+def _update_rows(
+    products: Sequence[Product], fields: "Sequence[Field[Any, Any]]"
+) -> None:
     """One ``UPDATE ... SET <fields>, version = %s WHERE id = %s AND version =
     %s`` run for every product (``executemany``: prepared once; Django's
     ``bulk_update`` builds a CASE per row and field, slower than a query each).

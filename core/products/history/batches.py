@@ -66,12 +66,13 @@ class Recording:
 
 
 @contextmanager
-def recording(batch: ChangeBatch) -> Iterator[Optional[Recording]]:
+def recording(batch: ChangeBatch) -> Iterator[Recording]:
     """Within it, every recorded change belongs to ``batch`` and is not announced
     on its own."""
-    token = _recording.set(Recording(batch))
+    current = Recording(batch)
+    token = _recording.set(current)
     try:
-        yield _recording.get()
+        yield current
     finally:
         _recording.reset(token)
 

@@ -25,6 +25,7 @@ def product_revert(request, slug, change_id):
             saved = writes.product_revert(
                 product=product, change=change, version=form.cleaned_data["version"]
             )
+            assert saved is not None  # without a form, a lost race raises instead
             messages.success(
                 request, f"Reverted change #{change.pk} of “{saved.name}”."
             )
