@@ -1,13 +1,17 @@
 """The shop's alert rules, read from the settings (``products.alerts.kinds`` is pure and
 takes them as an argument)."""
 
-from typing import Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
 from django.conf import settings
 from django.utils import timezone
 
 from products.alerts.kinds import AlertRules, StockValues, kinds_of
-from products.history.changes import Snapshot
+
+# A product snapshot (``products.history.snapshots``): field names and raw values,
+# each of its field's own type.
+Snapshot = Mapping[str, Any]
 
 
 def shop_rules() -> AlertRules:

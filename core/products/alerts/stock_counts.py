@@ -40,8 +40,7 @@ from products.alerts.kinds import (
     OUT_OF_STOCK,
     AlertRules,
 )
-from products.alerts.rules import shop_rules
-from products.history.changes import Snapshot
+from products.alerts.rules import Snapshot, shop_rules
 from products.models import Product, StockCount
 
 logger = logging.getLogger(__name__)
