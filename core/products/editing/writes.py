@@ -501,7 +501,12 @@ def products_import(*, items, label, skip_conflicts=False):
     preview is merged with the row, field by field, as a stale form is. Raises,
     writing nothing, ``BatchConflicts`` if a row changes a field someone else
     changed differently (unless ``skip_conflicts``: then those rows are left
-    out), ``BatchStale`` if a product was deleted or a new SKU taken since."""
+    out), ``BatchStale`` if a product was deleted or a new SKU taken since.
+
+    ``items`` may also be a callable returning the items a chunk at a time
+    (lists of ``BatchItem``: a file planned as it is read, ``planning.chunks``),
+    each chunk written before the next is made, all in the one transaction;
+    called again if the batch has to be written again."""
     return write_batch(
         ChangeBatch.Kind.IMPORT, label, items, merge=True, skip=skip_conflicts
     )
@@ -534,18 +539,24 @@ def with_kept_files(values):
 
 
 def write_batch(kind, label, items, reverts=None, merge=False, skip=False):
-    """``reverts``: the batch this one undoes (``batch_reverts``). ``merge``: a
-    product changed since its preview is merged with its item (``skip``: items
-    that conflict are left out) instead of refusing the batch.
+    """``items``: a list of ``BatchItem``, or a callable returning them in
+    chunks (``products_import``). ``reverts``: the batch this one undoes
+    (``batch_reverts``). ``merge``: a product changed since its preview is
+    merged with its item (``skip``: items that conflict are left out) instead
+    of refusing the batch.
 
     One attempt per address taken meanwhile: a new product's address is picked
     inside the transaction, and another writer may insert that one before this
     batch commits (PostgreSQL's unique index then refuses it). Nothing of a
     failed attempt stays, so the next one picks the addresses again."""
+    chunks = items if callable(items) else lambda: [items]
     for attempt in count(1):
+        written = _Written()
         try:
-            return _write_batch(kind, label, items, reverts, merge, skip)
+            return _write_batch(kind, label, chunks, written, reverts, merge, skip)
         except IntegrityError:
+            # The chunk being written when the database refused it.
+            items = written.chunk
             stale = stale_items(items)  # a SKU created meanwhile
             if stale:
                 raise BatchStale(stale)
@@ -556,6 +567,25 @@ def write_batch(kind, label, items, reverts=None, merge=False, skip=False):
                 item.__dict__.pop("new", None)  # made again, unsaved
 
 
+@dataclass
+class _Written:
+    """How far one attempt at a batch got: the chunk it is writing, the items
+    it was given, and what stops it from committing (found in any chunk; the
+    chunks after the first refusal are checked, not written)."""
+
+    chunk: list = None
+    items: int = 0
+    stale: list = None
+    conflicts: list = None
+
+    def __post_init__(self):
+        self.chunk, self.stale, self.conflicts = [], [], []
+
+    @property
+    def refused(self):
+        return bool(self.stale or self.conflicts)
+
+
 def slugs_taken(products):
     """Whether another product holds the address one of ``products`` tried."""
     return Product.objects.filter(
@@ -563,12 +593,7 @@ def slugs_taken(products):
     ).exists()
 
 
-def _write_batch(kind, label, items, reverts=None, merge=False, skip=False):
-    stale = stale_items(items)
-    if merge:  # merged under the lock below: refused only if deleted or taken
-        stale = [refused for refused in stale if not _moved_on(refused)]
-    if stale:
-        raise BatchStale(stale)
+def _write_batch(kind, label, chunks, written, reverts=None, merge=False, skip=False):
     actor = current_actor()
     user = actor.authenticated_user
     try:
@@ -582,35 +607,50 @@ def _write_batch(kind, label, items, reverts=None, merge=False, skip=False):
                 reverts=reverts,
             )
             with batches.recording(batch) as recorded:
-                updates = [
-                    item
-                    for item in items
-                    if item.product is not None and not item.delete
-                ]
-                locked = None
-                if merge:
-                    updates, conflicts, locked = _merge_moved(updates)
-                    if conflicts and not skip:
-                        raise BatchConflicts(conflicts, len(items) - len(conflicts))
-                _update_all(updates, locked)
-                _create_all(
-                    [item.new for item in items if item.product is None],
-                    [item.reverts for item in items if item.product is None],
+                for items in chunks():
+                    written.chunk = items
+                    written.items += len(items)
+                    _write_chunk(items, recorded, written, merge, skip)
+                    recorded.save_all()
+            if written.stale:
+                raise BatchStale(written.stale)
+            if written.conflicts:
+                raise BatchConflicts(
+                    written.conflicts, written.items - len(written.conflicts)
                 )
-                _delete_all([item for item in items if item.delete])
-                recorded.save_all()
-            if not recorded.changes:
+            if not recorded.count:
                 batch.delete()  # an import that changes nothing is not an event
                 return None
-            batch.entry = recorded.changes[-1]
-            batch.summary = batches.summarise(
-                recorded.changes, unchanged=len(items) - len(recorded.changes)
-            )
+            batch.entry = recorded.last
+            batch.summary = recorded.summary(unchanged=written.items - recorded.count)
             batch.save(update_fields=["entry", "summary"])
             recording.record_batch(batch, recorded.changes)
     except (StaleVersion, ProductGone) as refused:  # between the check and write
         raise BatchStale([refused]) from refused
     return batch
+
+
+def _write_chunk(items, recorded, written, merge, skip):
+    """One chunk of a batch's items, written unless this or an earlier chunk
+    was refused (then only checked, so that every refusal is named)."""
+    stale = stale_items(items)
+    if merge:  # merged under the lock below: refused only if deleted or taken
+        stale = [refused for refused in stale if not _moved_on(refused)]
+    written.stale += stale
+    updates = [item for item in items if item.product is not None and not item.delete]
+    locked = None
+    if merge and not written.stale:
+        updates, conflicts, locked = _merge_moved(updates)
+        if not skip:
+            written.conflicts += conflicts
+    if written.refused:
+        return
+    _update_all(updates, locked)
+    _create_all(
+        [item.new for item in items if item.product is None],
+        [item.reverts for item in items if item.product is None],
+    )
+    _delete_all([item for item in items if item.delete])
 
 
 def _moved_on(refused):
@@ -669,8 +709,11 @@ def stale_items(items):
             Product.objects.filter(pk__in=chunk).values_list("pk", "version")
         )
     new_skus = [item.values["sku"] for item in items if item.product is None]
-    appeared = Product.objects.filter(sku__in=new_skus)
-    refusals = [refusal(product, 0) for product in appeared]
+    refusals = []
+    for start in range(0, len(new_skus), SLUG_LOOKUP_CHUNK):
+        chunk = new_skus[start : start + SLUG_LOOKUP_CHUNK]
+        appeared = Product.objects.filter(sku__in=chunk)
+        refusals += [refusal(product, 0) for product in appeared]
     for item in items:
         if item.product is None:
             continue
