@@ -22,7 +22,7 @@ from .sockets import (  # noqa: F401 (autouse fixtures)
 
 pytestmark = [pytest.mark.socket, pytest.mark.django_db(transaction=True)]
 
-SOCKET = re.compile(r'ws-connect="(/ws/products/table/[^"]*)"')
+SOCKET = re.compile(r'data-live-socket="(/ws/products/table/[^"]*)"')
 
 
 @sync_to_async
