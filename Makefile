@@ -30,13 +30,13 @@ CLUSTER_PROCESSES ?= 2
 # The pure layer: tests of modules that import no Django, run once without it
 # (pytest -p no:django), so that "runs without Django" stays true.
 PURE_TESTS := bench/tests \
-	core/products/tests/test_changes.py \
-	core/products/tests/test_margin.py \
-	core/products/tests/test_alerts.py \
+	core/products/tests/history/test_changes.py \
+	core/products/tests/alerts/test_margin.py \
+	core/products/tests/alerts/test_kinds.py \
 	core/products/tests/test_formats.py \
-	core/products/tests/imports/test_cell_values.py \
-	core/products/tests/test_word_diff.py \
-	core/products/tests/test_merging.py
+	core/products/tests/transfer/test_cell_values.py \
+	core/products/tests/history/test_word_diff.py \
+	core/products/tests/editing/test_merging.py
 
 BIN := $(abspath $(VENV))/bin
 RUNTIME := $(VENV)/.installed-runtime

@@ -128,8 +128,8 @@ class SaveSource:
     the event and announces it; all of that happens inside save(). An event's
     send time is its commit: an on_commit hook added in ``pre_save`` runs before
     the app's own announcement (added in ``post_save``), so latency covers the
-    announcement too. The change id comes from ``products.recording.changes_committed``,
-    sent in the saving thread.
+    announcement too. The change id comes from
+    ``products.history.recording.changes_committed``, sent in the saving thread.
     """
 
     def __init__(self, product_ids, threads):
@@ -143,8 +143,8 @@ class SaveSource:
         # Only during the phases: the write-path figures must not include this.
         from django.db.models.signals import pre_save
 
+        from products.history.recording import changes_committed
         from products.models import Product
-        from products.recording import changes_committed
 
         pre_save.connect(self._on_pre_save, sender=Product, weak=False)
         changes_committed.connect(self._on_changed, weak=False)

@@ -163,7 +163,7 @@ def recount():
     """The rows were written around the write path, so the feed's stock counters
     missed them: the recount that verifies the counters finds them as drift
     and adds them (and is timed: it is what each process runs now and then)."""
-    from products.stock_count_checks import recount
+    from products.alerts.stock_count_checks import recount
 
     started = time.perf_counter()
     drift = recount()

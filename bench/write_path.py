@@ -63,7 +63,7 @@ def ways(product_ids):
     """``{name: write(price, quantity)}``, each on a row of its own."""
     from bench.comparison.models import AuditProduct, HistoryProduct, PlainProduct
     from live.publish import announcer
-    from products import writes
+    from products.editing import writes
     from products.models import Product
 
     ours_id, unversioned_id, bare_id = product_ids[:3]

@@ -27,7 +27,7 @@ from core.routing import websocket_urlpatterns as page_sockets  # noqa: E402
 from live.metrics import CloseCodes  # noqa: E402
 from live.middleware import ServerSendMiddleware  # noqa: E402
 from live.shutdown import resync_elsewhere  # noqa: E402
-from products.stock_count_checks import start as check_stock_counts  # noqa: E402
+from products.alerts.stock_count_checks import start as check_stock_counts  # noqa: E402
 
 # Every frame sent allocates short-lived objects, and with many sockets open the
 # collector's default thresholds (700, 10, 10) keep running collections that walk

@@ -13,10 +13,10 @@ from django.urls import path
 from dashboard.presence import FEED_WATCHERS, PRODUCT_EDITORS, PRODUCT_VIEWERS
 from dashboard.streams import FEED
 from live.consumers import LiveConsumer
-from products.edit_warnings import EDIT_WARNINGS
-from products.socket_limits import SocketsPerAddress
-from products.streams import CATALOG_PRODUCTS, CATALOG_STREAMS
-from products.table_stream import TABLE_STREAMS
+from products.catalog.socket_limits import SocketsPerAddress
+from products.catalog.streams import CATALOG_PRODUCTS, CATALOG_STREAMS
+from products.editing.edit_warnings import EDIT_WARNINGS
+from products.table.stream import TABLE_STREAMS
 
 
 def page_socket(*streams):

@@ -10,7 +10,7 @@ from .metrics import metrics
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="product-list"), name="home"),
     # The staff table's named URLs (products:manage), before the catalog's <slug>/.
-    path("products/", include("products.table_urls")),
+    path("products/", include("products.table.urls")),
     path("products/", include("products.urls")),
     path("accounts/", include("accounts.urls")),
     path("dashboard/", include("dashboard.urls")),

@@ -14,20 +14,21 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from products.alert_rules import shop_rules
-from products.alerts import (
+from products.formats import expiry, money, quantity
+from products.models import Product, ProductChange
+from products.selectors import (
     BELOW_COST,
     EXPIRED,
     EXPIRING,
     KINDS,
     LOW_STOCK,
+    SHOWN_FIELDS,
     alerts_for,
+    pinned_alerts,
     raised_kinds,
+    shop_rules,
     threshold,
 )
-from products.formats import expiry, money, quantity
-from products.models import Product, ProductChange
-from products.open_alerts import SHOWN_FIELDS, pinned_alerts
 
 
 @dataclass(frozen=True)

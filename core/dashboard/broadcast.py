@@ -8,7 +8,7 @@ HTML string; the hubs forward it as is.
 from django.dispatch import receiver
 
 from live.publish import announce, announce_summary
-from products.recording import changes_committed
+from products.selectors import changes_committed
 
 from .streams import FEED, FEED_TOPIC
 

@@ -5,11 +5,8 @@ from datetime import timedelta
 from django.db.models import Max
 from django.utils import timezone
 
-from products import stock_counts
-from products.alert_rules import shop_rules
-from products.batches import feed_entries
-from products.change_display import show_changes
 from products.models import ProductChange
+from products.selectors import feed_entries, shop_rules, show_changes, stock_counters
 
 
 def recent_changes(size, before=None, filters=None):
@@ -28,9 +25,9 @@ def recent_changes(size, before=None, filters=None):
 
 def counters():
     """The stock counters and the number of open alerts of each kind, as kept
-    from each write (``products.stock_counts``): no scan of the catalog."""
+    from each write (``products.alerts.stock_counts``): no scan of the catalog."""
     rules = shop_rules()
-    kept = stock_counts.current(rules)
+    kept = stock_counters(rules)
     return {
         "products": kept.products,
         "units": kept.units,

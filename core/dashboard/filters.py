@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.text import capfirst
 
 from products.models import Product, ProductChange
-from products.snapshots import tracked_fields
+from products.selectors import tracked_fields
 
 PARAMETERS = ("action", "actor", "product", "field", "since", "until")
 

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 
 from live.protocol import MAX_FRAME_BYTES, Snapshot, frame_size, point_marker
 from live.streams import Missed
-from products.change_display import show_changes
+from products.selectors import show_changes
 
 from .alerts import pinned as pinned_alerts
 from .alerts import render_updates as render_alert_updates

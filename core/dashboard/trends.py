@@ -10,9 +10,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from products import charts
 from products.models import ProductChange
-from products.models.change import read_field_changes
+from products.selectors import charts, read_field_changes
 
 HOURS = 24
 # Change rows read for the units line; past it the line starts later.

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import push_url
 
-from products import writes
+from products.editing import writes
 from products.models import ProductChange
 
 from .alerts import pinned as pinned_alerts

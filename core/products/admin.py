@@ -9,18 +9,18 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
-from . import writes
-from .admin_change_log import ActorFilter, readable_change
-from .conflict_choices import ConflictChoicesForm, missing_choices
-from .forms import (
+from products.editing import writes
+from products.editing.conflict_choices import ConflictChoicesForm, missing_choices
+from products.editing.forms import (
     STOCK_ERRORS,
     ProductDeleteForm,
     describe_stock_fields,
     version_field,
 )
-from .models import Category, Product, ProductChange
-from .stale_edits import kept_message
-from .uploads import write_transaction
+from products.editing.stale_edits import kept_message
+from products.history.admin_change_log import ActorFilter, readable_change
+from products.images.uploads import write_transaction
+from products.models import Category, Product, ProductChange
 
 CHANGED_MEANWHILE = (
     "This product was changed since you opened this page, and you changed some "

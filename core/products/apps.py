@@ -6,10 +6,8 @@ class ProductsConfig(AppConfig):
 
     def ready(self):
         # Imported for their receivers.
-        from . import (  # noqa: F401
-            edit_warnings,
-            former_slugs,
-            signals,
-            streams,
-            table_stream,
-        )
+        from products import signals  # noqa: F401
+        from products.catalog import streams  # noqa: F401
+        from products.editing import edit_warnings  # noqa: F401
+        from products.history import former_slugs  # noqa: F401
+        from products.table import stream  # noqa: F401

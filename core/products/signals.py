@@ -12,9 +12,9 @@ Other bulk operations are not used on products.
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from . import recording
-from .kept_files import set_aside_on_commit
-from .models import Product
+from products.history import recording
+from products.images.kept_files import set_aside_on_commit
+from products.models import Product
 
 
 @receiver(pre_save, sender=Product)

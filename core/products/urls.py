@@ -8,19 +8,18 @@ from accounts.roles import (
     IMPORT_PRODUCTS,
     WATCH_FEED,
 )
-
-from .views.batch_revert import batch_revert
-from .views.change_batch import change_batch
-from .views.product_bulk import product_bulk
-from .views.product_create import product_create
-from .views.product_delete import product_delete
-from .views.product_detail import product_detail
-from .views.product_export import import_template
-from .views.product_history import product_history
-from .views.product_import import product_import
-from .views.product_list import product_list
-from .views.product_revert import product_revert
-from .views.product_update import product_update
+from products.views.batch_revert import batch_revert
+from products.views.change_batch import change_batch
+from products.views.product_bulk import product_bulk
+from products.views.product_create import product_create
+from products.views.product_delete import product_delete
+from products.views.product_detail import product_detail
+from products.views.product_export import import_template
+from products.views.product_history import product_history
+from products.views.product_import import product_import
+from products.views.product_list import product_list
+from products.views.product_revert import product_revert
+from products.views.product_update import product_update
 
 
 class UnicodeSlugConverter:

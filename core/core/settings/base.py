@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import jinja2
 import redis.exceptions
 from csp.constants import NONE, SELF
 
@@ -75,6 +76,9 @@ MIDDLEWARE = [
     "core.middleware.RejectNulQueryMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A visitor's matching revalidation of the catalog is answered here (304),
+    # before the session, CSRF, authentication and messages are set up.
+    "products.catalog.revalidation.PublicRevalidationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -82,7 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "products.actor.ActorMiddleware",
+    "products.history.actor.ActorMiddleware",
     # Last, as axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
     # Innermost and sync only: under daphne the chain runs in one thread
@@ -106,8 +110,20 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.staff",
             ],
         },
+    },
+    {
+        # The staff table's row only (jinja2/products/table/): rendered up to 200
+        # times a page, where compiled Jinja2 costs a fraction of the template
+        # language's nodes. A missing value renders empty, as in the template
+        # language, and so does a missing value's attribute (not DebugUndefined's
+        # "{{ name }}" when DEBUG is on).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [PROJECT_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"undefined": jinja2.ChainableUndefined},
     },
 ]
 
@@ -124,7 +140,11 @@ def database_config(url):
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     config = environ.Env.db_url_config(url)
-    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    # Request threads live long (core/request_threads.py), so each keeps its
+    # connection rather than starting a server process per request (most of a
+    # catalog 304's time otherwise); checked before reuse after an error.
+    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
@@ -195,8 +215,8 @@ STATIC_ROOT = PROJECT_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(PROJECT_DIR / "media")))
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
-# Image files kept for undo (products.kept_files), never served; empty: the media
-# folder's name with "-kept", beside it.
+# Image files kept for undo (products.images.kept_files), never served; empty: the
+# media folder's name with "-kept", beside it.
 KEPT_FILES_ROOT = env("KEPT_FILES_ROOT", default="")
 # WhiteNoise serves static files under daphne, from the app folders when DEBUG
 # is on or WHITENOISE_USE_FINDERS is set, else from STATIC_ROOT (collectstatic).
@@ -216,7 +236,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Files the site writes for itself (never served, unlike MEDIA_ROOT).
 DATA_DIR = env.path("DATA_DIR", default=PROJECT_DIR / "data")
 
-# CSV import (products.imports): a larger file, or one with more rows, is refused
+# CSV import (products.transfer): a larger file, or one with more rows, is refused
 # before anything is read from it. A previewed file waits for its confirmation in
 # IMPORT_PENDING_DIR (its SHA-256 in the session), at most IMPORT_PENDING_FILES of
 # them per user and for IMPORT_PENDING_SECONDS; several hosts need a shared folder
@@ -232,7 +252,7 @@ IMPORT_PENDING_DIR = env.path(
 IMPORT_PENDING_FILES = 50
 IMPORT_PENDING_SECONDS = 3600
 
-# A bulk action (products.bulk) changes at most this many products at once: a
+# A bulk action (products.transfer.bulk) changes at most this many products at once: a
 # larger selection, or a confirmation carrying more, is refused (400). Django
 # already refuses a form of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) fields.
 BULK_MAX_PRODUCTS = env.int("BULK_MAX_PRODUCTS", default=1_000)
@@ -284,10 +304,10 @@ LIVE_ANNOUNCER_IDLE_SECONDS = 10.0
 # The stock counters are read (from the counts the writes keep) and pushed at
 # most this often, and once after the last change.
 FEED_COUNTERS_SECONDS = 1.0
-# The counters are kept by every write (products.stock_counts); each daphne
+# The counters are kept by every write (products.alerts.stock_counts); each daphne
 # process compares them with a full recount soon after it starts and, taking
 # turns with the others, every this many seconds, logging and fixing any drift
-# (products.stock_count_checks). 0: never in-process (then run
+# (products.alerts.stock_count_checks). 0: never in-process (then run
 # `manage.py check_stock_counts` from a timer).
 STOCK_COUNTS_CHECK_SECONDS = env.float("STOCK_COUNTS_CHECK_SECONDS", default=600.0)
 # How often each process re-checks its open live sockets' sessions and users in

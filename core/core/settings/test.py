@@ -32,6 +32,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
+    # Connections end with their request, as before the default kept them: a
+    # daphne a test starts leaves none behind on the test database it drops.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 
 # A daphne started by a test (browser and multi-process tests) must use the test
 # database that pytest created; the test passes its name down in this variable.

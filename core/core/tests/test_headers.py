@@ -8,7 +8,9 @@ import pytest
 
 from products.tests.factories import ProductFactory
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATE_DIRS = [
+    Path(__file__).resolve().parents[2] / name for name in ("templates", "jinja2")
+]
 
 
 def directives(response):
@@ -70,9 +72,13 @@ INLINE = [
 
 
 @pytest.mark.parametrize(
-    "template", sorted(TEMPLATES.rglob("*.html")), ids=lambda path: path.name
+    "template",
+    sorted(path for folder in TEMPLATE_DIRS for path in folder.rglob("*.html")),
+    ids=lambda path: path.name,
 )
 def test_no_template_needs_inline_script_or_style(template):
     text = template.read_text()
     found = [what for pattern, what in INLINE if pattern.search(text)]
-    assert not found, f"{template.relative_to(TEMPLATES)} has {', '.join(found)}"
+    assert (
+        not found
+    ), f"{template.relative_to(TEMPLATE_DIRS[0].parent)} has {', '.join(found)}"

@@ -14,7 +14,7 @@ from accounts.tests.factories import (
 )
 from core.asgi import application
 from live.protocol import CLOSE_NOT_ALLOWED
-from products import writes
+from products.editing import writes
 from products.tests.factories import ProductFactory
 from products.tests.sockets import (  # noqa: F401 (autouse fixtures)
     ORIGIN,

@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from dashboard.fragments import render_event, render_snapshot
-from products import writes
+from products.editing import writes
 from products.models import ProductChange
 from products.tests.factories import ProductChangeFactory, ProductFactory
 

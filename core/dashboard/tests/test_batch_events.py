@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from asgiref.sync import sync_to_async
 
-from products import writes
-from products.actor import acting_as
+from products.editing import writes
+from products.history.actor import acting_as
 from products.models import ChangeBatch
 from products.tests.factories import ProductFactory
 

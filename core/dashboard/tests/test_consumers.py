@@ -21,8 +21,8 @@ from accounts.tests.factories import (
 from dashboard import broadcast
 from dashboard.streams import FEED, FEED_TOPIC
 from live.protocol import CLOSE_NOT_ALLOWED, event_message
+from products.history.recording import ChangeSet
 from products.models import Product, ProductChange
-from products.recording import ChangeSet
 from products.tests.factories import ProductFactory
 
 from .conftest import session_cookie
@@ -313,7 +313,7 @@ def quick_catch_up(settings):
 def pushes_lost():
     """Changes are recorded but never pushed, like a shell's next to a server
     on the in-memory layer, or a process stopped between commit and push."""
-    from products.recording import changes_committed
+    from products.history.recording import changes_committed
 
     changes_committed.disconnect(dispatch_uid="dashboard.broadcast_change")
     yield

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from asgiref.sync import sync_to_async
 
-from products import writes
+from products.editing import writes
 from products.models import ProductChange
 from products.tests.factories import ProductFactory
 

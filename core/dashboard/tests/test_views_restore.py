@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from accounts.tests.factories import StaffFactory, WatcherFactory
-from products import writes
-from products.kept_files import kept_names, kept_storage
+from products.editing import writes
+from products.images.kept_files import kept_names, kept_storage
 from products.models import Product, ProductChange
 from products.tests.factories import ProductFactory
 

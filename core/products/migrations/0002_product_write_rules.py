@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.functions.text
 import django.db.models.lookups
-import products.images
+import products.images.rules
 from django.db import migrations, models
 
 MAX_DESCRIPTION_LENGTH = 5000
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 help_text="JPEG, PNG, WebP or GIF, at most 5 MB.",
                 upload_to="products/",
-                validators=[products.images.validate_product_image],
+                validators=[products.images.rules.validate_product_image],
             ),
         ),
         migrations.AlterField(

@@ -7,7 +7,7 @@ already stored that way (decimals at the field's scale, file names, numbers).
 
 A category name that matches no category now (renamed or deleted since) cannot be
 turned back into a key: that item keeps its old shape, label included, and is
-shown as it was recorded (``products.change_display``).
+shown as it was recorded (``products.history.change_display``).
 """
 
 from django.db import migrations

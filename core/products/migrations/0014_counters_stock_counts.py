@@ -4,7 +4,7 @@ from django.db import migrations, models
 def count_the_catalog(apps, schema_editor):
     """The counters start from one full count of the catalog, folded; writes
     keep them from then on."""
-    from products.stock_counts import counted
+    from products.alerts.stock_counts import counted
 
     Product = apps.get_model("products", "Product")
     StockCount = apps.get_model("products", "StockCount")

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from ..changes import FieldChange
+from products.history.changes import FieldChange
 
 # Rows recorded before changes were kept as raw values carry a "label" beside
 # each field, and their values are display text (a category's name, not its pk).
@@ -39,7 +39,7 @@ class ProductChange(models.Model):
 
     The field changes are stored as raw values (``[{field, old, new}]``, strings
     as ``Field.value_to_string`` gives them), like the admin's ``LogEntry``: labels
-    and display text are made when shown (``products.change_display``).
+    and display text are made when shown (``products.history.change_display``).
     """
 
     class Action(models.TextChoices):
@@ -82,7 +82,7 @@ class ProductChange(models.Model):
         blank=True,
         related_name="reverted_by",
     )
-    # The stock alert kinds (``products.alerts``) open on the product before and
+    # The stock alert kinds (``products.alerts.kinds``) open on the product before and
     # after this change, and its id: {"product": 42, "before": ["low"], "after":
     # []}. Empty when the change left them as they were. Recorded with the change
     # (by the rules and the date of then), so its row says what it resolved.

@@ -13,23 +13,29 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 
-from ..alert_rules import shop_rules
-from ..alerts import stock_status
-from ..images import (
+from products.alerts.kinds import stock_status
+from products.alerts.rules import shop_rules
+from products.images.kept_files import unclaimed_name
+from products.images.rules import (
     detected_format,
     is_new_upload,
     stored_name,
     validate_product_image,
 )
-from ..kept_files import unclaimed_name
-from ..slugs import RESERVED_SLUGS, numbered, slug_from_name, validate_slug_base
-from ..uploads import remember_stored, write_transaction
-from .category import Category
+from products.images.uploads import remember_stored, write_transaction
+from products.models.category import Category
+from products.slugs import RESERVED_SLUGS, numbered, slug_from_name, validate_slug_base
 
 MAX_QUANTITY = 1_000_000_000
 # Long enough for any product text, short enough that a change pushed to the live
 # feed stays far below daphne's 1 MiB frame limit.
 MAX_DESCRIPTION_LENGTH = 5_000
+
+
+def normal_sku(value):
+    """A SKU as every write stores and every lookup compares it: trimmed, upper
+    case, so that "mug-1 " cannot sneak in beside "MUG-1"."""
+    return value.strip().upper()
 
 
 class Product(models.Model):
@@ -73,7 +79,6 @@ class Product(models.Model):
         upload_to="products/",
         blank=True,
         validators=[validate_product_image],
-        help_text="JPEG, PNG, WebP or GIF, at most 5 MB.",
     )
     # Staff only: never on a public page, the public stream or anything an
     # anonymous visitor can fetch.
@@ -109,7 +114,7 @@ class Product(models.Model):
             models.Index(fields=["name"]),
             models.Index(fields=["price"]),
             models.Index(fields=["quantity"]),
-            # What the feed's stock alerts look for (products.open_alerts).
+            # What the feed's stock alerts look for (products.alerts.open_alerts).
             models.Index(fields=["expiry_date"], name="product_expiry_date_idx"),
             # The pinned "out of stock" list, by name: without it a large catalog
             # walks the name index past every product in stock (0.9 M rows read
@@ -125,7 +130,7 @@ class Product(models.Model):
                 condition=models.Q(cost_price__gt=F("price")),
                 name="product_below_cost_idx",
             ),
-            # The staff table's sorts (products.table); its margin and expiry
+            # The staff table's sorts (products.table.query); its margin and expiry
             # sorts, which put empty values last, have PostgreSQL-only indexes
             # (migration 0013).
             models.Index(fields=["updated_at", "id"], name="product_updated_idx"),
@@ -172,10 +177,8 @@ class Product(models.Model):
 
     def clean(self):
         super().clean()
-        # SKUs are compared as upper case everywhere (the admin included), so
-        # that "mug-1" cannot sneak in beside "MUG-1".
-        if self.sku:
-            self.sku = self.sku.strip().upper()
+        if self.sku:  # the admin included
+            self.sku = normal_sku(self.sku)
         if self.slug:
             validate_slug_base(self.slug, field="slug")
         elif self.name:  # a missing name is already reported as required
@@ -223,7 +226,7 @@ class Product(models.Model):
         # Also here, not only in clean(): Product.objects.create() and other
         # code that skips validation must not store "mug-1" beside "MUG-1".
         if self.sku:
-            self.sku = self.sku.strip().upper()
+            self.sku = normal_sku(self.sku)
         uploading = is_new_upload(self.image)
         if uploading:
             # Stored under the extension of what the file is, not what it is called.

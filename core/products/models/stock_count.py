@@ -2,7 +2,7 @@ from django.db import models
 
 
 class StockCount(models.Model):
-    """One part of the feed's stock counters (``products.stock_counts``).
+    """One part of the feed's stock counters (``products.alerts.stock_counts``).
 
     Each write adds rows holding what it changed (``+1`` product, ``-3`` units,
     ``+1`` product expiring on a day), in its own transaction; nothing is ever

@@ -1,9 +1,9 @@
 """Template filters for change batches (``{% load batch_format %}``): the feed's
-batch entry and the batch page. Each is the function in ``products.batches``."""
+batch entry and the batch page. Each is the function in ``products.history.batches``."""
 
 from django import template
 
-from .. import batches
+from products.history import batches
 
 register = template.Library()
 

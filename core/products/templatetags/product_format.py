@@ -5,9 +5,9 @@ from django import template
 from django.utils.html import format_html, format_html_join
 
 from accounts.roles import ADD_PRODUCT, CHANGE_PRODUCT, has_staff_permission
-
-from .. import formats, word_diff
-from ..change_display import shown_change, shown_value
+from products import formats
+from products.history import word_diff
+from products.history.change_display import shown_change, shown_value
 
 register = template.Library()
 

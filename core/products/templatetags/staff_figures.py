@@ -5,9 +5,8 @@ from django import template
 from django.utils import timezone
 
 from accounts.roles import can_see_costs
-
-from .. import formats
-from ..margin import margin as margin_of
+from products import formats
+from products.alerts.margin import margin as margin_of
 
 register = template.Library()
 

@@ -10,7 +10,7 @@ import pytest_asyncio
 def announced():
     """The change sets announced (``recording.ChangeSet``) during the test."""
     # Imported here: the pure tests of this folder run without Django.
-    from products.recording import changes_committed
+    from products.history.recording import changes_committed
 
     sets = []
 
@@ -32,8 +32,7 @@ async def open_socket():
     from channels.testing import WebsocketCommunicator
 
     from core.asgi import application
-
-    from .sockets import ORIGIN, session_cookie
+    from products.tests.sockets import ORIGIN, session_cookie
 
     opened = []
 

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.test import RequestFactory
 from django.views.static import serve
 
-from products import writes
+from products.editing import writes
 
 
 def edit(product, **values):

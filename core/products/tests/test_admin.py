@@ -8,11 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from products.actor import acting_as
+from products.history.actor import acting_as
 from products.models import Product, ProductChange
-
-from .factories import CategoryFactory, ProductFactory
-from .helpers import media_files, served
+from products.tests.factories import CategoryFactory, ProductFactory
+from products.tests.helpers import media_files, served
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from playwright.async_api import expect
 
-from .browsers import staff_page
-from .factories import CategoryFactory, ProductFactory
+from products.tests.browsers import staff_page
+from products.tests.factories import CategoryFactory, ProductFactory
 
 pytestmark = [
     pytest.mark.browser,

@@ -8,10 +8,9 @@ from asgiref.sync import sync_to_async
 from prometheus_client import REGISTRY
 
 from live.publish import announcer
-from products import writes
-
-from .factories import ProductFactory
-from .sockets import (  # noqa: F401 (autouse fixtures)
+from products.editing import writes
+from products.tests.factories import ProductFactory
+from products.tests.sockets import (  # noqa: F401 (autouse fixtures)
     close_db_connections_after_async_test,
     fresh_channel_layer,
 )

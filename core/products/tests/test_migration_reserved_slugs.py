@@ -3,7 +3,7 @@
 
 import pytest
 
-from .test_migrations import latest, migrate
+from products.tests.test_migrations import latest, migrate
 
 BEFORE = [("products", "0006_batches_reverts_and_stock_fields")]
 AFTER = [("products", "0007_imports_batch_entry_and_reserved_slugs")]

@@ -5,10 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from products import stock_count_checks, stock_counts
-
-from .test_migrations import latest, migrate
-from .test_stock_counts import scanned
+from products.alerts import stock_count_checks, stock_counts
+from products.tests.alerts.test_stock_counts import scanned
+from products.tests.test_migrations import latest, migrate
 
 BEFORE = [("products", "0013_table_sort_indexes_postgresql")]
 AFTER = [("products", "0014_counters_stock_counts")]

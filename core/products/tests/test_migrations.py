@@ -7,10 +7,9 @@ from django.apps import apps as current_apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from products.change_display import shown_change
+from products.history.change_display import shown_change
 from products.models import ProductChange
-
-from .factories import CategoryFactory
+from products.tests.factories import CategoryFactory
 
 BEFORE = [("products", "0003_former_slugs")]
 

@@ -6,8 +6,7 @@ from django.db import IntegrityError, transaction
 
 from products.models import Product, ProductChange
 from products.models import product as product_module
-
-from .factories import CategoryFactory, ProductFactory
+from products.tests.factories import CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,10 @@ import pytest
 from django.db import close_old_connections, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from products.actor import acting_as, process_source
+from products.history.actor import acting_as, process_source
+from products.history.recording import changes_committed
 from products.models import Product, ProductChange
-from products.recording import changes_committed
-
-from .factories import CategoryFactory, ProductFactory
+from products.tests.factories import CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import StaffWithoutPermissionsFactory
 from core.testing.fixtures import logged_in_client
-
-from .factories import ProductFactory
+from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import ADD_PRODUCT, DELETE_PRODUCT, has_staff_permission
-
-from .. import writes
-from ..batch_reverts import batch_revert_plan
-from ..models import ChangeBatch
-from ..reverts import CannotUndo
+from products.editing import writes
+from products.history.batch_reverts import batch_revert_plan
+from products.history.reverts import CannotUndo
+from products.models import ChangeBatch
 
 # Products previewed per page (a batch may hold thousands).
 PAGE_SIZE = 100

@@ -3,8 +3,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from ..change_display import show_changes
-from ..models import ChangeBatch
+from products.history.change_display import show_changes
+from products.models import ChangeBatch
 
 
 @require_safe

@@ -11,9 +11,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import batches, bulk, selection, undo_messages, writes
-from ..models import Product
-from .product_table import back_to_table
+from products.editing import writes
+from products.history import batches, undo_messages
+from products.models import Product
+from products.table import selection
+from products.transfer import bulk
+from products.views.product_table import back_to_table
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -1,8 +1,9 @@
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import undo_messages, writes
-from ..forms import ProductForm
+from products.editing import writes
+from products.editing.forms import ProductForm
+from products.history import undo_messages
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

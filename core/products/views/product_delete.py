@@ -1,9 +1,10 @@
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import undo_messages, writes
-from ..forms import ProductDeleteForm
-from .refusals import gone, product_to_write
+from products.editing import writes
+from products.editing.forms import ProductDeleteForm
+from products.history import undo_messages
+from products.views.refusals import gone, product_to_write
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -2,10 +2,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accounts.roles import WATCH_FEED, has_staff_permission
-
-from ..caching import conditional_page, page_validators, product_validators
-from ..former_slugs import follows_former_slugs
-from ..history_series import price_and_stock
+from products.catalog.caching import (
+    conditional_page,
+    page_validators,
+    product_validators,
+)
+from products.history.former_slugs import follows_former_slugs
+from products.history.series import price_and_stock
 
 
 @require_safe

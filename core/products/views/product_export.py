@@ -1,14 +1,14 @@
 """The staff table's products as a CSV or ``.xlsx`` file in the import's
-columns (``products.exporting``), with the table's filters; streamed. And the
+columns (``products.transfer.exporting``), with the table's filters; streamed. And the
 import's template, a CSV file of the same columns."""
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from ..exporting import EXAMPLE, XLSX_TYPE, csv_lines, rows, xlsx_file
-from ..models import Product
-from ..table import TableForm, with_margin
+from products.models import Product
+from products.table.query import TableForm, with_margin
+from products.transfer.exporting import EXAMPLE, XLSX_TYPE, csv_lines, rows, xlsx_file
 
 
 def filtered(request):

@@ -3,10 +3,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from ..change_display import show_changes
-from ..former_slugs import follows_former_slugs
-from ..history_series import price_and_stock
-from ..models import Product
+from products.history.change_display import show_changes
+from products.history.former_slugs import follows_former_slugs
+from products.history.series import price_and_stock
+from products.models import Product
 
 
 @require_safe

@@ -17,13 +17,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import batches, undo_messages, writes
-from ..imports import pending
-from ..imports.categories import ADD_CATEGORY
-from ..imports.cell_values import ReadingOptions
-from ..imports.forms import ImportConfirmForm, ImportUploadForm
-from ..imports.planning import planned
-from ..imports.reading import COLUMNS, BadFile, read_file
+from products.editing import writes
+from products.history import batches, undo_messages
+from products.transfer import pending
+from products.transfer.categories import ADD_CATEGORY
+from products.transfer.cell_values import ReadingOptions
+from products.transfer.import_forms import ImportConfirmForm, ImportUploadForm
+from products.transfer.planning import planned
+from products.transfer.reading import COLUMNS, BadFile, read_file
 
 SESSION_KEY = "product_import"
 FILE_CHANGED = (

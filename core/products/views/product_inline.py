@@ -8,13 +8,16 @@ view it came from and a refusal shows the row on a page of its own.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import inline_edit, selection, writes
-from ..history_series import stock_sparklines
-from ..models import Category, Product, ProductChange
-from .product_table import back_to_table
+from products.editing import writes
+from products.history.series import stock_sparklines
+from products.models import Category, Product, ProductChange
+from products.table import inline_edit, selection
+from products.table.rows import RowMaker, render_row, row_permissions
+from products.views.product_table import back_to_table
 
 
 @require_POST
@@ -51,16 +54,28 @@ def form_problem(form):
 
 
 def answer(request, product, status=200, **state):
+    """The product's row: with htmx the row alone (the page holds the list of
+    categories its select is filled from); without, on a page of its own whose
+    category select lists every category."""
+    last = ProductChange.objects.filter(product=product).order_by("-pk").first()
+    row = RowMaker().row(
+        product,
+        sparkline=stock_sparklines([product.pk]).get(product.pk),
+        last=last,
+        selected=product.pk in selection.selected(request.session),
+        error=state.get("error"),
+        conflict=state.get("conflict"),
+        category_choices=(() if request.htmx else Category.objects.order_by("name")),
+    )
     context = {
+        "row": row,
         "product": product,
-        "categories": list(Category.objects.order_by("name")),
-        "sparkline": stock_sparklines([product.pk]).get(product.pk),
         "show_costs": True,
         "flash": {state["saved"]} if state.get("saved") else set(),
-        "last": ProductChange.objects.filter(product=product).order_by("-pk").first(),
-        "selected": set(selection.selected(request.session)),
+        **row_permissions(request.user),
         **state,
     }
+    context["row_html"] = render_row(context, request)
     if request.htmx:
-        return render(request, "products/table/row.html", context, status=status)
+        return HttpResponse(context["row_html"], status=status)
     return render(request, "products/product_inline.html", context, status=status)

@@ -2,11 +2,15 @@ from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from ..bulk import BulkActionForm
-from ..caching import catalog_validators, conditional_page, page_validators
-from ..forms import CatalogFilterForm
-from ..models import Product
-from ..paging import CappedPaginator
+from products.catalog.caching import (
+    catalog_validators,
+    conditional_page,
+    page_validators,
+)
+from products.catalog.filters import CatalogFilterForm
+from products.catalog.paging import CappedPaginator
+from products.models import Product
+from products.transfer.bulk import BulkActionForm
 
 
 @require_safe

@@ -6,12 +6,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import writes
-from ..former_slugs import follows_former_slugs
-from ..forms import ProductRevertForm
-from ..models import Product, ProductChange
-from ..reverts import CannotUndo, revert_plan
-from .refusals import gone
+from products.editing import writes
+from products.editing.forms import ProductRevertForm
+from products.history.former_slugs import follows_former_slugs
+from products.history.reverts import CannotUndo, revert_plan
+from products.models import Product, ProductChange
+from products.views.refusals import gone
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -1,4 +1,4 @@
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.db.models import Max
 from django.http import HttpResponseBadRequest
@@ -7,12 +7,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import selection
-from ..bulk import BulkActionForm
-from ..history_series import stock_sparklines
-from ..models import Category, ProductChange
-from ..paging import CappedPaginator
-from ..table import SORT_COLUMNS, TableForm, page_numbers, table_products
+from products.catalog.paging import CappedPaginator
+from products.history.series import stock_sparklines
+from products.models import Category, ProductChange
+from products.table import selection
+from products.table.query import SORT_COLUMNS, TableForm, page_numbers, table_products
+from products.table.rows import render_rows, row_permissions, table_rows
+from products.transfer.bulk import BulkActionForm
 
 
 @require_safe
@@ -30,22 +31,38 @@ def product_table(request):
     page.object_list = list(page.object_list)
     partial = request.htmx and not request.htmx.history_restore_request
     chosen = selection.selected(request.session)
+    categories = list(Category.objects.order_by("name"))
     context = {
         "view": view,
         "page": page,
         "page_numbers": page_numbers(page.number, page.paginator.num_pages),
         "columns": columns(view),
         "query": view.query_string(),
-        "here": request.get_full_path(),
+        "here": without_choosing(request.get_full_path()),
         "partial": partial,
-        "selected": set(chosen),
         "selected_count": len(chosen),
-        "sparklines": stock_sparklines(product.pk for product in page.object_list),
-        "categories": list(Category.objects.order_by("name")),
+        "rows": table_rows(
+            page.object_list,
+            sparklines=stock_sparklines(product.pk for product in page.object_list),
+            selected=set(chosen),
+            choosing=view.value("category_of"),
+            categories=categories,
+        ),
+        # Without JavaScript, a row's "Other categories" shows this view with
+        # that row's select listing every category.
+        "choose_link": f"?{view.query_string(page=page.number)}&category_of=",
+        "categories": categories,
         "show_costs": True,  # the table's own permission (view_product)
+        **row_permissions(request.user),
+        # Named, though empty: a name a template looks up in vain costs an
+        # exception, per row.
+        "oob": False,
+        "flash": frozenset(),
+        "cells": frozenset(),
         "bulk_form": BulkActionForm(),
         "live_after": live_after,
     }
+    context["rows_html"] = render_rows(context, request)
     template = "products/table/table.html" if partial else "products/product_table.html"
     return render(request, template, context)
 
@@ -94,5 +111,19 @@ def back_to_table(request, *candidates):
             )
             and urlsplit(target).path == table
         ):
-            return target
+            return without_choosing(target)
     return table
+
+
+def without_choosing(path):
+    """A table view's ``path`` without the row whose category was being chosen
+    (``category_of``): a save goes back to the view itself."""
+    parts = urlsplit(path)
+    if "category_of" not in parts.query:
+        return path
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key != "category_of"
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query)))

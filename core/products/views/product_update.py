@@ -4,13 +4,14 @@ from django.db.models import Max
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import undo_messages, writes
-from ..conflict_choices import ConflictChoicesForm, missing_choices
-from ..forms import ProductUpdateForm
-from ..merging import MINE
-from ..models import ProductChange
-from ..stale_edits import kept_message
-from .refusals import gone, product_to_write
+from products.editing import writes
+from products.editing.conflict_choices import ConflictChoicesForm, missing_choices
+from products.editing.forms import ProductUpdateForm
+from products.editing.merging import MINE
+from products.editing.stale_edits import kept_message
+from products.history import undo_messages
+from products.models import ProductChange
+from products.views.refusals import gone, product_to_write
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

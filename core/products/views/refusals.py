@@ -4,8 +4,9 @@ since the page was opened (``writes.StaleVersion``, ``writes.ProductGone``)."""
 from django.http import Http404
 from django.shortcuts import render
 
-from ..models import Product
-from ..writes import ProductGone, deletion_at
+from products.editing.writes import ProductGone
+from products.history.reverts import deletion_at
+from products.models import Product
 
 
 def product_to_write(slug):

@@ -120,8 +120,38 @@
     syncControls(true);
   });
 
+  // A row's category select comes with its saved choice only: the page lists
+  // every category once (a <template>), copied into each select here, for
+  // the rows of the page, a row answered by an inline edit and pushed cells.
+  function fillCategories(root) {
+    if (!root || !root.querySelectorAll) return;
+    var selects = root.querySelectorAll("select[data-choices]");
+    if (root.matches && root.matches("select[data-choices]")) selects = [root];
+    Array.prototype.forEach.call(selects, function (select) {
+      var choices = document.getElementById(select.dataset.choices);
+      if (!choices) return;
+      select.replaceChildren(choices.content.cloneNode(true));
+      select.value = select.dataset.saved;
+      select.removeAttribute("data-choices");
+    });
+  }
+  document.addEventListener("htmx:load", function (event) {
+    fillCategories(event.target);
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    fillCategories(document); // the swapped element replaced its target
+  });
+  // Should an event be missed, a select still has every choice when used.
+  document.addEventListener("focusin", function (event) {
+    fillCategories(event.target);
+  });
+  document.addEventListener("pointerdown", function (event) {
+    fillCategories(event.target);
+  });
+
   function setUp() {
     showActionField(document.getElementById("table-bulk-form"));
+    fillCategories(document);
   }
   document.addEventListener("htmx:afterSettle", setUp);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);

@@ -1,13 +1,13 @@
 """Compare the feed's stock counters with a full recount of the catalog now,
 and fix any drift (each daphne process also does this now and then: see
-``products.stock_count_checks``). Run it after writing products around the
+``products.alerts.stock_count_checks``). Run it after writing products around the
 write path (raw SQL, ``COPY``, ``loaddata``)."""
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from products.alerts.stock_count_checks import recount
 from products.models import StockCountCheck
-from products.stock_count_checks import recount
 
 
 class Command(BaseCommand):

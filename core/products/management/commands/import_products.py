@@ -12,17 +12,18 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from products import batches, writes
-from products.actor import acting_as
-from products.imports.cell_values import (
+from products.editing import writes
+from products.history import batches
+from products.history.actor import acting_as
+from products.transfer.cell_values import (
     COMMA,
     DATE_PATTERNS,
     ISO,
     POINT,
     ReadingOptions,
 )
-from products.imports.planning import planned
-from products.imports.reading import (
+from products.transfer.planning import planned
+from products.transfer.reading import (
     BadFile,
     check_size,
     larger_limits,

@@ -3,7 +3,7 @@
 Rows go in batches, each in its own transaction, so a large prune neither holds
 one long lock on the table nor needs the ids of every row in memory at once.
 Products and their former web addresses are not touched. Image files kept for
-undo (``products.kept_files``) go with the last change row that names them.
+undo (``products.images.kept_files``) go with the last change row that names them.
 """
 
 from datetime import timedelta
@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from products import kept_files
+from products.images import kept_files
 from products.models import ProductChange
 
 BATCH_SIZE = 1000

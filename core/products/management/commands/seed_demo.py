@@ -17,11 +17,11 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.groups import CATALOG_EDITORS, FEED_WATCHERS, role_group
-from products import writes
-from products.actor import acting_as
-from products.demo_images import EXTENSION, product_image
+from products.editing import writes
+from products.history.actor import acting_as
+from products.history.batches import BatchItem
+from products.management.demo_images import EXTENSION, product_image
 from products.models import Category, Product
-from products.writes import BatchItem
 
 SOURCE = "command seed_demo"
 # What the feed calls the batch of demo products.
