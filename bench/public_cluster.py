@@ -163,6 +163,18 @@ def children(pid):
     return found
 
 
+def nginx_workers(nginx, timeout=10):
+    """The workers' process ids, once nginx has started them: it listens before
+    it forks them, and ``worker_processes auto`` starts one per usable core."""
+    expected = len(os.sched_getaffinity(0))
+    deadline = time.monotonic() + timeout
+    while True:
+        workers = children(nginx.pid)
+        if len(workers) >= expected or time.monotonic() > deadline:
+            return workers
+        time.sleep(0.05)
+
+
 def mib(kib):
     return None if kib is None else round(kib / 1024, 1)
 
@@ -225,6 +237,27 @@ def start_cluster(environment, processes, sockets, work_dir, cleanup):
     cleanup.callback(nginx.stop)
     started(nginx)
     return daphnes, nginx
+
+
+class LogProblems:
+    """Warning and error lines the daphnes log, counted per step: ``mark(step)``
+    counts what came since the last mark (lines, and the last one)."""
+
+    def __init__(self, daphnes):
+        self.daphnes = daphnes
+        self.seen = self._problems()
+        self.counts = {}
+
+    def _problems(self):
+        return [problem_lines(daphne.log()) for daphne in self.daphnes]
+
+    def mark(self, step):
+        now = self._problems()
+        new = [lines[len(seen) :] for lines, seen in zip(now, self.seen)]
+        self.seen = now
+        found = [line for lines in new for line in lines]
+        if found:
+            self.counts[step] = {"lines": len(found), "last": found[-1]}
 
 
 class SocketClients:
@@ -339,7 +372,7 @@ def measure(config, work_dir, cleanup, environment, single, products, watch, sou
         "clients": CLIENTS,
     }
     results["single"] = measure_shape(
-        "single",
+        "direct",
         catalog_url(single.port, product_ids),
         f"http://127.0.0.1:{single.port}",
         [single],
@@ -353,10 +386,10 @@ def measure(config, work_dir, cleanup, environment, single, products, watch, sou
         environment, config.cluster_processes, sockets, work_dir, cleanup
     )
     try:
-        workers = children(nginx.pid)
+        workers = nginx_workers(nginx)
         results["nginx"] = {**nginx.limits, "workers": len(workers)}
         results["cluster"] = measure_shape(
-            "cluster",
+            "nginx",
             catalog_url(nginx.port, product_ids),
             f"http://127.0.0.1:{nginx.port}",
             daphnes,
@@ -370,20 +403,21 @@ def measure(config, work_dir, cleanup, environment, single, products, watch, sou
         nginx.stop()
         for daphne in daphnes:
             daphne.stop()
-        results["cluster_logs"] = [
-            {"problem_lines": len(problems), "last_problems": problems[-5:]}
-            for problems in (problem_lines(daphne.log()) for daphne in daphnes)
-        ]
     return results
 
 
-def measure_shape(name, url, origin, daphnes, proxy, config, work_dir, watch, source):
+def measure_shape(
+    through, url, origin, daphnes, proxy, config, work_dir, watch, source
+):
+    """One shape: the sockets opened through ``url`` ("direct" to a daphne or
+    "nginx"), ``proxy`` the pids of nginx's workers."""
     pids = {f"daphne-{n}": daphne.pid for n, daphne in enumerate(daphnes, 1)}
     for pid in pids.values():
         wait_until_idle(pid)
     rss_before = {label: rss_kib(pid) for label, pid in pids.items()}
+    logs = LogProblems(daphnes)
     clients = SocketClients(
-        f"{name}-{config.cluster_sockets}",
+        f"{through}-{len(daphnes)}-{config.cluster_sockets}",
         url,
         config.cluster_sockets,
         CLIENTS,
@@ -391,8 +425,9 @@ def measure_shape(name, url, origin, daphnes, proxy, config, work_dir, watch, so
         origin,
     )
     try:
+        logs.mark("connecting")
         if clients.ready["connected"] == 0:
-            raise BenchError(f"{name}: no socket connected: {clients.ready}")
+            raise BenchError(f"{through}: no socket connected: {clients.ready}")
         held = established_to_ports(
             Path("/proc/net/tcp").read_text(), [daphne.port for daphne in daphnes]
         )
@@ -406,9 +441,13 @@ def measure_shape(name, url, origin, daphnes, proxy, config, work_dir, watch, so
             source, clients, {**processes, "bench": os.getpid()}, config
         )
         rss_after = {label: rss_kib(pid) for label, pid in pids.items()}
+        logs.mark("idle and changes")
         results = clients.finish()
     finally:
         clients.kill()
+    for pid in pids.values():
+        wait_until_idle(pid)
+    logs.mark("closing")
     figures = fanout.analyse(phase, results)
     # Its "server" is one process; the daphnes' CPU per frame is worked out below.
     del figures["server_us_per_frame"]
@@ -439,7 +478,7 @@ def measure_shape(name, url, origin, daphnes, proxy, config, work_dir, watch, so
         )
     return {
         "processes": len(daphnes),
-        "through": "nginx" if proxy else "direct",
+        "through": through,
         "connect": clients.ready,
         "per_process": per_process,
         "idle_seconds": IDLE_SECONDS,
@@ -453,4 +492,6 @@ def measure_shape(name, url, origin, daphnes, proxy, config, work_dir, watch, so
             else None
         ),
         "event_frame_bytes": results.get("event_frame_bytes"),
+        # Warning and error lines the daphnes logged, per step of the shape.
+        "log_problems": logs.counts,
     }

@@ -336,6 +336,11 @@ def _public_cluster_lines(entry):
             f"    {_shape_label(shape)}, CPU during the changes: "
             f"{_cpu(shape['delivery']['cpu'], 'daphne')}"
         )
+        for step, problems in shape.get("log_problems", {}).items():
+            lines.append(
+                f"    {_shape_label(shape)}, daphne log while {step}: "
+                f"{problems['lines']} warning/error lines, last: {problems['last']}"
+            )
         failures = shape["connect"]["failures"]
         if failures:
             lines.append(
@@ -348,12 +353,6 @@ def _public_cluster_lines(entry):
             f"{nginx['worker_connections']:,}, worker_rlimit_nofile "
             f"{nginx['worker_rlimit_nofile']:,}, listen reuseport"
         )
-    for number, log in enumerate(entry.get("cluster_logs", ()), 1):
-        if log["problem_lines"]:
-            lines.append(
-                f"    daphne-{number} behind nginx, log: {log['problem_lines']} "
-                f"warning/error lines, last: {log['last_problems'][-1]}"
-            )
     return lines
 
 
