@@ -149,6 +149,23 @@ def reach_all_summary(times):
     }
 
 
+def cpu_per_frame(shares, seconds, frames):
+    """CPU time per delivered frame, in microseconds, by role: the daphnes,
+    nginx's workers and the clients summed (``daphne-1``, ``daphne-2``... are
+    one role), the rest as named; the machine's total and others left out."""
+    if not frames:
+        return {}
+    roles = {}
+    for name, share in shares.items():
+        if name in ("machine", "other"):
+            continue
+        role = name.split("-")[0]
+        roles[role] = roles.get(role, 0) + share
+    return {
+        role: round(share * seconds * 1e6 / frames, 1) for role, share in roles.items()
+    }
+
+
 # Processes ---------------------------------------------------------------------
 
 
@@ -455,7 +472,6 @@ def measure_shape(
         phase["events"], results["sockets"], phase["start_ns"], phase["end_ns"]
     )
     seconds = (phase["end_ns"] - phase["start_ns"]) / 1e9
-    daphne_cpu = sum(phase["cpu"].get(label, 0) for label in pids) * seconds
     per_process = []
     for daphne, label in zip(daphnes, pids):
         before, idle_kib = rss_before[label], rss_idle[label]
@@ -486,11 +502,7 @@ def measure_shape(
         "delivery": figures,
         "reach_all_ms": reach,
         "reach_all": reach_all_summary(reach),
-        "daphne_us_per_frame": (
-            round(daphne_cpu * 1e6 / figures["received"], 1)
-            if figures["received"]
-            else None
-        ),
+        "us_per_frame": cpu_per_frame(phase["cpu"], seconds, figures["received"]),
         "event_frame_bytes": results.get("event_frame_bytes"),
         # Warning and error lines the daphnes logged, per step of the shape.
         "log_problems": logs.counts,

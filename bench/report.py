@@ -311,7 +311,7 @@ def _public_cluster_lines(entry):
         lines.append(
             f"  {_shape_label(shape):<26} {shape['connect']['seconds']:>7.1f}s  "
             f"{held:<20} {_latency(delivery):>21}  {reached:>17}  "
-            f"{delivery['lost']:>6}  {_ms(shape['daphne_us_per_frame'])}"
+            f"{delivery['lost']:>6}  {_ms(shape['us_per_frame'].get('daphne'))}"
         )
     lines.append(
         "  per process, every socket open and nothing sent: idle CPU, and resident "
@@ -332,6 +332,10 @@ def _public_cluster_lines(entry):
             parts.append("nginx workers " + ", ".join(nginx))
         lines.append(f"    {_shape_label(shape)}: " + "; ".join(parts))
     for shape in shapes:
+        lines.append(
+            f"    {_shape_label(shape)}, CPU per delivered frame: "
+            + ", ".join(f"{role} {us} us" for role, us in shape["us_per_frame"].items())
+        )
         lines.append(
             f"    {_shape_label(shape)}, CPU during the changes: "
             f"{_cpu(shape['delivery']['cpu'], 'daphne')}"

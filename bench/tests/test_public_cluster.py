@@ -4,6 +4,7 @@ import pytest
 
 from bench import report
 from bench.public_cluster import (
+    cpu_per_frame,
     established_to_ports,
     nginx_limits,
     reach_all,
@@ -98,6 +99,26 @@ def test_a_change_one_socket_missed_never_reached_all():
     }
 
 
+def test_cpu_per_frame_adds_up_the_processes_of_each_role():
+    shares = {
+        "daphne-1": 0.25,
+        "daphne-2": 0.25,
+        "nginx-1": 0.1,
+        "client-1": 0.05,
+        "redis": 0.01,
+        "machine": 0.9,
+        "other": 0.24,
+    }
+    # Two seconds, 10,000 frames: half a core of daphnes is 100 us a frame.
+    assert cpu_per_frame(shares, 2.0, 10_000) == {
+        "daphne": 100.0,
+        "nginx": 20.0,
+        "client": 10.0,
+        "redis": 2.0,
+    }
+    assert cpu_per_frame(shares, 2.0, 0) == {}
+
+
 def _shape(processes, p99, through, other_cpu=0.0):
     return {
         "processes": processes,
@@ -122,7 +143,7 @@ def _shape(processes, p99, through, other_cpu=0.0):
             "cpu": {"other": other_cpu},
         },
         "reach_all": {"p50_ms": 90.0, "max_ms": 130.0, "not_everywhere": 0},
-        "daphne_us_per_frame": 30.0,
+        "us_per_frame": {"daphne": 30.0, "nginx": 8.0},
     }
 
 
@@ -181,4 +202,8 @@ def test_the_table_shows_each_shape_with_its_sockets_per_process():
     assert "5000/5000" in cluster and "50.0/120.0/120.0" in cluster
     assert any(
         "daphne-2 2%, 100.0 -> 300.0 MiB (40.0 KiB/socket)" in line for line in lines
+    )
+    assert any(
+        "CPU per delivered frame: daphne 30.0 us, nginx 8.0 us" in line
+        for line in lines
     )
