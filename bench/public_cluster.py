@@ -105,11 +105,12 @@ def with_worker_connections(config_text, count):
 
 def established_to_ports(tcp_table, ports):
     """Established connections whose local port is one of ``ports`` (the
-    servers' side of each socket), per port, from /proc/net/tcp's text."""
+    servers' side of each socket) and that a process holds (an inode: not one
+    still waiting in the listen queue), per port, from /proc/net/tcp's text."""
     counts = {port: 0 for port in ports}
     for line in tcp_table.splitlines()[1:]:
         fields = line.split()
-        if len(fields) < 4 or fields[3] != ESTABLISHED:
+        if len(fields) < 10 or fields[3] != ESTABLISHED or fields[9] == "0":
             continue
         port = int(fields[1].rsplit(":", 1)[1], 16)
         if port in counts:

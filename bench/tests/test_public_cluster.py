@@ -51,20 +51,31 @@ def test_deploys_worker_connections_is_raised_for_the_bench_only_upwards():
         with_worker_connections("events {\n}\n", 10)
 
 
-TCP_TABLE = """\
-  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid
-   0: 0100007F:1F41 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0
-   1: 0100007F:1F41 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0
-   2: 0100007F:1F41 0100007F:9C41 01 00000000:00000000 00:00000000 00000000     0
-   3: 0100007F:9C40 0100007F:1F41 01 00000000:00000000 00:00000000 00000000     0
-   4: 0100007F:1F42 0100007F:9C42 01 00000000:00000000 00:00000000 00000000     0
-   5: 0100007F:1F42 0100007F:9C43 06 00000000:00000000 00:00000000 00000000     0
-"""
+def _tcp_line(local, remote, state, inode):
+    """A line of /proc/net/tcp: addresses in hex, the state, and the inode of
+    the socket (0 when no process holds it)."""
+    timers = "00000000:00000000 00:00000000 00000000"
+    return f"   0: {local} {remote} {state} {timers}     0        0 {inode} 1"
+
+
+TCP_TABLE = "\n".join(
+    [
+        "  sl  local_address rem_address   st tx_queue rx_queue ... inode",
+        _tcp_line("0100007F:1F41", "00000000:0000", "0A", 101),
+        _tcp_line("0100007F:1F41", "0100007F:9C40", "01", 102),
+        _tcp_line("0100007F:1F41", "0100007F:9C41", "01", 103),
+        _tcp_line("0100007F:9C40", "0100007F:1F41", "01", 104),
+        _tcp_line("0100007F:1F42", "0100007F:9C42", "01", 105),
+        _tcp_line("0100007F:1F42", "0100007F:9C43", "06", 0),
+        _tcp_line("0100007F:1F42", "0100007F:9C44", "01", 0),
+    ]
+)
 
 
 def test_sockets_per_process_count_the_servers_established_ends_only():
-    # 0x1F41 = 8001 and 0x1F42 = 8002: the listener, the client's own end of a
-    # connection (line 3) and a connection in TIME_WAIT (06) are not sockets held.
+    # 0x1F41 = 8001 and 0x1F42 = 8002. Not counted: the listener, the client's
+    # own end of a connection (line 3), a connection in TIME_WAIT (06) and one
+    # the kernel completed but the server has not accepted yet (no inode).
     assert established_to_ports(TCP_TABLE, [8001, 8002, 8003]) == {
         8001: 2,
         8002: 1,
