@@ -156,7 +156,7 @@ def parse_args(argv):
     parser.add_argument(
         "--cluster-changes",
         type=int,
-        help="price changes, one a second, in the public-cluster phase (default "
+        help="price changes, one at a time, in the public-cluster phase (default "
         f"{public_cluster.CHANGES}; --quick: 10)",
     )
     args = parser.parse_args(argv)
