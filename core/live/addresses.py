@@ -66,10 +66,19 @@ class MemoryCounts:
 class RedisCounts:
     """Every process's sockets, one sorted set per route and address."""
 
-    def __init__(self, url, prefix):
-        from redis.asyncio import Redis
+    # A burst (a page of visitors leaving at once, a process stopping) waits for
+    # a free connection instead of failing: redis-py's default pool refuses the
+    # 101st concurrent command, which left those sockets counted until expiry.
+    MAX_CONNECTIONS = 50
+    WAIT_SECONDS = 5
 
-        self.client = Redis.from_url(url)
+    def __init__(self, url, prefix):
+        from redis.asyncio import BlockingConnectionPool, Redis
+
+        pool = BlockingConnectionPool.from_url(
+            url, max_connections=self.MAX_CONNECTIONS, timeout=self.WAIT_SECONDS
+        )
+        self.client = Redis(connection_pool=pool)
         self.prefix = prefix
 
     def key(self, route, address):
