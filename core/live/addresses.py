@@ -27,6 +27,7 @@ from django.conf import settings
 
 from .conf import live_setting
 from .protocol import CLOSE_TOO_MANY
+from .redis_clients import redis_client
 from .waits import bounded
 
 logger = logging.getLogger(__name__)
@@ -66,19 +67,10 @@ class MemoryCounts:
 class RedisCounts:
     """Every process's sockets, one sorted set per route and address."""
 
-    # A burst (a page of visitors leaving at once, a process stopping) waits for
-    # a free connection instead of failing: redis-py's default pool refuses the
-    # 101st concurrent command, which left those sockets counted until expiry.
-    MAX_CONNECTIONS = 50
-    WAIT_SECONDS = 5
-
     def __init__(self, url, prefix):
-        from redis.asyncio import BlockingConnectionPool, Redis
-
-        pool = BlockingConnectionPool.from_url(
-            url, max_connections=self.MAX_CONNECTIONS, timeout=self.WAIT_SECONDS
-        )
-        self.client = Redis(connection_pool=pool)
+        # Waits for a free connection in a burst (live.redis_clients): a failed
+        # release left its socket counted until expiry.
+        self.client = redis_client(url)
         self.prefix = prefix
 
     def key(self, route, address):

@@ -26,6 +26,7 @@ from django.conf import settings
 
 from .conf import live_setting
 from .protocol import PRESENCE, Snapshot, presence_message
+from .redis_clients import redis_client
 from .waits import bounded, settled
 
 logger = logging.getLogger(__name__)
@@ -71,9 +72,7 @@ class RedisStore:
     of the site shares it; the key itself expires once nobody beats."""
 
     def __init__(self, url, prefix):
-        from redis.asyncio import Redis
-
-        self.client = Redis.from_url(url)
+        self.client = redis_client(url)
         self.prefix = prefix
 
     def key(self, topic):

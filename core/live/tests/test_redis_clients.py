@@ -1,5 +1,5 @@
-"""The cross-process count of sockets per address, on a real Redis: a burst of
-sockets opening and closing at once (a page of visitors leaving, a process
+"""The live layer's Redis stores on a real Redis: a burst of sockets opening and
+closing at once (a storm of reconnects, a page of visitors leaving, a process
 stopping) is counted in full, not refused by the client's connection pool."""
 
 import asyncio
@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from live.addresses import RedisCounts
+from live.presence import RedisStore
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 pytestmark = pytest.mark.skipif(
@@ -34,3 +35,18 @@ async def test_a_burst_of_sockets_is_admitted_and_released_in_full():
     finally:
         await counts.client.delete(counts.key("catalog", "10.0.0.1"))
         await counts.client.aclose()
+
+
+async def test_a_burst_of_presence_beats_and_leaves_is_kept_in_full():
+    store = RedisStore(REDIS_URL, f"test-presence-{uuid.uuid4().hex}")
+    members = [uuid.uuid4().hex for _ in range(BURST)]
+    key = store.key("feed")
+    try:
+        await asyncio.gather(*(store.beat("feed", [m], 30) for m in members))
+        assert await store.client.zcard(key) == BURST
+
+        await asyncio.gather(*(store.remove("feed", [m]) for m in members))
+        assert await store.client.zcard(key) == 0
+    finally:
+        await store.client.delete(key)
+        await store.client.aclose()
