@@ -203,6 +203,20 @@ class SaveSource:
             "after_commit": summary_ms(announces),
         }
 
+    def one_at_a_time(self, count, after_each):
+        """``count`` saves, each followed by ``after_each()`` (which waits until
+        that change has reached the sockets): every change travels alone."""
+        products = self._products(self.product_ids)
+        events = []
+        with self._listening():
+            start_ns = time.monotonic_ns()
+            for number in range(count):
+                change_id, committed, _ = self._save(products[number % len(products)])
+                if change_id is not None and committed is not None:
+                    events.append([change_id, committed])
+                after_each()
+        return {"start_ns": start_ns, "events": events}
+
     def max(self, seconds, rate=None):
         """Save as fast as possible, or at most ``rate`` events/s (all threads)."""
         from django.db import connection

@@ -7,19 +7,18 @@ the same multipart upload a browser sends. Each step's time is what a person
 waits for behind the page's progress indicator.
 
 Then ``LARGE_ROWS`` rows through ``manage.py import_products --max-rows``, in a
-process of its own (its peak memory is that process's RSS high-water, read with
-``wait4``), created then updated, each step against a bare ``bulk_create`` of
+process of its own (its peak memory is that process's own RSS high-water,
+``peak_memory``), created then updated, each step against a bare ``bulk_create`` of
 the same new products in this process.
 """
 
-import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench import peak_memory
 from bench.services import BenchError
 
 ROWS = 10_000
@@ -129,21 +128,14 @@ def bare_bulk_create(rows):
 
 
 def run_command(*args):
-    """``(seconds, peak RSS in MiB)`` of ``manage.py`` run with ``args``."""
+    """``(seconds, peak RSS in MiB)`` of ``manage.py`` run with ``args``: the
+    command's own peak, not the bench's (``peak_memory``)."""
     started = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, str(MANAGE), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    assert child.stdout is not None  # a pipe
-    output = child.stdout.read()
-    _, status, usage = os.wait4(child.pid, 0)
+    code, output, peak = peak_memory.run([sys.executable, str(MANAGE), *args])
     seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise BenchError(f"manage.py {args[0]} failed: {output.decode()[-500:]}")
-    return seconds, usage.ru_maxrss / 1024  # KiB on Linux
+    if code:
+        raise BenchError(f"manage.py {args[0]} failed: {output[-500:]}")
+    return seconds, peak
 
 
 def measure_large(rows=LARGE_ROWS):

@@ -16,6 +16,9 @@ MAX_IMPORT_STEP_S = 30.0
 # the same rows, and the command's peak memory.
 MAX_LARGE_IMPORT_RATIO = 2.0
 MAX_LARGE_IMPORT_MIB = 256
+# One price change reaching this many public catalog sockets, across processes.
+PUBLIC_CLUSTER_SOCKETS = 10_000
+PUBLIC_CLUSTER_P99_MS = 150
 PHASES = ("steady", "max")
 DRAIN_ENDINGS = {
     "complete": "",
@@ -84,6 +87,7 @@ def goals(results):
                 (steady,),
             )
         )
+    found += public_cluster_goals(results.get("public_cluster"))
     found += storm_goals(results.get("storm"))
     found += overload_goals(results.get("overload"))
     found += write_goals(results.get("write_path"))
@@ -245,6 +249,115 @@ def _public_lines(entry):
         f"{_latency(public['steady'])} ms (raw {_latency(raw['steady'])});  "
         f"lost {public['steady']['lost']}",
     ]
+
+
+def public_cluster_goals(entry):
+    """p99 of one change reaching every public socket, over the processes behind
+    nginx: lost frames count as infinitely late, and a run with fewer sockets
+    than the goal's is marked doubtful."""
+    name = (
+        f"one price change to {PUBLIC_CLUSTER_SOCKETS:,} public sockets p99 <= "
+        f"{PUBLIC_CLUSTER_P99_MS} ms across processes"
+    )
+    cluster = (entry or {}).get("cluster")
+    if not cluster:
+        return [_goal(name, None, (entry or {}).get("error"))]
+    delivery = cluster["delivery"]
+    p99 = delivery["p99_all_ms"]
+    single = (entry.get("single") or {}).get("delivery", {}).get("p99_all_ms")
+    figure = "lost > 1%" if p99 is None else f"{p99:.1f} ms"
+    figure += f" on {cluster['processes']} processes"
+    if "single" in entry:
+        figure += ", 1 process: " + (
+            "lost > 1%" if single is None else f"{single:.1f} ms"
+        )
+    goal = _goal(
+        name, p99 is not None and p99 <= PUBLIC_CLUSTER_P99_MS, figure, (delivery,)
+    )
+    if entry["sockets"] < PUBLIC_CLUSTER_SOCKETS:
+        measured = f"measured at {entry['sockets']:,} sockets"
+        goal["doubtful"] = "; ".join(filter(None, [measured, goal.get("doubtful")]))
+    return [goal]
+
+
+def _shape_label(shape):
+    count = shape["processes"]
+    if shape["through"] == "nginx":
+        return f"{count} daphne{'s' if count > 1 else ''} behind nginx"
+    return f"{count} daphne, direct"
+
+
+def _public_cluster_lines(entry):
+    if not entry:
+        return []
+    if "error" in entry:
+        return [f"Public fan-out across processes: {entry['error']}"]
+    lines = [
+        f"Public fan-out across processes (ws/catalog/, {entry['sockets']:,} anonymous "
+        f"sockets from {entry['clients']} client processes; {entry['changes']} price "
+        "changes, each to every socket, one at a time: saved once the one before "
+        f"reached every socket, {entry['gap_s']:g} s later):",
+        f"  {'shape':<26} {'connect':>8}  {'sockets per process':<20} "
+        f"{'p50/p99/max ms':>21}  {'reach all p50/max':>17}  {'lost':>6}  "
+        "daphne us/frame",
+    ]
+    shapes = [entry[name] for name in ("single", "cluster") if name in entry]
+    for shape in shapes:
+        delivery, reach = shape["delivery"], shape["reach_all"]
+        held = "/".join(str(p["sockets"]) for p in shape["per_process"])
+        reached = f"{_ms(reach['p50_ms'])}/{_ms(reach['max_ms'])}"
+        if reach["not_everywhere"]:
+            reached += f" ({reach['not_everywhere']} never all)"
+        lines.append(
+            f"  {_shape_label(shape):<26} {shape['connect']['seconds']:>7.1f}s  "
+            f"{held:<20} {_latency(delivery):>21}  {reached:>17}  "
+            f"{delivery['lost']:>6}  {_ms(shape['us_per_frame'].get('daphne'))}"
+        )
+    lines.append(
+        "  per process, every socket open and nothing sent: idle CPU, and resident "
+        "memory before the sockets -> with them (per socket)"
+    )
+    for shape in shapes:
+        parts = [
+            f"{p['process']} {p['idle_cpu'] or 0:.0%}, {p['rss_mib_before']} -> "
+            f"{p['rss_mib_idle']} MiB ({_ms(p['kib_per_socket'])} KiB/socket)"
+            for p in shape["per_process"]
+        ]
+        nginx = [
+            f"{name} {share:.0%}"
+            for name, share in shape["idle_cpu"].items()
+            if name.startswith("nginx")
+        ]
+        if nginx:
+            parts.append("nginx workers " + ", ".join(nginx))
+        lines.append(f"    {_shape_label(shape)}: " + "; ".join(parts))
+    for shape in shapes:
+        lines.append(
+            f"    {_shape_label(shape)}, CPU per delivered frame: "
+            + ", ".join(f"{role} {us} us" for role, us in shape["us_per_frame"].items())
+        )
+        lines.append(
+            f"    {_shape_label(shape)}, CPU during the changes: "
+            f"{_cpu(shape['delivery']['cpu'], 'daphne')}"
+        )
+        for step, problems in shape.get("log_problems", {}).items():
+            lines.append(
+                f"    {_shape_label(shape)}, daphne log while {step}: "
+                f"{problems['lines']} warning/error lines, last: {problems['last']}"
+            )
+        failures = shape["connect"]["failures"]
+        if failures:
+            lines.append(
+                f"    {_shape_label(shape)}: sockets not connected: {failures}"
+            )
+    if "nginx" in entry:
+        nginx = entry["nginx"]
+        lines.append(
+            f"    nginx: {nginx['workers']} workers, worker_connections "
+            f"{nginx['worker_connections']:,}, worker_rlimit_nofile "
+            f"{nginx['worker_rlimit_nofile']:,}, listen reuseport"
+        )
+    return lines
 
 
 def _catalog_lines(shop):
@@ -636,6 +749,7 @@ def table(results):
     lines += [f"    {note}" for note in notes]
 
     lines += _public_lines(results.get("public_fanout"))
+    lines += _public_cluster_lines(results.get("public_cluster"))
     lines += _click_lines(results)
     lines += _profile_lines(results)
     lines += _storm_lines(results.get("storm"))

@@ -7,7 +7,8 @@ Everything it started is stopped and removed at the end, also on errors and
 Ctrl-C. It exits 0 whether or not the goals are met, 1 if something broke.
 
     .venv/bin/python bench/run.py [--quick] [--sizes 1,100,1000] [--seconds 5]
-        [--phases fanout,public,storm,overload,write,catalog,import] [--profile]
+        [--phases fanout,public,public-cluster,storm,overload,write,catalog,import]
+        [--cluster-processes 2] [--cluster-sockets 10000] [--profile]
         [--compare-click]
 """
 
@@ -39,6 +40,7 @@ from bench import (  # noqa: E402
     imports,
     large_catalog,
     overload,
+    public_cluster,
     public_fanout,
     report,
     storm,
@@ -63,6 +65,7 @@ RESULTS_DIR = REPO_DIR / "bench" / "results"
 PHASES = (
     "fanout",
     "public",
+    "public-cluster",
     "storm",
     "overload",
     "write",
@@ -86,6 +89,11 @@ class Config:
     compare_click: bool = False  # the largest N again, on a daphne without click
     database_name: str = database.BENCH_DATABASE
     http_threads: int = 8
+    # The public-cluster phase: sockets over this many daphne processes behind
+    # nginx, against the single daphne, one price change at a time.
+    cluster_processes: int = public_cluster.PROCESSES
+    cluster_sockets: int = public_cluster.SOCKETS
+    cluster_changes: int = public_cluster.CHANGES
 
 
 def parse_args(argv):
@@ -133,6 +141,25 @@ def parse_args(argv):
         help="the throwaway PostgreSQL database (dropped and created; default "
         f"{database.BENCH_DATABASE})",
     )
+    parser.add_argument(
+        "--cluster-processes",
+        type=int,
+        default=public_cluster.PROCESSES,
+        help="daphne processes behind nginx in the public-cluster phase "
+        f"(default {public_cluster.PROCESSES})",
+    )
+    parser.add_argument(
+        "--cluster-sockets",
+        type=int,
+        help="public sockets in the public-cluster phase (default "
+        f"{public_cluster.SOCKETS:,}; --quick: 1,000)",
+    )
+    parser.add_argument(
+        "--cluster-changes",
+        type=int,
+        help="price changes, one at a time, in the public-cluster phase (default "
+        f"{public_cluster.CHANGES}; --quick: 10)",
+    )
     args = parser.parse_args(argv)
     phases = tuple(name.strip() for name in args.phases.split(",") if name.strip())
     unknown = set(phases) - set(PHASES)
@@ -162,6 +189,18 @@ def parse_args(argv):
         )
     if not large_sizes or min(large_sizes) < 1 or max(large_sizes) > 5_000_000:
         parser.error("--large-sizes: between 1 and 5000000 products")
+    if not 1 <= args.cluster_processes <= 16:
+        parser.error("--cluster-processes: between 1 and 16")
+    cluster_sockets = args.cluster_sockets or (
+        1000 if args.quick else public_cluster.SOCKETS
+    )
+    if not 1 <= cluster_sockets <= 50_000:
+        parser.error("--cluster-sockets: between 1 and 50000")
+    cluster_changes = args.cluster_changes or (
+        10 if args.quick else public_cluster.CHANGES
+    )
+    if not 1 <= cluster_changes <= 600:
+        parser.error("--cluster-changes: between 1 and 600")
     return Config(
         sizes=sizes,
         seconds=seconds,
@@ -173,6 +212,9 @@ def parse_args(argv):
         compare_click=args.compare_click,
         database_name=args.database_name,
         large_sizes=large_sizes,
+        cluster_processes=args.cluster_processes,
+        cluster_sockets=cluster_sockets,
+        cluster_changes=cluster_changes,
     )
 
 
@@ -269,6 +311,24 @@ def bench(config, work_dir, cleanup, results, started):
             threads,
             watch,
             os.getpid(),
+        )
+    if "public-cluster" in config.phases:
+        progress(
+            f"public fan-out across processes: {config.cluster_sockets:,} catalog "
+            f"sockets on 1 daphne, then on {config.cluster_processes} behind nginx"
+        )
+        results["public_cluster"] = attempt(
+            results,
+            "public fan-out across processes",
+            public_cluster.measure,
+            config,
+            work_dir,
+            cleanup,
+            {**os.environ, **environment},
+            daphne,
+            products,
+            watch,
+            fanout.SaveSource(product_ids, 1),
         )
     if "storm" in config.phases:
         progress(f"reconnect storm: {config.storm_sockets} sockets at once")

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, ``ws/products/`` through Channels.
+"""ASGI entry point: HTTP through Django, the live sockets (``core/routing.py``,
+one per page) through Channels.
 
 Without ``DJANGO_SETTINGS_MODULE`` this runs ``core.settings.local``: DEBUG off.
 ``make run`` selects ``core.settings.dev`` (DEBUG on) explicitly.
@@ -22,12 +23,11 @@ from core.body_limit import BodyLimitMiddleware  # noqa: E402
 from core.metrics import RequestMetrics  # noqa: E402
 from core.origins import SiteOriginValidator  # noqa: E402
 from core.request_threads import RequestThreads  # noqa: E402
-from dashboard.routing import websocket_urlpatterns as staff_sockets  # noqa: E402
+from core.routing import websocket_urlpatterns as page_sockets  # noqa: E402
 from live.metrics import CloseCodes  # noqa: E402
 from live.middleware import ServerSendMiddleware  # noqa: E402
 from live.shutdown import resync_elsewhere  # noqa: E402
 from products.alerts.stock_count_checks import start as check_stock_counts  # noqa: E402
-from products.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
 
 # Every frame sent allocates short-lived objects, and with many sockets open the
 # collector's default thresholds (700, 10, 10) keep running collections that walk
@@ -55,9 +55,7 @@ application = ProtocolTypeRouter(
         "http": RequestMetrics(BodyLimitMiddleware(RequestThreads(django_asgi_app))),
         "websocket": SiteOriginValidator(
             ServerSendMiddleware(
-                CloseCodes(
-                    AuthMiddlewareStack(URLRouter([*staff_sockets, *catalog_sockets]))
-                )
+                CloseCodes(AuthMiddlewareStack(URLRouter(page_sockets)))
             )
         ),
     }

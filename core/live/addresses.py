@@ -29,6 +29,7 @@ from django.conf import settings
 
 from .conf import live_setting
 from .protocol import CLOSE_TOO_MANY, ASGIApp, Receive, Scope, Send
+from .redis_clients import redis_client
 from .waits import bounded
 
 logger = logging.getLogger(__name__)
@@ -85,9 +86,9 @@ class RedisCounts:
     """Every process's sockets, one sorted set per route and address."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        from redis.asyncio import Redis
-
-        self.client = Redis.from_url(url)
+        # Waits for a free connection in a burst (live.redis_clients): a failed
+        # release left its socket counted until expiry.
+        self.client = redis_client(url)
         self.prefix = prefix
 
     def key(self, route: str, address: str) -> str:

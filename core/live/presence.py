@@ -27,6 +27,7 @@ from django.conf import settings
 
 from .conf import live_setting
 from .protocol import PRESENCE, PresenceMessage, Snapshot, SocketKey, presence_message
+from .redis_clients import redis_client
 from .waits import bounded, settled
 
 if TYPE_CHECKING:
@@ -90,9 +91,7 @@ class RedisStore:
     of the site shares it; the key itself expires once nobody beats."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        from redis.asyncio import Redis
-
-        self.client = Redis.from_url(url)
+        self.client = redis_client(url)
         self.prefix = prefix
 
     def key(self, topic: str) -> str:

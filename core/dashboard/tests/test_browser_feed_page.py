@@ -21,7 +21,7 @@ LIVE = 3000  # ms
 # rows, so a test acts on the page only after it.
 COUNT_MESSAGES = """
 window.feedMessages = 0;
-document.addEventListener("htmx:wsAfterMessage", () => { window.feedMessages += 1; });
+document.addEventListener("live:message", () => { window.feedMessages += 1; });
 """
 
 

@@ -30,7 +30,7 @@ LIVE = 5000  # ms: a change reaches the page through the catch-up within this
 # Counts the socket's messages: the first one is the current state.
 COUNT_MESSAGES = """
 window.feedMessages = 0;
-document.addEventListener("htmx:wsAfterMessage", () => { window.feedMessages += 1; });
+document.addEventListener("live:message", () => { window.feedMessages += 1; });
 """
 
 

@@ -16,7 +16,7 @@ from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SOCKET = re.compile(r'ws-connect="(/ws/products/[^"]*)"')
+SOCKET = re.compile(r'data-live-socket="(/ws/products/[^"]*)"')
 POINT = re.compile(r"<!--live:(\d+)-->")
 # What the whole state carries and a resume never does.
 SNAPSHOT = 'id="feed-rows" hx-swap-oob="innerHTML"'

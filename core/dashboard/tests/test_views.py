@@ -41,7 +41,7 @@ def test_staff_see_rows_counters_and_the_socket(staff_client, settings):
     assert response.status_code == 200
     # Its socket resumes from the latest change the page shows.
     latest = ProductChange.objects.latest("pk").pk
-    assert f'ws-connect="/ws/products/?after={latest}"' in html
+    assert f'data-live-socket="/ws/products/?after={latest}"' in html
     assert 'id="counter-products">2<' in html
     assert 'id="counter-units">14<' in html
     assert 'id="counter-value">$20.00<' in html
@@ -228,7 +228,7 @@ def test_older_rows_work_as_a_full_page_without_javascript(staff_client):
     newest = ProductChange.objects.latest("pk")
     html = staff_client.get(f"{URL}?before={newest.pk}").content.decode()
     assert "<html" in html and "First" in html and "Second" not in html
-    assert "ws-connect" not in html  # a history page does not go live
+    assert "data-live-socket" not in html  # a history page does not go live
 
 
 def test_a_bad_cursor_falls_back_to_the_latest_rows(staff_client):

@@ -1,4 +1,5 @@
-"""The live conflict warning of an open edit form (``ws/products/<pk>/changes/``).
+"""The live conflict warning of an open edit form (on the form's socket,
+``ws/products/<pk>/edit/``, beside who else is editing: ``core/routing.py``).
 
 While staff edit a product, every save or delete of it that commits shows on the
 form: who changed what, from what to what, the changed fields highlighted. The

@@ -59,6 +59,9 @@ from products.slugs import numbered, slug_from_name
 if TYPE_CHECKING:
     from products.history.batch_reverts import BatchRevertPlan
 
+# A batch's items a chunk at a time (a file planned as it is read).
+Chunks: TypeAlias = Callable[[], Iterable[Sequence[BatchItem]]]
+
 # A validated product form (ours or the admin's), bound to the product it saves.
 ProductForm: TypeAlias = "forms.ModelForm[Product]"
 
@@ -571,7 +574,10 @@ def _update(
 
 
 def products_import(
-    *, items: Sequence[BatchItem], label: str, skip_conflicts: bool = False
+    *,
+    items: "Sequence[BatchItem] | Chunks",
+    label: str,
+    skip_conflicts: bool = False,
 ) -> Optional[ChangeBatch]:
     """Applies a previewed CSV import (``BatchItem`` per row) in one transaction,
     recorded as one ``ChangeBatch`` and announced with all its changes as one
@@ -580,7 +586,12 @@ def products_import(
     preview is merged with the row, field by field, as a stale form is. Raises,
     writing nothing, ``BatchConflicts`` if a row changes a field someone else
     changed differently (unless ``skip_conflicts``: then those rows are left
-    out), ``BatchStale`` if a product was deleted or a new SKU taken since."""
+    out), ``BatchStale`` if a product was deleted or a new SKU taken since.
+
+    ``items`` may also be a callable returning the items a chunk at a time
+    (lists of ``BatchItem``: a file planned as it is read, ``planning.chunks``),
+    each chunk written before the next is made, all in the one transaction;
+    called again if the batch has to be written again."""
     return write_batch(
         ChangeBatch.Kind.IMPORT, label, items, merge=True, skip=skip_conflicts
     )
@@ -615,23 +626,29 @@ def with_kept_files(values: Mapping[str, object]) -> Mapping[str, object]:
 def write_batch(
     kind: str,
     label: str,
-    items: Sequence[BatchItem],
+    items: "Sequence[BatchItem] | Chunks",
     reverts: Optional[ChangeBatch] = None,
     merge: bool = False,
     skip: bool = False,
 ) -> Optional[ChangeBatch]:
-    """``reverts``: the batch this one undoes (``batch_reverts``). ``merge``: a
-    product changed since its preview is merged with its item (``skip``: items
-    that conflict are left out) instead of refusing the batch.
+    """``items``: a list of ``BatchItem``, or a callable returning them in
+    chunks (``products_import``). ``reverts``: the batch this one undoes
+    (``batch_reverts``). ``merge``: a product changed since its preview is
+    merged with its item (``skip``: items that conflict are left out) instead
+    of refusing the batch.
 
     One attempt per address taken meanwhile: a new product's address is picked
     inside the transaction, and another writer may insert that one before this
     batch commits (PostgreSQL's unique index then refuses it). Nothing of a
     failed attempt stays, so the next one picks the addresses again."""
+    chunks = items if callable(items) else lambda: [items]
     for attempt in count(1):
+        written = _Written()
         try:
-            return _write_batch(kind, label, items, reverts, merge, skip)
+            return _write_batch(kind, label, chunks, written, reverts, merge, skip)
         except IntegrityError:
+            # The chunk being written when the database refused it.
+            items = written.chunk
             stale = stale_items(items)  # a SKU created meanwhile
             if stale:
                 raise BatchStale(stale)
@@ -640,6 +657,25 @@ def write_batch(
                 raise
             for item in items:
                 item.__dict__.pop("new", None)  # made again, unsaved
+
+
+@dataclass
+class _Written:
+    """How far one attempt at a batch got: the chunk it is writing, the items
+    it was given, and what stops it from committing (found in any chunk; the
+    chunks after the first refusal are checked, not written)."""
+
+    chunk: Sequence[BatchItem] = ()  # set by __post_init__, as the others
+    items: int = 0
+    stale: Optional[list["StaleVersion | ProductGone"]] = None
+    conflicts: Optional[list[RowConflict]] = None
+
+    def __post_init__(self) -> None:
+        self.chunk, self.stale, self.conflicts = [], [], []
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.stale or self.conflicts)
 
 
 def slugs_taken(products: Iterable[Product]) -> bool:
@@ -652,16 +688,12 @@ def slugs_taken(products: Iterable[Product]) -> bool:
 def _write_batch(
     kind: str,
     label: str,
-    items: Sequence[BatchItem],
+    chunks: "Chunks",
+    written: _Written,
     reverts: Optional[ChangeBatch] = None,
     merge: bool = False,
     skip: bool = False,
 ) -> Optional[ChangeBatch]:
-    stale = stale_items(items)
-    if merge:  # merged under the lock below: refused only if deleted or taken
-        stale = [refused for refused in stale if not _moved_on(refused)]
-    if stale:
-        raise BatchStale(stale)
     actor = current_actor()
     user = actor.authenticated_user
     try:
@@ -675,35 +707,56 @@ def _write_batch(
                 reverts=reverts,
             )
             with batches.recording(batch) as recorded:
-                updates = [
-                    item
-                    for item in items
-                    if item.product is not None and not item.delete
-                ]
-                locked = None
-                if merge:
-                    updates, conflicts, locked = _merge_moved(updates)
-                    if conflicts and not skip:
-                        raise BatchConflicts(conflicts, len(items) - len(conflicts))
-                _update_all(updates, locked)
-                _create_all(
-                    [item.new for item in items if item.product is None],
-                    [item.reverts for item in items if item.product is None],
+                for items in chunks():
+                    written.chunk = items
+                    written.items += len(items)
+                    _write_chunk(items, recorded, written, merge, skip)
+                    recorded.save_all()
+            if written.stale:
+                raise BatchStale(written.stale)
+            if written.conflicts:
+                raise BatchConflicts(
+                    written.conflicts, written.items - len(written.conflicts)
                 )
-                _delete_all([item for item in items if item.delete])
-                recorded.save_all()
-            if not recorded.changes:
+            if not recorded.count:
                 batch.delete()  # an import that changes nothing is not an event
                 return None
-            batch.entry = recorded.changes[-1]
-            batch.summary = batches.summarise(
-                recorded.changes, unchanged=len(items) - len(recorded.changes)
-            )
+            batch.entry = recorded.last
+            batch.summary = recorded.summary(unchanged=written.items - recorded.count)
             batch.save(update_fields=["entry", "summary"])
             recording.record_batch(batch, recorded.changes)
     except (StaleVersion, ProductGone) as refused:  # between the check and write
         raise BatchStale([refused]) from refused
     return batch
+
+
+def _write_chunk(
+    items: Sequence[BatchItem],
+    recorded: batches.Recording,
+    written: _Written,
+    merge: bool,
+    skip: bool,
+) -> None:
+    """One chunk of a batch's items, written unless this or an earlier chunk
+    was refused (then only checked, so that every refusal is named)."""
+    stale = stale_items(items)
+    if merge:  # merged under the lock below: refused only if deleted or taken
+        stale = [refused for refused in stale if not _moved_on(refused)]
+    written.stale += stale
+    updates = [item for item in items if item.product is not None and not item.delete]
+    locked = None
+    if merge and not written.stale:
+        updates, conflicts, locked = _merge_moved(updates)
+        if not skip:
+            written.conflicts += conflicts
+    if written.refused:
+        return
+    _update_all(updates, locked)
+    _create_all(
+        [item.new for item in items if item.product is None],
+        [item.reverts for item in items if item.product is None],
+    )
+    _delete_all([item for item in items if item.delete])
 
 
 def _moved_on(refused: "StaleVersion | ProductGone") -> bool:
@@ -759,6 +812,7 @@ def stale_items(items: Iterable[BatchItem]) -> list["StaleVersion | ProductGone"
     # Versions only (a 100,000-row import would load every product again);
     # the few that moved on are read in full by ``refusal``.
     versions: dict[int, int] = {}
+    chunk: Sequence[object]  # of pks, then of SKUs
     pks = [item.product.pk for item in items if item.product is not None]
     for start in range(0, len(pks), SLUG_LOOKUP_CHUNK):
         chunk = pks[start : start + SLUG_LOOKUP_CHUNK]
@@ -766,8 +820,11 @@ def stale_items(items: Iterable[BatchItem]) -> list["StaleVersion | ProductGone"
             Product.objects.filter(pk__in=chunk).values_list("pk", "version")
         )
     new_skus = [item.values["sku"] for item in items if item.product is None]
-    appeared = Product.objects.filter(sku__in=new_skus)
-    refusals = [refusal(product, 0) for product in appeared]
+    refusals: list[StaleVersion | ProductGone] = []
+    for start in range(0, len(new_skus), SLUG_LOOKUP_CHUNK):
+        chunk = new_skus[start : start + SLUG_LOOKUP_CHUNK]
+        appeared = Product.objects.filter(sku__in=chunk)
+        refusals += [refusal(product, 0) for product in appeared]
     for item in items:
         if item.product is None:
             continue

@@ -38,12 +38,16 @@ _recording: "ContextVar[Optional[Recording]]" = ContextVar(
 @dataclass
 class Recording:
     """The changes of a batch being written; their rows are inserted together
-    (``save_all``: COPY on PostgreSQL), not one statement per product."""
+    (``save_all``: COPY on PostgreSQL), not one statement per product, a chunk
+    at a time for a batch written in chunks."""
 
     batch: ChangeBatch
     changes: list[ProductChange] = field(default_factory=list)
     # What the changes add to the stock counters, summed (``stock_counts``).
     counts: "Counter[stock_counts.Key]" = field(default_factory=Counter)
+    # How many changes of each action were recorded (``summary``).
+    actions: "Counter[str]" = field(default_factory=Counter)
+    saved: int = 0  # changes before this one were inserted by ``save_all``
 
     def add(
         self,
@@ -51,16 +55,31 @@ class Recording:
         counts: "Optional[Counter[stock_counts.Key]]" = None,
     ) -> None:
         self.changes.append(change)
+        self.actions[change.action] += 1
         self.counts.update(counts or {})
+
+    @property
+    def count(self) -> int:
+        return self.actions.total()
+
+    @property
+    def last(self) -> Optional[ProductChange]:
+        """The last change recorded: the batch's entry in the feed."""
+        return self.changes[-1] if self.changes else None
+
+    def summary(self, unchanged: int = 0) -> dict[str, int]:
+        return summarise_counts(self.actions, unchanged)
 
     def save_all(self) -> None:
         """Inserts the changes not inserted yet (deletions go in before their
-        rows do: see ``writes._delete_all``), and adds the batch's counts to the
-        stock counters: a row per counter and bucket it changed, however many
-        products."""
+        rows do: see ``writes._delete_all``), and adds the counts so far to
+        the stock counters: a row per counter and bucket it changed, however
+        many products."""
+        unsaved = self.changes[self.saved :]
         bulk_insert.insert(
-            ProductChange, [change for change in self.changes if change.pk is None]
+            ProductChange, [change for change in unsaved if change.pk is None]
         )
+        self.saved = len(self.changes)
         stock_counts.add(Counter({key: n for key, n in self.counts.items() if n}))
         self.counts = Counter()
 
@@ -82,10 +101,12 @@ def current_recording() -> Optional[Recording]:
 
 
 def summarise(changes: Iterable[ProductChange], unchanged: int = 0) -> dict[str, int]:
-    counts = {action: 0 for action in COUNTED}
-    for change in changes:
-        counts[change.action] += 1
-    return {**counts, "unchanged": unchanged}
+    return summarise_counts(Counter(change.action for change in changes), unchanged)
+
+
+def summarise_counts(actions: Mapping[str, int], unchanged: int = 0) -> dict[str, int]:
+    """The batch's ``summary`` from how many changes of each action it made."""
+    return {**{action: actions[action] for action in COUNTED}, "unchanged": unchanged}
 
 
 def headline(batch: ChangeBatch) -> str:

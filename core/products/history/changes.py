@@ -9,7 +9,7 @@ not text to show. Labels and formatting are made when a change is shown.
 """
 
 from collections.abc import Collection, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
 from typing import Any
@@ -22,7 +22,9 @@ class FieldChange:
     new: str
 
     def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+        # Spelled out: ``dataclasses.asdict`` deep-copies every value, which
+        # was a sixth of a 100,000-row import's time.
+        return {"field": self.field, "old": self.old, "new": self.new}
 
 
 # A record as field names and raw values: each field's own type (``Decimal``,

@@ -25,10 +25,8 @@ async def staff_page(browser, username=None):
 
 
 async def socket_open(page, selector):
-    """Until the htmx socket of the element at ``selector`` is open."""
-    await page.wait_for_function(
-        "selector => { const element = document.querySelector(selector);"
-        " const socket = element && element['htmx-internal-data'].webSocket;"
-        " return Boolean(socket) && socket.socket.readyState === 1; }",
-        arg=selector,
+    """Until the live socket of the element at ``selector`` is open
+    (``static/js/live_socket.js`` says so on the element)."""
+    await expect(page.locator(selector)).to_have_attribute(
+        "data-live-state", "connected"
     )

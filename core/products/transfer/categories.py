@@ -33,6 +33,12 @@ class CategoryLookup:
             self.known[category.name.casefold()] = category
             self.known.setdefault(category.slug.casefold(), category)
 
+    def learn(self, names):
+        """Knows the categories ``names`` (``{slug: name}``), created since."""
+        for category in Category.objects.filter(slug__in=list(names)):
+            self.known[category.name.casefold()] = category
+            self.known.setdefault(category.slug.casefold(), category)
+
     def find(self, text):
         text = text.strip()
         if not text:

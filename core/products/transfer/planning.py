@@ -6,12 +6,15 @@ is; an empty cell clears an optional field). Cells are read by the model fields'
 own form fields and the product is checked with ``full_clean()`` over the
 columns given, as the staff forms check theirs, so the answers are the forms'.
 The preview and the confirmation both make the plan; the confirmation hands
-its rows to ``writes.products_import``.
+its rows to ``writes.products_import``. ``manage.py import_products`` plans
+and writes a file a chunk of ``CHUNK`` rows at a time (``chunks``): only that
+chunk's products and values are held, whatever the file's length.
 """
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from itertools import islice
 
 from django.core.exceptions import ValidationError
 
@@ -20,6 +23,7 @@ from products.history.change_display import show_changes
 from products.models import Product, product_field
 from products.models.product import normal_sku
 from products.transfer.categories import CategoryLookup
+from products.transfer.categories import create as categories_create
 from products.transfer.categories import created_for as categories_created
 from products.transfer.cell_values import (
     ReadingOptions,
@@ -38,6 +42,8 @@ CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 NEEDED_TO_CREATE = ("name", "price")
 # Products are looked up this many SKUs per query.
 LOOKUP_CHUNK = 2_000
+# Rows planned, then written, together by ``chunks``.
+CHUNK = 2_000
 
 
 @dataclass
@@ -78,18 +84,7 @@ class Plan:
     @property
     def shown_errors(self):
         """``(line, column as "price (C)", message)``, in file order."""
-        return [
-            (
-                line,
-                (
-                    f"{column} ({self.letters[column]})"
-                    if column in self.letters
-                    else column
-                ),
-                message,
-            )
-            for line, column, message in self.errors
-        ]
+        return shown_errors(self.errors, self.letters)
 
     @property
     def counts(self):
@@ -142,37 +137,126 @@ def cell_fields():
     }
 
 
+def shown_errors(errors, letters):
+    return [
+        (
+            line,
+            f"{column} ({letters[column]})" if column in letters else column,
+            message,
+        )
+        for line, column, message in errors
+    ]
+
+
+class Planner:
+    """Plans a file's rows, all at once (``plan``) or a chunk at a time
+    (``chunks``), each row checked against the rows planned before it (a SKU
+    named twice)."""
+
+    def __init__(self, csv_file, options, may_add_categories, create=False):
+        self.csv_file, self.options = csv_file, options
+        self.categories = CategoryLookup(may_add=may_add_categories)
+        # ``create``: a category the file names is created as soon as a row
+        # names it (in the caller's transaction), not noted for a second plan.
+        self.create = create
+        self.first_line = {}  # sku -> the line first naming it
+
+    def read(self, rows):
+        columns = self.csv_file.columns
+        return [read_row(row, columns, self.categories, self.options) for row in rows]
+
+    def plan(self, rows):
+        source = list(rows)
+        rows = self.read(source)
+        if self.create and self.categories.new:
+            new = self.categories.new
+            categories_create(new)
+            self.categories.learn(new)
+            self.created.update(new)
+            self.categories.new = {}
+            rows = self.read(source)  # with the categories they name
+        existing = products_by_sku({row.sku for row in rows if row.sku})
+        for row in rows:
+            if row.sku in self.first_line:
+                row.errors.append(
+                    (
+                        "sku",
+                        f"SKU {row.sku} is also on line {self.first_line[row.sku]}; "
+                        "each product may be named once.",
+                    )
+                )
+            elif row.sku:
+                self.first_line[row.sku] = row.line
+            if row.values:  # else its cells could not even be read
+                check_row(row, existing.get(row.sku), self.csv_file.columns)
+        return Plan(
+            columns=self.csv_file.columns,
+            rows=rows,
+            ignored=self.csv_file.ignored,
+            letters=dict(zip(self.csv_file.columns, self.csv_file.letters)),
+            new_categories=self.categories.new,
+        )
+
+    @cached_property
+    def created(self):
+        return {}
+
+
 def plan(csv_file, options=ReadingOptions(), may_add_categories=False):
     """The plan of a read file, cells read in ``options``' number format and
     date order. A category the catalog lacks is in ``new_categories`` when
     ``may_add_categories`` (its rows planned without it: see ``planned``),
     else an error of its rows."""
-    categories = CategoryLookup(may_add=may_add_categories)
-    rows = [
-        read_row(row, csv_file.columns, categories, options) for row in csv_file.rows
-    ]
-    existing = products_by_sku({row.sku for row in rows if row.sku})
-    first_line: dict[str, int] = {}
-    for row in rows:
-        if row.sku in first_line:
-            row.errors.append(
-                (
-                    "sku",
-                    f"SKU {row.sku} is also on line {first_line[row.sku]}; "
-                    "each product may be named once.",
-                )
-            )
-        elif row.sku:
-            first_line[row.sku] = row.line
-        if row.values:  # else its cells could not even be read
-            check_row(row, existing.get(row.sku), csv_file.columns)
-    return Plan(
+    return Planner(csv_file, options, may_add_categories).plan(csv_file.rows)
+
+
+@dataclass
+class Outcome:
+    """What a file planned in chunks did, summed: the counts, every error, the
+    categories it created."""
+
+    columns: tuple
+    ignored: tuple = ()
+    letters: dict = field(default_factory=dict)
+    new_categories: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+
+    @property
+    def shown_errors(self):
+        return shown_errors(self.errors, self.letters)
+
+    def add(self, plan):
+        for key, value in plan.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + value
+        self.errors += plan.errors
+
+
+def chunks(csv_file, options=ReadingOptions(), may_add_categories=False, size=None):
+    """``(outcome, plans)``: ``plans()`` plans the file's rows ``size`` at a
+    time, each plan made when the one before has been used and then let go;
+    ``outcome`` sums them as they are made. Categories the file names that the
+    catalog lacks are created as they come (``may_add_categories``), in the
+    caller's transaction. Calling ``plans()`` again starts over."""
+    outcome = Outcome(
         columns=csv_file.columns,
-        rows=rows,
         ignored=csv_file.ignored,
         letters=dict(zip(csv_file.columns, csv_file.letters)),
-        new_categories=categories.new,
     )
+
+    size = size or CHUNK
+
+    def plans():
+        outcome.counts, outcome.errors = {}, []
+        planner = Planner(csv_file, options, may_add_categories, create=True)
+        planner.created = outcome.new_categories
+        rows = iter(csv_file.rows)
+        while chunk := list(islice(rows, size)):
+            result = planner.plan(chunk)
+            outcome.add(result)
+            yield result
+
+    return outcome, plans
 
 
 @contextmanager

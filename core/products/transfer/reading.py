@@ -7,6 +7,10 @@ read-only) or an ``.ods`` one (odfpy): the first sheet. Told apart by their
 bytes, not by the file's name. The first row names the columns; columns the
 import does not know are ignored and named, ``sku`` is required.
 
+A CSV file's rows are not kept: they are read once to check the file, then
+again each time they are iterated (``CsvRows``), so a 100,000-row import holds
+the file's text and the rows of the chunk it is planning, not every row.
+
 Bounded: the file's bytes (``IMPORT_MAX_BYTES``), what a workbook unpacks to,
 the columns and rows read (``IMPORT_MAX_ROWS``, and a sheet ends after
 ``MAX_BLANK_ROWS`` empty rows in a row, as formatting leaves them by the
@@ -16,6 +20,7 @@ with a message for the person who uploaded it.
 
 import csv
 import io
+import re
 import zipfile
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -103,13 +108,36 @@ class Row:
     problem: str = ""  # why its cells cannot be told apart, if so
 
 
+class CsvRows:
+    """A CSV file's data rows, read again from its text each time they are
+    iterated: the file was checked whole when it was read (its size, its rows,
+    its quoting), so iterating raises nothing."""
+
+    def __init__(self, lines, skip, names, kept, count):
+        self.lines = lines  # () -> (line, cells) pairs from the file's start
+        self.skip = skip  # pairs up to and including the header
+        self.names, self.kept, self.count = names, kept, count
+
+    def __iter__(self):
+        lines = self.lines()
+        for _ in range(self.skip):
+            next(lines)
+        return data_rows(lines, self.names, self.kept, pad=False)
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, index):
+        return tuple(self)[index]
+
+
 @dataclass(frozen=True)
 class CsvFile:
     """A read file, CSV or workbook: the columns the import reads, in file
     order, the rows, and the header cells it ignores (named for the preview)."""
 
     columns: tuple
-    rows: tuple
+    rows: object  # Row objects: a tuple, or ``CsvRows`` (iterable again, sized)
     ignored: tuple = ()
     kind: str = "CSV"
     letters: tuple = ()  # each column's spreadsheet letter (A, B ...)
@@ -144,18 +172,27 @@ def read_csv(data):
     if not text.strip():
         raise BadFile("The file is empty.")
     delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
     def lines():
-        for cells in reader:
-            yield reader.line_num, [unescape_formula(cell) for cell in cells]
+        reader = csv.reader(text_lines(text), delimiter=delimiter, strict=True)
+        try:
+            for cells in reader:
+                yield reader.line_num, [unescape_formula(cell) for cell in cells]
+        except csv.Error as error:
+            raise BadFile(
+                f"Line {reader.line_num}: this is not valid CSV ({error})."
+            ) from None
 
-    try:
-        return table(lines(), kind="CSV", pad=False)
-    except csv.Error as error:
-        raise BadFile(
-            f"Line {reader.line_num}: this is not valid CSV ({error})."
-        ) from None
+    return table(lines, kind="CSV", pad=False, keep=False)
+
+
+# A line and its ending, as ``io.StringIO(text, newline="")`` splits them (which
+# would hold a copy of the text four bytes a character).
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def text_lines(text):
+    return (match.group() for match in LINE.finditer(text))
 
 
 def decode(data):
@@ -214,11 +251,16 @@ def letter(index):
     return name
 
 
-def table(rows, *, kind, pad):
-    """A ``CsvFile`` from ``(line, cells)`` pairs: the first non-blank one is
-    the header. Workbook rows (``pad``) may stop short of the header's width."""
-    rows = iter(rows)
+def table(lines, *, kind, pad, keep=True):
+    """A ``CsvFile`` from ``lines()``, ``(line, cells)`` pairs: the first
+    non-blank one is the header. Workbook rows (``pad``) may stop short of the
+    header's width. Every row is read here, so that a file that cannot be
+    imported is refused now; ``keep``: they are kept, else read again from
+    ``lines()`` when iterated (``CsvRows``)."""
+    rows = lines()
+    skip = 0
     for line, cells in rows:
+        skip += 1
         if not is_blank(cells):
             break
     else:
@@ -234,8 +276,14 @@ def table(rows, *, kind, pad):
         for index, name in enumerate(names)
         if name not in COLUMNS
     )
-    read = tuple(data_rows(rows, names, kept, pad))
-    if not read:
+    read = data_rows(rows, names, kept, pad)
+    if keep:
+        read = tuple(read)
+        count = len(read)
+    else:
+        count = sum(1 for _ in read)
+        read = CsvRows(lines, skip, names, kept, count)
+    if not count:
         raise BadFile("The file has a header but no rows.")
     return CsvFile(
         columns=columns,
@@ -308,9 +356,11 @@ def read_workbook(data):
             f"{limit:,}. Save it as “CSV UTF-8”, or split it into smaller files."
         )
     if mimetype == ODS_MIMETYPE:
-        return table(until_blank_run(ods_rows(data)), kind="ODS", pad=True)
+        # Workbooks are read once and their rows kept: odfpy holds the whole
+        # document anyway, and their unpacked size is bounded more tightly.
+        return table(lambda: until_blank_run(ods_rows(data)), kind="ODS", pad=True)
     if "xl/workbook.xml" in names:
-        return table(until_blank_run(xlsx_rows(data)), kind="XLSX", pad=True)
+        return table(lambda: until_blank_run(xlsx_rows(data)), kind="XLSX", pad=True)
     raise BadFile(
         "This is a ZIP archive but not an .xlsx or .ods workbook. Upload the "
         "sheet as .xlsx, .ods or “CSV UTF-8”."

@@ -50,7 +50,8 @@
   document.querySelectorAll("[data-edit-warnings]").forEach(function (warnings) {
     var form = warnings.parentElement.querySelector("form.form");
     if (!form) return;
-    warnings.addEventListener("htmx:wsAfterMessage", function () {
+    // The form's socket (live_socket.js) appends each warning here.
+    document.addEventListener("live:message", function () {
       warnings.querySelectorAll(".edit-warning:not([data-seen])").forEach(function (warning) {
         warning.dataset.seen = "";
         if (warning.hasAttribute("data-gone")) {

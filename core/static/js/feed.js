@@ -6,28 +6,8 @@
   var status = document.getElementById("connection-status");
   if (!feed || !status) return;
   var maxRows = parseInt(feed.dataset.maxRows || "200", 10);
-  var opened = false;
-  // Close codes after which the ws extension reconnects by itself.
-  var RETRIED = [1006, 1011, 1012, 1013];
-  // The server's own codes, rendered by the page from the protocol module:
-  // "reconnect and resync" (the extension does not retry those) and "not allowed".
-  var RECONNECT = codes(feed.dataset.reconnectCodes);
-  var NOT_ALLOWED = codes(feed.dataset.notAllowedCodes);
-  var attempts = 0;
   // Rows with a larger id than this arrived while the page was open.
   var newestSeen = newestId();
-
-  function codes(text) {
-    return (text || "").split(/\s+/).filter(Boolean).map(Number);
-  }
-
-  // Exponential backoff with full jitter, so a restarted server is not hit by
-  // every page at the same instant.
-  function reconnectLater(socketWrapper) {
-    var ceiling = 1000 * Math.pow(2, Math.min(attempts, 5));
-    attempts += 1;
-    setTimeout(socketWrapper.reconnect, 250 + Math.random() * ceiling);
-  }
 
   function show(state, text) {
     status.dataset.state = state;
@@ -36,29 +16,22 @@
 
   show("connecting", "Connecting…"); // the page said that live updates need this script
 
-  feed.addEventListener("htmx:wsConnecting", function () {
-    show(opened ? "reconnecting" : "connecting", opened ? "Reconnecting…" : "Connecting…");
+  // The socket itself (codes, backoff, resume) is live_socket.js's; this says
+  // what it is doing.
+  var SAID = {
+    connecting: ["connecting", "Connecting…"],
+    reconnecting: ["reconnecting", "Reconnecting…"],
+    connected: ["connected", "Connected"],
+    "not-allowed": ["ended", "Session ended."],
+    "too-many": ["ended", "Disconnected: reload the page to reconnect"],
+    closed: ["ended", "Disconnected: reload the page to reconnect"],
+  };
+  feed.addEventListener("live:status", function (event) {
+    var said = SAID[event.detail.state];
+    if (said) show(said[0], said[1]);
+    status.querySelector(".status-action").hidden = event.detail.state !== "not-allowed";
   });
-  feed.addEventListener("htmx:wsOpen", function () {
-    opened = true;
-    attempts = 0;
-    show("connected", "Connected");
-  });
-  feed.addEventListener("htmx:wsClose", function (event) {
-    var code = event.detail.event.code;
-    if (NOT_ALLOWED.indexOf(code) >= 0) {
-      show("ended", "Session ended.");
-      status.querySelector(".status-action").hidden = false;
-    } else if (RECONNECT.indexOf(code) >= 0) {
-      show("reconnecting", "Reconnecting…");
-      reconnectLater(event.detail.socketWrapper);
-    } else if (RETRIED.indexOf(code) >= 0) {
-      show("reconnecting", "Reconnecting…");
-    } else {
-      show("ended", "Disconnected: reload the page to reconnect");
-    }
-  });
-  feed.addEventListener("htmx:wsAfterMessage", function () {
+  feed.addEventListener("live:message", function () {
     trimRows();
     highlightNew();
     refreshTimes();

@@ -172,15 +172,15 @@
     return kept;
   }
 
-  // The extension swaps a message's elements synchronously between these two
+  // live_socket.js swaps a message's elements synchronously between these two
   // events; the microtask ends the flag even if a swap throws.
-  feed.addEventListener("htmx:wsBeforeMessage", function () {
+  feed.addEventListener("live:beforemessage", function () {
     inSocketMessage = true;
     queueMicrotask(function () {
       inSocketMessage = false;
     });
   });
-  feed.addEventListener("htmx:wsAfterMessage", function () {
+  feed.addEventListener("live:message", function () {
     inSocketMessage = false;
   });
 

@@ -1,38 +1,26 @@
 // Who else is on this page: the server renders everyone present once for every
-// socket, so each page leaves out its own user here. A presence bar with its own
-// socket is also kept connected (the feed page's socket is feed.js's).
+// socket, so each page leaves out its own user here. The bar is filled by the
+// page's one socket (live_socket.js); when the staff part of it ends (logged
+// out, a right taken away) the bar is emptied, as it would no longer change.
 (function () {
   "use strict";
+  if (window.presenceBars) return; // htmx may run this script again on Back
+  window.presenceBars = true;
 
-  function codes(text) {
-    return (text || "").split(/\s+/).filter(Boolean).map(Number);
+  function leaveOutMe() {
+    document.querySelectorAll("[data-me]").forEach(function (holder) {
+      holder.querySelectorAll(".presence-person").forEach(function (person) {
+        person.hidden = person.dataset.user === holder.dataset.me;
+      });
+    });
   }
 
-  document.querySelectorAll("[data-me]").forEach(function (section) {
-    var me = section.dataset.me;
-
-    function leaveOutMe() {
-      section.querySelectorAll(".presence-person").forEach(function (person) {
-        person.hidden = person.dataset.user === me;
-      });
-    }
-
-    section.addEventListener("htmx:wsAfterMessage", leaveOutMe);
-    leaveOutMe();
-    if (!section.classList.contains("presence-bar")) return;
-
-    // The server's "reconnect and resync" codes, which the ws extension does
-    // not retry by itself; after "not allowed" the bar simply stays as it is.
-    var reconnect = codes(section.dataset.reconnectCodes);
-    var attempts = 0;
-    section.addEventListener("htmx:wsOpen", function () {
-      attempts = 0;
-    });
-    section.addEventListener("htmx:wsClose", function (event) {
-      if (reconnect.indexOf(event.detail.event.code) < 0) return;
-      var ceiling = 1000 * Math.pow(2, Math.min(attempts, 5));
-      attempts += 1;
-      setTimeout(event.detail.socketWrapper.reconnect, 250 + Math.random() * ceiling);
+  document.addEventListener("live:message", leaveOutMe);
+  document.addEventListener("live:status", function (event) {
+    if (event.detail.state !== "not-allowed") return;
+    document.querySelectorAll("[data-me] .presence").forEach(function (list) {
+      list.replaceChildren();
     });
   });
+  leaveOutMe();
 })();

@@ -3,7 +3,8 @@
 // differ (a filtered feed, rows trimmed to the latest, only the most urgent
 // alerts pinned): an update of a row or an alert this page does not show has
 // nothing to replace here, and htmx would report it as an error
-// (htmx:oobErrorNoTarget). Put it beside "ws" in the socket element's hx-ext.
+// (htmx:oobErrorNoTarget). Put it in the socket element's hx-ext: live_socket.js
+// runs it on every message, before the swaps.
 (function () {
   "use strict";
   if (!window.htmx) return;

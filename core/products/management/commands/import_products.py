@@ -5,6 +5,11 @@ The same formats (CSV, .xlsx, .ods), reading, checks and write as
 ``/products/import/``: one transaction, one change batch, one feed entry;
 nothing is written if any row is wrong. Categories the file names that the
 catalog lacks are created with it (whoever runs the command may do anything).
+
+The file is planned and written a chunk of rows at a time (``planning.chunks``),
+so its memory is bounded by the chunk, not the file: a row found wrong stops
+the writing, the rest is still checked so that every wrong row is named, and
+the transaction is rolled back.
 """
 
 from pathlib import Path
@@ -22,7 +27,7 @@ from products.transfer.cell_values import (
     POINT,
     ReadingOptions,
 )
-from products.transfer.planning import planned
+from products.transfer.planning import chunks
 from products.transfer.reading import (
     BadFile,
     check_size,
@@ -83,20 +88,25 @@ class Command(BaseCommand):
             raise CommandError(f"{file.name}: {error}") from None
         reading = ReadingOptions(decimal=decimal, date_order=date_order)
         with transaction.atomic():
-            with planned(sheet, reading, True, keep=not dry_run) as result:
-                self.report(file, result)
-                if dry_run:
-                    self.stdout.write("Dry run: nothing was written.")
-                    return
-                batch = self.apply(file, result)
+            outcome, plans = chunks(sheet, reading, may_add_categories=True)
+            if dry_run:
+                for _ in plans():
+                    pass
+                self.report(file, outcome)
+                transaction.set_rollback(True)  # the categories it created
+                self.stdout.write("Dry run: nothing was written.")
+                return
+            batch = self.apply(file, outcome, plans)
+            self.report(file, outcome)  # raises, rolling back, if rows are wrong
         done = batches.headline(batch) if batch else "nothing changed"
         self.stdout.write(self.style.SUCCESS(f"Imported {file.name}: {done}."))
 
     def report(self, file, result):
         counts = result.counts
         self.stdout.write(
-            f"{file.name}: {counts['created']} to create, {counts['updated']} to "
-            f"update, {counts['unchanged']} unchanged, {counts['errors']} with errors."
+            f"{file.name}: {counts.get('created', 0)} to create, "
+            f"{counts.get('updated', 0)} to update, {counts.get('unchanged', 0)} "
+            f"unchanged, {counts.get('errors', 0)} with errors."
         )
         if result.ignored:
             self.stdout.write(f"Ignored columns: {', '.join(result.ignored)}")
@@ -108,13 +118,17 @@ class Command(BaseCommand):
                 self.stderr.write(f"line {line}, {column or 'row'}: {message}")
             raise CommandError("Nothing was imported; correct the file first.")
 
-    def apply(self, file, result):
+    def apply(self, file, outcome, plans):
+        def items():
+            """Each chunk's rows, at the versions just read; none once a row
+            is wrong (the chunks after it are planned for their errors)."""
+            for plan in plans():
+                yield [] if outcome.errors else plan.items(plan.versions())
+
         try:
             # Named whether run by manage.py or called from code.
             with acting_as(source="command import_products"):
-                return writes.products_import(
-                    items=result.items(result.versions()), label=file.name
-                )
+                return writes.products_import(items=items, label=file.name)
         except writes.BatchStale as stale:
             raise CommandError(
                 f"{len(stale.refusals)} products changed while the file was read; "

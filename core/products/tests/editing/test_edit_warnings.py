@@ -1,4 +1,4 @@
-"""ws/products/<pk>/changes/: an open edit form hears of others' saves and
+"""ws/products/<pk>/edit/: an open edit form hears of others' saves and
 deletes of its product."""
 
 from decimal import Decimal
@@ -27,7 +27,7 @@ def open_form_socket(open_socket):
     """``await open_form_socket(product, user)`` -> (communicator, accepted)."""
 
     def connect(product, user=None):
-        return open_socket(f"/ws/products/{product.pk}/changes/", user)
+        return open_socket(f"/ws/products/{product.pk}/edit/", user)
 
     return connect
 

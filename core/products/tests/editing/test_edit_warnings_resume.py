@@ -1,4 +1,4 @@
-"""An edit form's warnings socket resumes from the point the form was loaded
+"""An edit form's socket resumes from the point the form was loaded
 at: a save by someone else between the load and the connect is shown."""
 
 import re
@@ -21,7 +21,7 @@ from products.tests.sockets import (  # noqa: F401 (autouse fixtures)
 
 pytestmark = [pytest.mark.socket, pytest.mark.django_db(transaction=True)]
 
-SOCKET = re.compile(r'ws-connect="(/ws/products/\d+/changes/[^"]*)"')
+SOCKET = re.compile(r'data-live-socket="(/ws/products/\d+/edit/[^"]*)"')
 
 
 @sync_to_async
@@ -64,4 +64,8 @@ async def test_a_form_nobody_changed_gets_no_warning(open_socket):
 
     socket, _ = await open_socket(path, editor)
 
-    assert await socket.receive_from(timeout=3) == RESUMED
+    first = await socket.receive_from(timeout=3)
+    # The form's one socket says who is on it, and warns of nothing.
+    assert first.startswith(RESUMED)
+    assert 'id="presence"' in first
+    assert "edit-warning" not in first

@@ -110,7 +110,7 @@ async def test_a_bulk_action_reaches_every_open_page_and_form_of_its_products(
     # open first, and are subscribed by the time the pages have their state.
     forms = {
         product.pk: await open_socket(
-            server, f"/ws/products/{product.pk}/changes/", cookie
+            server, f"/ws/products/{product.pk}/edit/", cookie
         )
         for product in products
     }

@@ -21,7 +21,7 @@ from products.tests.sockets import (  # noqa: F401 (autouse fixtures)
 
 pytestmark = [pytest.mark.socket, pytest.mark.django_db(transaction=True)]
 
-SOCKET = re.compile(r'ws-connect="(/ws/products/table/[^"]*)"')
+SOCKET = re.compile(r'data-live-socket="(/ws/products/table/[^"]*)"')
 
 
 @sync_to_async

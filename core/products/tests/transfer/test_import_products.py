@@ -227,3 +227,75 @@ def test_an_import_rolled_back_leaves_nothing(tmp_path, announced, monkeypatch):
     assert not ProductChange.objects.filter(batch__isnull=False).exists()
     assert not ChangeBatch.objects.exists()
     assert [len(change_set.changes) for change_set in announced] == [1]
+
+
+def rows_file(path, lines):
+    path.write_text("sku,name,price,category\n" + "".join(lines), encoding="utf-8")
+    return path
+
+
+def test_the_command_holds_the_planned_rows_of_one_chunk_at_a_time(
+    tmp_path, monkeypatch
+):
+    """Memory bounded by the chunk, not the file: while a chunk is planned, the
+    rows planned for the chunks before it (their products and values) are gone."""
+    import gc
+    import weakref
+
+    from products.transfer import planning
+
+    monkeypatch.setattr(planning, "CHUNK", 2, raising=False)
+    planned, most_alive = [], []
+    check_row = planning.check_row
+
+    def watched(row, product, columns):
+        gc.collect()
+        most_alive.append(sum(ref() is not None for ref in planned))
+        planned.append(weakref.ref(row))
+        return check_row(row, product, columns)
+
+    monkeypatch.setattr(planning, "check_row", watched)
+    lines = [f"SKU-{n},Product {n},{n}.00,\n" for n in range(1, 10)]
+    out, _ = run(rows_file(tmp_path / "nine.csv", lines))
+    assert out.splitlines()[-1] == "Imported nine.csv: 9 created."
+    assert Product.objects.count() == 9
+    # The chunk being planned and the one before it at most: never all nine.
+    assert max(most_alive) <= 3
+
+
+def test_a_wrong_row_in_a_later_chunk_names_every_error_and_writes_nothing(
+    tmp_path, monkeypatch, announced
+):
+    from products.transfer import planning
+
+    monkeypatch.setattr(planning, "CHUNK", 2, raising=False)
+    lines = [f"SKU-{n},Product {n},{n}.00,\n" for n in range(1, 8)]
+    lines[0] = "SKU-1,Product 1,cheap,\n"
+    lines[5] = "SKU-2,Product 6,6.00,\n"  # the SKU of line 3, two chunks before
+    err = StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command(
+            "import_products",
+            str(rows_file(tmp_path / "late.csv", lines)),
+            stdout=StringIO(),
+            stderr=err,
+        )
+    assert err.getvalue().splitlines() == [
+        'line 2, price (C): "cheap" is not a price: write a number such as 1234.50',
+        "line 7, sku (A): SKU SKU-2 is also on line 3; each product may be named once.",
+    ]
+    assert not Product.objects.exists() and not ChangeBatch.objects.exists()
+    assert not announced
+
+
+def test_a_category_first_named_in_a_later_chunk_is_created_once(tmp_path, monkeypatch):
+    from products.transfer import planning
+
+    monkeypatch.setattr(planning, "CHUNK", 2, raising=False)
+    lines = [f"SKU-{n},Product {n},{n}.00,\n" for n in range(1, 4)]
+    lines += [f"SKU-{n},Product {n},{n}.00,Garden tools\n" for n in range(4, 8)]
+    out, _ = run(rows_file(tmp_path / "garden.csv", lines))
+    assert "New categories: Garden tools" in out.splitlines()
+    garden = Category.objects.get()
+    assert garden.name == "Garden tools"
+    assert Product.objects.filter(category=garden).count() == 4
