@@ -73,7 +73,8 @@ def test_two_open_writes_do_not_wait_on_each_other_nor_show_as_drift():
 
 
 def test_two_writers_saving_many_times_at_once_keep_them_right():
-    shared = ProductFactory(quantity=100)
+    # Room for one writer's 1 + 2 + ... + 15 = 120 taken before the other adds any.
+    shared = ProductFactory(quantity=200)
     own = [ProductFactory(quantity=1), ProductFactory(quantity=2)]
     start = threading.Barrier(2, timeout=20)
 
