@@ -116,9 +116,8 @@ def render_after(after_id, limit):
     if len(changes) > limit:
         return None
     found = replay(changes, after_id)
-    html = "".join(point_marker(pk) + event for pk, event in found.events)
-    as_of = 0
-    if found.summary is not None:
-        as_of, counters_html = found.summary
-        html += counters_html
-    return Snapshot(html=html, ids=frozenset(pk for pk, _ in found.events), as_of=as_of)
+    replayed = Snapshot.replay(found.events)
+    if found.summary is None:
+        return replayed
+    as_of, counters_html = found.summary
+    return Snapshot(replayed.html + counters_html, replayed.ids, as_of)

@@ -134,6 +134,16 @@ class Snapshot:
     ids: frozenset[int] = frozenset()
     as_of: int = 0
 
+    @classmethod
+    def replay(cls, events: Iterable[tuple[int, str]]) -> "Snapshot":
+        """A resume's replay: each ``(event id, html)`` after its point marker,
+        as the events themselves are sent."""
+        events = list(events)
+        return cls(
+            html="".join(point_marker(pk) + html for pk, html in events),
+            ids=frozenset(pk for pk, _ in events),
+        )
+
 
 # ASGI, as the layer uses it: a scope's values differ by key (the client's
 # address, the query string, the user and session the middleware put there), and

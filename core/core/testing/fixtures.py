@@ -27,6 +27,33 @@ def announcements_delivered():
     announcer().release()
 
 
+@pytest.fixture
+async def open_socket():
+    """``await open_socket(path, user=None)`` -> (communicator, accepted), through
+    the real ASGI application with the page's Origin (and ``user``'s session);
+    every socket opened is disconnected at the end, even after a refusal."""
+    from channels.testing import WebsocketCommunicator
+
+    from core.asgi import application
+    from products.tests.sockets import ORIGIN, session_cookie
+
+    opened = []
+
+    async def connect(path, user=None):
+        headers = [(b"origin", ORIGIN.encode())]
+        if user is not None:
+            cookie = await sync_to_async(session_cookie)(user)
+            headers.append((b"cookie", cookie.encode()))
+        communicator = WebsocketCommunicator(application, path, headers)
+        opened.append(communicator)
+        accepted, _ = await communicator.connect(timeout=3)
+        return communicator, accepted
+
+    yield connect
+    for communicator in opened:
+        await communicator.disconnect()
+
+
 @pytest.fixture(autouse=True)
 def media_root(request, settings, tmp_path):
     """Uploads go to a per-test folder, never into the repository; or, for the

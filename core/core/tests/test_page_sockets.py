@@ -5,14 +5,12 @@ from decimal import Decimal
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from accounts.tests.factories import (
     StaffFactory,
     StaffWithoutPermissionsFactory,
     WatcherFactory,
 )
-from core.asgi import application
 from live.protocol import CLOSE_NOT_ALLOWED
 from products.editing import writes
 from products.tests.factories import ProductFactory
@@ -24,26 +22,6 @@ from products.tests.sockets import (  # noqa: F401 (autouse fixtures)
 )
 
 pytestmark = [pytest.mark.socket, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-async def open_socket():
-    """``await open_socket(path, user=None)`` -> (communicator, accepted)."""
-    opened = []
-
-    async def connect(path, user=None):
-        headers = [(b"origin", ORIGIN.encode())]
-        if user is not None:
-            cookie = await sync_to_async(session_cookie)(user)
-            headers.append((b"cookie", cookie.encode()))
-        communicator = WebsocketCommunicator(application, path, headers)
-        opened.append(communicator)
-        accepted, _ = await communicator.connect(timeout=3)
-        return communicator, accepted
-
-    yield connect
-    for communicator in opened:
-        await communicator.disconnect()
 
 
 async def closed_with(socket):

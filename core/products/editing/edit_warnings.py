@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 
 from accounts.roles import CHANGE_PRODUCT, has_staff_permission
 from live.conf import live_setting
-from live.protocol import Snapshot, point_marker
+from live.protocol import Snapshot
 from live.publish import announce
 from live.streams import Stream
 from products.history.change_display import model_field, show_changes, shown_change
@@ -127,11 +127,9 @@ def warnings_after(topic, after_id):
     )
     changes = list(changes.order_by("-pk")[:limit])[::-1]
     together = Together(changes)
-    html = "".join(
-        point_marker(change.pk) + render_warning(EditWarning(change, together))
-        for change in changes
+    return Snapshot.replay(
+        (change.pk, render_warning(EditWarning(change, together))) for change in changes
     )
-    return Snapshot(html, ids=frozenset(change.pk for change in changes))
 
 
 EDIT_WARNINGS = Stream(

@@ -150,8 +150,7 @@ def listing_after(topic, after_id):
             pk__gt=after_id, action=ProductChange.Action.CREATED
         ).order_by("pk")[:limit]
     )
-    html = "".join(point_marker(c.pk) + render_addition(c) for c in created)
-    return Snapshot(html, ids=frozenset(c.pk for c in created))
+    return Snapshot.replay((c.pk, render_addition(c)) for c in created)
 
 
 TABLE_PRODUCTS = Stream(

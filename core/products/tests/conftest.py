@@ -1,5 +1,5 @@
-"""Fixtures the products' tests share: the changes announced, a socket through
-the real ASGI application, a browser context per page (modules import the
+"""Fixtures the products' tests share: the changes announced, a browser context
+per page (``open_socket`` is in ``core.testing.fixtures``; modules import the
 autouse socket clean-up from ``sockets``)."""
 
 import pytest
@@ -20,35 +20,6 @@ def announced():
     changes_committed.connect(listener)
     yield sets
     changes_committed.disconnect(listener)
-
-
-@pytest.fixture
-async def open_socket():
-    """``await open_socket(path, user=None)`` -> (communicator, accepted), through
-    the real ASGI application with the page's Origin (and ``user``'s session);
-    every socket opened is disconnected at the end, even after a refusal."""
-    # Imported here: the pure tests of this folder run without Django.
-    from asgiref.sync import sync_to_async
-    from channels.testing import WebsocketCommunicator
-
-    from core.asgi import application
-    from products.tests.sockets import ORIGIN, session_cookie
-
-    opened = []
-
-    async def connect(path, user=None):
-        headers = [(b"origin", ORIGIN.encode())]
-        if user is not None:
-            cookie = await sync_to_async(session_cookie)(user)
-            headers.append((b"cookie", cookie.encode()))
-        communicator = WebsocketCommunicator(application, path, headers)
-        opened.append(communicator)
-        accepted, _ = await communicator.connect(timeout=3)
-        return communicator, accepted
-
-    yield connect
-    for communicator in opened:
-        await communicator.disconnect()
 
 
 @pytest_asyncio.fixture(loop_scope="module")
